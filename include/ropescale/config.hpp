@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+//
+// User-overridable macros and the versioned inline namespace. Every macro here may be defined
+// by the user before the first ropescale include; the definition given wins.
+#ifndef ROPESCALE_CONFIG_HPP
+#define ROPESCALE_CONFIG_HPP
+
+#include "version.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+// Exceptions: on unless the compiler says they are off (-fno-exceptions) or the user forces
+// ROPESCALE_USE_EXCEPTIONS to 0. Nothing on the error path of the library needs them: every
+// fallible call returns ropescale::expected; only the *_or_throw conveniences throw.
+#ifndef ROPESCALE_USE_EXCEPTIONS
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define ROPESCALE_USE_EXCEPTIONS 1
+#else
+#define ROPESCALE_USE_EXCEPTIONS 0
+#endif
+#endif
+
+// Precondition check for the hot path (kernels). Kernels trust their callers, like Eigen's
+// eigen_assert: the check is compiled in debug builds (no NDEBUG) and may be replaced.
+#ifndef ROPESCALE_ASSERT
+#ifdef NDEBUG
+#define ROPESCALE_ASSERT(cond) ((void)0)
+#else
+#define ROPESCALE_ASSERT(cond)                                                              \
+    ((cond) ? (void)0                                                                        \
+            : (std::fprintf(stderr, "%s:%d: ropescale assertion failed: %s\n", __FILE__,    \
+                            __LINE__, #cond),                                                \
+               std::abort()))
+#endif
+#endif
+
+// The inline namespace carries the ABI version, so two copies of different versions linked
+// into one program never share a mangled name.
+#define ROPESCALE_BEGIN_NAMESPACE \
+    namespace ropescale {         \
+    inline namespace v0 {
+#define ROPESCALE_END_NAMESPACE \
+    }                           \
+    }
+
+#endif  // ROPESCALE_CONFIG_HPP

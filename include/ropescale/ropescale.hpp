@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+//
+// ropescale: RoPE scaling frequency tables and rotation kernels. The umbrella header: includes
+// every public header that needs no optional dependency (hf_config.hpp needs nlohmann-json
+// and eigen.hpp needs Eigen: include those yourself).
+#ifndef ROPESCALE_ROPESCALE_HPP
+#define ROPESCALE_ROPESCALE_HPP
+
+#include "angle.hpp"
+#include "config.hpp"
+#include "error.hpp"
+#include "formulas.hpp"
+#include "frequencies.hpp"
+#include "frequency_table.hpp"
+#include "params.hpp"
+#include "version.hpp"
+
+#endif  // ROPESCALE_ROPESCALE_HPP
