@@ -7,7 +7,10 @@
 if(NOT TARGET xtl)
   add_library(xtl INTERFACE IMPORTED)
 endif()
-find_package(xsimd 8 REQUIRED CONFIG)
+# Oldest xsimd major the kernels are written for; the installed config and ropescale.pc ask
+# for the same.
+set(ROPESCALE_XSIMD_MIN_VERSION 8)
+find_package(xsimd ${ROPESCALE_XSIMD_MIN_VERSION} REQUIRED CONFIG)
 
 # Optional dependencies, used only by optional headers and by the project's own targets:
 # nlohmann-json for hf_config.hpp (the HF config.json reader and ropescale-inspect), Eigen for

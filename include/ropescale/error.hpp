@@ -8,8 +8,8 @@
 
 #include "config.hpp"
 
+#include <charconv>
 #include <cmath>
-#include <sstream>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -52,8 +52,8 @@ inline const char* to_string(errc code) noexcept {
     return "unknown";
 }
 
-/// An error: its kind, the field it concerns (HF key vocabulary: "factor", "rope_theta",
-/// "rope_scaling.beta_fast" ...), and a sentence that includes the offending value.
+/// An error: its kind, the field it concerns (the bare HF key: "factor", "rope_theta",
+/// "beta_fast", "short_factor[3]" ...), and a sentence that includes the offending value.
 struct error {
     errc code = errc::invalid_argument;
     std::string field;
@@ -71,21 +71,15 @@ struct warning {
 };
 
 namespace detail {
-// Shortest round-trip text of a double for messages ("0.5", "nan", "1e+300").
+// Shortest round-trip text of a double for messages ("0.5", "0.707", "nan", "1e-310").
+// std::to_chars: no locale, no allocation beyond the string, and no exception for any input
+// (std::stod would throw on subnormals).
 inline std::string format_value(double v) {
     if (std::isnan(v)) return "nan";
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    std::ostringstream os;
-    os.precision(17);
-    os << v;
-    // Prefer the short form when it round-trips (0.707 rather than 0.70699999999999996).
-    for (int p = 1; p <= 17; ++p) {
-        std::ostringstream s;
-        s.precision(p);
-        s << v;
-        if (std::stod(s.str()) == v) return s.str();
-    }
-    return os.str();
+    char buf[32];
+    const auto res = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, res.ptr);
 }
 inline std::string format_value(long long v) { return std::to_string(v); }
 inline std::string format_value(long v) { return std::to_string(v); }

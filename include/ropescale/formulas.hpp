@@ -4,7 +4,7 @@
 // and the tests call these; nothing re-derives them.
 //
 // All functions are pure, noexcept, double precision, and assume validated inputs (see
-// validate.hpp); each states its reference. Precision: each is a handful of IEEE operations
+// validate() in frequencies.hpp); each states its reference. Precision: each is a handful of IEEE operations
 // and libm calls (pow, log), so its relative error is a few ulp (< 1e-15) of the exact value
 // of the formula at the given double inputs.
 #ifndef ROPESCALE_FORMULAS_HPP
@@ -133,6 +133,9 @@ inline double longrope_attention_factor(double factor,
 /// Where a pair sits relative to plain RoPE, judged from its frequency multiplier
 /// m = inv_freq / theta_i and the method's scale s: m == 1 extrapolated (unchanged),
 /// m == 1/s interpolated (fully scaled), anything else blended. "==" is relative 1e-9.
+/// Meaningful for methods that blend between theta_i and theta_i / s (linear, NTK, YaRN,
+/// NTK-by-parts, Llama 3.1); LongRoPE's searched per-pair factors make almost every pair
+/// "blended" against its single `factor`.
 enum class pair_region { extrapolated, blended, interpolated };
 
 inline pair_region classify_pair(double multiplier, double scale) noexcept {

@@ -6,6 +6,7 @@
 
 #include "error.hpp"
 #include "formulas.hpp"
+#include "params.hpp"
 
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@ struct frequency_table {
     double base = 0.0;               ///< the base actually used (b' for NTK methods, else b)
     double scale = 1.0;              ///< the effective scale s (dynamic methods: at seq_len)
     std::optional<correction_range> correction;  ///< YaRN / NTK-by-parts blend range, pairs
+    std::optional<longrope_factors> longrope_list;  ///< the list a LongRoPE table used
     const char* method = "default";  ///< method_name() of the method that built it
     std::vector<warning> warnings;   ///< what the references would only log
 

@@ -217,6 +217,14 @@ TEST(validation, longrope_lists) {
     expect_refused(make(lr), rs::errc::missing_field, "factor");
 }
 
+TEST(validation, subnormal_values_are_reported_not_crashed_on) {
+    // Message formatting must handle every double (std::stod-based formatting threw here).
+    expect_refused(make(rs::linear{1e-310}), rs::errc::out_of_range, "factor", "1e-310");
+    auto c = make(rs::plain{});
+    c.partial_rotary_factor = -4e-320;
+    expect_refused(c, rs::errc::out_of_range, "partial_rotary_factor", "e-320");
+}
+
 TEST(validation, errors_render_as_field_colon_message) {
     const rs::status s = rs::validate(make(rs::linear{0.5}));
     ASSERT_FALSE(s);

@@ -83,6 +83,7 @@ inline void build(const longrope& m, int rotary_dim, double base, const table_op
             1.0 / (ext[static_cast<std::size_t>(i)] *
                    base_power(base, rotary_dim, i));
     out.scale = f;
+    out.longrope_list = which;
     out.attention_factor =
         m.attention_factor ? *m.attention_factor : longrope_attention_factor(f, big_l);
 }

@@ -1,0 +1,99 @@
+// hf_config.hpp in a translation unit built with -fno-exceptions -DJSON_NOEXCEPTION: under
+// JSON_NOEXCEPTION every nlohmann throw becomes std::abort(), so this program also proves
+// that no path of the reader (including its error paths) reaches one. No GoogleTest here:
+// gtest_main is built with exceptions.
+#include <ropescale/hf_config.hpp>
+
+#include <cstdio>
+#include <string>
+
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#error "this translation unit must be compiled with -fno-exceptions"
+#endif
+#ifndef JSON_NOEXCEPTION
+#error "this translation unit must be compiled with -DJSON_NOEXCEPTION"
+#endif
+
+namespace {
+
+int failures = 0;
+
+void check(bool ok, const char* what) {
+    if (!ok) {
+        std::fprintf(stderr, "FAILED: %s\n", what);
+        ++failures;
+    }
+}
+
+bool fails_with(const ropescale::expected<ropescale::hf_rope_config>& r, ropescale::errc code,
+                const char* field) {
+    return !r && r.err().code == code && r.err().field == field;
+}
+
+}  // namespace
+
+int main() {
+    namespace rs = ropescale;
+    const auto good = rs::parse_hf_config(R"({"hidden_size": 4096, "num_attention_heads": 32,
+        "max_position_embeddings": 65536, "rope_scaling": {"factor": 16.0,
+        "original_max_position_embeddings": 4096, "type": "yarn", "finetuned": true}})");
+    check(static_cast<bool>(good), "a yarn config reads");
+    if (good) {
+        check(good->config.head_dim == 128, "head_dim 128");
+        check(good->warnings.size() == 1, "one warning (finetuned)");
+        const auto t = rs::compute_frequencies(good->config);
+        check(t && t->correction && t->correction->low == 20.0 && t->correction->high == 46.0,
+              "correction range (20, 46)");
+    }
+
+    const auto file = rs::load_hf_config(std::string(ROPESCALE_EXAMPLE_CONFIGS_DIR) +
+                                         "/Phi-3-mini-128k-instruct.json");
+    check(static_cast<bool>(file), "the bundled Phi-3 config loads");
+
+    // Error paths: each would abort if it reached a nlohmann throw.
+    check(fails_with(rs::parse_hf_config("{\"a\": "), rs::errc::parse_error, ""), "parse error");
+    check(fails_with(rs::parse_hf_config("{\"a\": \"\xff\"}"), rs::errc::parse_error, ""),
+          "invalid UTF-8");
+    check(fails_with(rs::parse_hf_config("[1]"), rs::errc::wrong_type, "config"), "root array");
+    check(fails_with(rs::parse_hf_config(R"({"hidden_size": 4096, "num_attention_heads": 32,
+              "rope_scaling": {"type": "linear", "factor": "16"}})"),
+                     rs::errc::wrong_type, "factor"),
+          "string factor");
+    check(fails_with(rs::parse_hf_config(R"({"hidden_size": 4096, "num_attention_heads": 32,
+              "rope_scaling": {"type": "linear", "factor": true}})"),
+                     rs::errc::wrong_type, "factor"),
+          "boolean factor");
+    check(fails_with(rs::parse_hf_config(R"({"hidden_size": 4096, "num_attention_heads": 0})"),
+                     rs::errc::out_of_range, "num_attention_heads"),
+          "zero heads");
+    check(fails_with(rs::parse_hf_config(R"({"head_dim": 18446744073709551615})"),
+                     rs::errc::out_of_range, "head_dim"),
+          "head_dim beyond 64 bits");
+    check(fails_with(rs::parse_hf_config(R"({"head_dim": 128, "rope_scaling": {"type": "llama3",
+              "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0}})"),
+                     rs::errc::missing_field, "original_max_position_embeddings"),
+          "llama3 without its original length");
+    check(fails_with(rs::parse_hf_config(R"({"head_dim": 96, "original_max_position_embeddings":
+              4096, "rope_scaling": {"type": "su", "short_factor": [1, "x"], "long_factor": []}})"),
+                     rs::errc::wrong_type, "short_factor[1]"),
+          "non-number list entry");
+    check(
+        fails_with(rs::parse_hf_config(R"({"head_dim": 64, "rope_scaling": {"rope_type": "ntk"}})"),
+                   rs::errc::unknown_rope_type, "rope_type"),
+        "unknown rope_type");
+    check(fails_with(rs::parse_hf_config(R"({"head_dim": 64, "rope_scaling": {"rope_type": "yarn",
+              "factor": 4.0, "original_max_position_embeddings": 4096, "beta_fast": 0}})"),
+                     rs::errc::out_of_range, "beta_fast"),
+          "explicit beta_fast 0");
+    check(fails_with(rs::load_hf_config("/nonexistent/config.json"), rs::errc::io_error,
+                     "/nonexistent/config.json"),
+          "missing file");
+
+    // A caller-built json with invalid UTF-8 in a value shown in a message.
+    nlohmann::json j = {{"head_dim", std::string("\xff\xfe")}};
+    check(fails_with(rs::read_hf_config(j), rs::errc::wrong_type, "head_dim"),
+          "invalid UTF-8 in a caller-built json");
+
+    if (failures == 0) std::puts("hf_noexcept_test: all checks passed");
+    return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,92 @@
+# Runs the built ropescale-inspect the way a user would and checks its exit status and output.
+#   cmake -DINSPECT=<binary> -DMODE=<json|table|errors> [-DCONFIG=<file>] [-DWORK_DIR=<dir>]
+#         -P inspect_cli.cmake
+# json:   CONFIG with --json must exit 0 and print a JSON object whose inv_freq has
+#         rotary_dim / 2 entries (checked with CMake's own JSON parser, not ours).
+# table:  CONFIG without --json must exit 0 and print a per-pair table.
+# errors: bad configs (written into WORK_DIR) must exit 1 naming the field on stderr; usage
+#         mistakes must exit 2.
+cmake_minimum_required(VERSION 3.21)
+
+function(run_inspect out_rc out_stdout out_stderr)
+  execute_process(COMMAND "${INSPECT}" ${ARGN}
+    RESULT_VARIABLE rc OUTPUT_VARIABLE so ERROR_VARIABLE se)
+  set(${out_rc} "${rc}" PARENT_SCOPE)
+  set(${out_stdout} "${so}" PARENT_SCOPE)
+  set(${out_stderr} "${se}" PARENT_SCOPE)
+endfunction()
+
+function(expect_status expected)
+  run_inspect(rc so se ${ARGN})
+  if(NOT rc STREQUAL "${expected}")
+    message(FATAL_ERROR "ropescale-inspect ${ARGN}: exit ${rc}, expected ${expected}\nstdout:\n${so}\nstderr:\n${se}")
+  endif()
+  set(last_stdout "${so}" PARENT_SCOPE)
+  set(last_stderr "${se}" PARENT_SCOPE)
+endfunction()
+
+# A config that must be refused with exit 1 and "ropescale-inspect: error: <field>: ".
+function(expect_refused name field text)
+  set(path "${WORK_DIR}/${name}.json")
+  file(WRITE "${path}" "${text}")
+  expect_status(1 "${path}")
+  string(FIND "${last_stderr}" "ropescale-inspect: error: ${field}: " at)
+  if(NOT at EQUAL 0)
+    message(FATAL_ERROR "${name}: stderr does not start with the field ${field}:\n${last_stderr}")
+  endif()
+endfunction()
+
+if(MODE STREQUAL "json")
+  expect_status(0 "${CONFIG}" --json)
+  string(JSON rotary_dim GET "${last_stdout}" rotary_dim)
+  string(JSON pairs LENGTH "${last_stdout}" inv_freq)
+  math(EXPR expected_pairs "${rotary_dim} / 2")
+  if(NOT pairs EQUAL expected_pairs OR pairs EQUAL 0)
+    message(FATAL_ERROR "inv_freq has ${pairs} entries, rotary_dim is ${rotary_dim}")
+  endif()
+  foreach(key attention_factor logit_scale head_dim method rope_type base scale
+              correction_range warnings)
+    string(JSON type ERROR_VARIABLE err TYPE "${last_stdout}" ${key})
+    if(err)
+      message(FATAL_ERROR "--json output lacks ${key}: ${err}")
+    endif()
+  endforeach()
+  # With a sequence length too (dynamic methods, the LongRoPE list).
+  expect_status(0 "${CONFIG}" --json --seq-len 131072)
+elseif(MODE STREQUAL "table")
+  expect_status(0 "${CONFIG}")
+  foreach(needle "method:" "attention factor:" "logit scale:" "inv_freq" "wavelength")
+    string(FIND "${last_stdout}" "${needle}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "table output lacks \"${needle}\":\n${last_stdout}")
+    endif()
+  endforeach()
+elseif(MODE STREQUAL "errors")
+  file(MAKE_DIRECTORY "${WORK_DIR}")
+  expect_refused(string_factor factor
+    [[{"hidden_size": 4096, "num_attention_heads": 32, "max_position_embeddings": 65536,
+       "rope_scaling": {"type": "yarn", "factor": "16", "original_max_position_embeddings": 4096}}]])
+  expect_refused(llama3_missing_original original_max_position_embeddings
+    [[{"hidden_size": 4096, "num_attention_heads": 32, "rope_scaling": {"rope_type": "llama3",
+       "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0}}]])
+  expect_refused(unknown_type type
+    [[{"hidden_size": 4096, "num_attention_heads": 32, "rope_scaling": {"type": "ntk"}}]])
+  expect_refused(zero_heads num_attention_heads
+    [[{"hidden_size": 4096, "num_attention_heads": 0}]])
+  expect_refused(beta_zero beta_fast
+    [[{"head_dim": 128, "rope_scaling": {"rope_type": "yarn", "factor": 4.0,
+       "original_max_position_embeddings": 4096, "beta_fast": 0}}]])
+  # Not JSON: the path is the field.
+  expect_refused(not_json "${WORK_DIR}/not_json.json" [[{"hidden_size": ]])
+  expect_status(1 "${WORK_DIR}/does-not-exist.json")
+  # Usage errors.
+  expect_status(2)
+  expect_status(2 "${WORK_DIR}/string_factor.json" --seq-len 0)
+  expect_status(2 "${WORK_DIR}/string_factor.json" --seq-len)
+  expect_status(2 "${WORK_DIR}/string_factor.json" --seq-len 12x)
+  expect_status(2 "${WORK_DIR}/string_factor.json" --bogus)
+  expect_status(2 a.json b.json)
+  expect_status(0 --help)
+else()
+  message(FATAL_ERROR "unknown MODE ${MODE}")
+endif()
