@@ -61,6 +61,8 @@ struct interpreted_case {
     // The YaRN authors' linear and dynamic-linear classes keep the plain inv_freq buffer and
     // divide positions by the scale instead; their recorded inv_freq is then ours times this.
     double recorded_inv_freq_multiplier = 1.0;
+    // transformers cases: the config.json they amount to (for the ropescale-inspect check).
+    json hf_config;
 };
 
 template <class T>
@@ -88,6 +90,7 @@ interpreted_case interpret_hf(const json& params) {
     if (!read) throw std::runtime_error("HF config reader refused the case: " + read.err().what());
     interpreted_case c;
     c.config = read->config;
+    c.hf_config = config;
     if (!params.at("seq_len").is_null()) c.options.seq_len = params.at("seq_len").get<std::int64_t>();
     return c;
 }
@@ -197,9 +200,49 @@ struct case_report {
     std::vector<std::string> failures;
     double max_inv_freq_rel = 0.0, max_cos_sin_abs = 0.0;
     bool checked_logit = false;
+    bool checked_cli = false;
 };
 
-case_report check_case(const fs::path& file) {
+#ifdef ROPESCALE_INSPECT_PATH
+// Runs `ropescale-inspect --json` on the case's config.json, as a user would, and checks the
+// printed inv_freq and attention factor against the reference (same bounds as the library).
+void check_cli(const interpreted_case& ic, const json& doc, const fs::path& scratch, case_report& r) {
+    const fs::path config_file = scratch / (r.name + ".config.json");
+    std::ofstream(config_file) << ic.hf_config.dump();
+    std::string cmd = std::string("\"") + ROPESCALE_INSPECT_PATH + "\" --json";
+    if (ic.options.seq_len) cmd += " --seq-len " + std::to_string(*ic.options.seq_len);
+    cmd += " \"" + config_file.string() + "\"";
+    std::string out;
+    if (FILE* pipe = popen(cmd.c_str(), "r")) {
+        char buf[4096];
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+        if (pclose(pipe) != 0) r.failures.push_back("ropescale-inspect failed: " + cmd);
+    } else {
+        r.failures.push_back("cannot run " + cmd);
+        return;
+    }
+    const json printed = json::parse(out, nullptr, false);
+    if (printed.is_discarded() || !printed.contains("inv_freq")) {
+        r.failures.push_back("ropescale-inspect printed no JSON table");
+        return;
+    }
+    const auto want = doc.at("inv_freq_f64").get<std::vector<double>>();
+    const auto got = printed.at("inv_freq").get<std::vector<double>>();
+    if (got.size() != want.size()) {
+        r.failures.push_back("ropescale-inspect inv_freq has the wrong length");
+        return;
+    }
+    for (std::size_t i = 0; i < want.size(); ++i)
+        if (!(rel_diff(got[i], want[i]) <= inv_freq_rel_tol))
+            r.failures.push_back("ropescale-inspect inv_freq[" + std::to_string(i) + "] off");
+    if (!(rel_diff(printed.at("attention_factor").get<double>(), doc.at("attention_factor_f64").get<double>()) <=
+          factor_rel_tol))
+        r.failures.push_back("ropescale-inspect attention_factor off");
+    r.checked_cli = true;
+}
+#endif
+
+case_report check_case(const fs::path& file, const fs::path& scratch) {
     case_report r;
     r.name = file.filename().string();
     std::ifstream in(file);
@@ -247,6 +290,12 @@ case_report check_case(const fs::path& file) {
                                  std::to_string(logit->get<double>()));
     }
 
+#ifdef ROPESCALE_INSPECT_PATH
+    if (!ic.hf_config.is_null()) check_cli(ic, doc, scratch, r);
+#else
+    (void)scratch;
+#endif
+
     // cos/sin rows are cat(freqs, freqs) times the attention factor.
     const auto positions = doc.at("positions").get<std::vector<std::int64_t>>();
     const auto cos_f64 = doc.at("cos_f64").get<std::vector<std::vector<double>>>();
@@ -284,15 +333,18 @@ TEST(golden, every_case_matches_the_reference) {
     std::sort(files.begin(), files.end());
     ASSERT_FALSE(files.empty()) << "no *.json case in " << dir;
 
-    std::size_t passed = 0, logit_checked = 0;
+    const fs::path scratch = fs::temp_directory_path() / "ropescale_golden";
+    fs::create_directories(scratch);
+    std::size_t passed = 0, logit_checked = 0, cli_checked = 0;
     double worst_inv = 0.0, worst_cs = 0.0;
     for (const auto& f : files) {
-        const case_report r = check_case(f);
+        const case_report r = check_case(f, scratch);
         worst_inv = std::max(worst_inv, r.max_inv_freq_rel);
         worst_cs = std::max(worst_cs, r.max_cos_sin_abs);
         if (r.failures.empty()) {
             ++passed;
             logit_checked += r.checked_logit ? 1 : 0;
+            cli_checked += r.checked_cli ? 1 : 0;
             continue;
         }
         std::ostringstream msg;
@@ -303,7 +355,8 @@ TEST(golden, every_case_matches_the_reference) {
     }
     if (passed == files.size()) {
         std::cout << "golden: " << passed << " cases passed (tables, attention factor, logit scale in "
-                  << logit_checked << ", cos/sin) from " << dir.string() << "; worst inv_freq rel "
+                  << logit_checked << ", cos/sin, ropescale-inspect --json in " << cli_checked
+                  << ") from " << dir.string() << "; worst inv_freq rel "
                   << worst_inv << ", worst cos/sin abs " << worst_cs << "\n";
     } else {
         std::cout << "golden: " << passed << " of " << files.size() << " cases passed\n";
