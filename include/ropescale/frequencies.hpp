@@ -52,9 +52,9 @@ inline expected<int> resolve_rotary_dim(const rope_config& c) {
         field = "partial_rotary_factor";
     }
     if (d <= 0)
-        return make_error(errc::out_of_range, field,
-                          "gives a rotary dimension of 0 (rotary_dim must be > 0)",
-                          field[0] == 'p' ? *c.partial_rotary_factor : static_cast<double>(d));
+        return error{errc::out_of_range, field,
+                     "gives a rotary dimension of " + std::to_string(d) +
+                         " (rotary_dim must be > 0)"};
     if (d % 2 != 0)
         return error{errc::out_of_range, field,
                      "gives an odd rotary dimension " + std::to_string(d) +

@@ -2,16 +2,21 @@
 //
 // ropescale: RoPE scaling frequency tables and rotation kernels. The umbrella header: includes
 // every public header that needs no optional dependency (hf_config.hpp needs nlohmann-json
-// and eigen.hpp needs Eigen: include those yourself).
+// and eigen.hpp needs Eigen: include those yourself; dispatch.hpp is the opt-in run-time
+// dispatch over per-ISA translation units).
 #ifndef ROPESCALE_ROPESCALE_HPP
 #define ROPESCALE_ROPESCALE_HPP
 
 #include "angle.hpp"
+#include "apply.hpp"
+#include "cache.hpp"
 #include "config.hpp"
 #include "error.hpp"
 #include "formulas.hpp"
 #include "frequencies.hpp"
 #include "frequency_table.hpp"
+#include "half.hpp"
+#include "layout.hpp"
 #include "params.hpp"
 #include "version.hpp"
 

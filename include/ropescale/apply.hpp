@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: MIT
+//
+// The engine-facing rotation API: rotate q and k, laid out as strided [tokens][heads][head_dim]
+// views, at one position per token, from a cos/sin cache (cache.hpp) or on the fly from a
+// frequency_table; plus the inverse rotation and the KV-cache shift.
+//
+//   view of one tensor, strides in elements:
+//     element (t, h, c) = data[t * token_stride + h * head_stride + c],  c < head_dim
+//   inside one head (layout.hpp), d = rotary_dim:
+//     half_split  [ccss0000]  pair i = (x[i], x[i + d/2])
+//     interleaved [cscs0000]  pair i = (x[2i], x[2i + 1])
+//   channels [d, head_dim) pass through (copied when out of place).
+//
+// Entry points (each has an _unchecked twin with the same arguments, noexcept, returning void,
+// with ROPESCALE_ASSERT preconditions; the checked ones return ropescale::status naming the bad
+// argument and touch nothing when they fail):
+//   apply_rope(cache, layout, positions, q, k, direction)      cached cos/sin
+//   apply_rope(table, layout, positions, q, k, direction, mode) on the fly
+//   shift_rope(cache | table, layout, deltas, keys)             pure rotation by a delta
+//
+// The `Arch` template argument picks the kernel: an xsimd arch (default xsimd::default_arch,
+// the best instruction set of the -m flags of this translation unit: static dispatch),
+// scalar_reference, or dynamic_dispatch<...> (dispatch.hpp, run-time choice among per-ISA
+// translation units). Element types: float, double, fp16, bf16 (half.hpp).
+//
+// Precision. fp32/fp16/bf16 elements: cos/sin are f32 (cache entries, or the on-the-fly double
+// values rounded once), the rotation is computed in f32 (x1 c - x2 s with possibly fused
+// multiply-adds) and 16-bit stores round to nearest even: per output, |error| <= 2^-22 (|x1| +
+// |x2|) m plus the final 16-bit rounding. double elements: on the fly, everything is double
+// (angles exact as in angle.hpp, xsimd double sincos, double math: ~1e-15 relative); with a
+// cache the f32 entries are widened exactly and the math is double.
+//
+// Threads: nothing here starts a thread or keeps state; calls on disjoint outputs may run
+// concurrently, and a rope_cache or frequency_table may be shared read-only. To split one call
+// across an engine's own threads, give each thread a token range [b, b + n) of every view and
+// of the positions:
+//     apply_rope(cache, layout, positions.subspan(b, n),
+//                in_place(q.token_range(b, n)), in_place(k.token_range(b, n)));
+// The result is bitwise identical to the single call (each token is computed independently,
+// with the same instructions). tests/kernels/apply_test.cpp checks this with std::thread.
+//
+// Memory: the kernels read each input and write each output element once, one token at a
+// time (cos/sin row read once per token for all heads of q and k). Calls whose outputs exceed
+// 16 MiB (detail::stream_threshold_bytes) use streaming stores where the arch, element type and
+// output alignment allow (x86: f32, and f16/bf16 on AVX2/AVX-512), like memcpy does for large
+// copies; smaller outputs stay in cache for the attention that follows.
+//
+// Allocation and exceptions: the kernels never allocate and never throw; the checked entry
+// points allocate only to build an error message (std::bad_alloc is their only exception).
+#ifndef ROPESCALE_APPLY_HPP
+#define ROPESCALE_APPLY_HPP
+
+#include "cache.hpp"
+#include "detail/runner.hpp"
+#include "error.hpp"
+#include "frequency_table.hpp"
+#include "half.hpp"
+#include "layout.hpp"
+
+#include <xsimd/xsimd.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+ROPESCALE_BEGIN_NAMESPACE
+
+/// A strided view of one tensor shaped [tokens][heads][head_dim] (strides in elements, may be
+/// any value including 0 or negative for inputs): element (t, h, c) is
+/// data[t * token_stride + h * head_stride + c]. Any pointer alignment (alignof(T)).
+/// A view does not own its data. Default: empty (no heads), which the APIs skip.
+template <class T>
+struct heads_view {
+    T* data = nullptr;
+    std::int64_t tokens = 0;
+    int heads = 0;
+    int head_dim = 0;
+    std::ptrdiff_t token_stride = 0;  ///< elements from token t to t + 1
+    std::ptrdiff_t head_stride = 0;   ///< elements from head h to h + 1
+
+    /// Pointer to channel 0 of (token t, head h).
+    T* head(std::int64_t t, int h) const noexcept {
+        return data + t * token_stride + static_cast<std::ptrdiff_t>(h) * head_stride;
+    }
+    /// The tokens [begin, begin + count) of this view (same heads and strides): how an engine
+    /// hands a token range to one of its threads. Precondition: the range is inside the view.
+    heads_view token_range(std::int64_t begin, std::int64_t count) const noexcept {
+        ROPESCALE_ASSERT(begin >= 0 && count >= 0 && begin + count <= tokens);
+        heads_view v = *this;
+        v.data = count > 0 ? data + begin * token_stride : data;
+        v.tokens = count;
+        return v;
+    }
+    /// The same view, read-only.
+    operator heads_view<const T>() const noexcept {  // NOLINT: implicit on purpose
+        return {data, tokens, heads, head_dim, token_stride, head_stride};
+    }
+};
+
+/// A contiguous [tokens][heads][head_dim] view: token_stride = heads * head_dim,
+/// head_stride = head_dim (vLLM / FlashInfer [num_tokens, heads * head_size] and llama.cpp's
+/// [head_dim, n_head, n_tokens] in ggml order).
+template <class T>
+heads_view<T> make_heads_view(T* data, std::int64_t tokens, int heads, int head_dim) noexcept {
+    return {data, tokens, heads, head_dim,
+            static_cast<std::ptrdiff_t>(heads) * static_cast<std::ptrdiff_t>(head_dim), head_dim};
+}
+
+/// A strided view with explicit strides in elements (e.g. heads-major [heads][tokens][dim]:
+/// token_stride = head_dim, head_stride = tokens * head_dim; or q inside a fused qkv buffer:
+/// token_stride = (heads_q + 2 heads_kv) * head_dim).
+template <class T>
+heads_view<T> make_heads_view(T* data, std::int64_t tokens, int heads, int head_dim,
+                              std::ptrdiff_t token_stride, std::ptrdiff_t head_stride) noexcept {
+    return {data, tokens, heads, head_dim, token_stride, head_stride};
+}
+
+/// One position per token, int32 (llama.cpp) or int64 (vLLM, transformers), any order,
+/// repeats allowed. Does not own the data.
+class position_span {
+  public:
+    position_span() = default;
+    position_span(const std::int32_t* data, std::int64_t size) noexcept : p32_(data), size_(size) {}
+    position_span(const std::int64_t* data, std::int64_t size) noexcept : p64_(data), size_(size) {}
+    template <class Alloc>
+    position_span(const std::vector<std::int32_t, Alloc>& v) noexcept  // NOLINT: implicit
+        : p32_(v.data()), size_(static_cast<std::int64_t>(v.size())) {}
+    template <class Alloc>
+    position_span(const std::vector<std::int64_t, Alloc>& v) noexcept  // NOLINT: implicit
+        : p64_(v.data()), size_(static_cast<std::int64_t>(v.size())) {}
+
+    std::int64_t size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+    bool is_int64() const noexcept { return p64_ != nullptr; }
+    const std::int32_t* data32() const noexcept { return p32_; }
+    const std::int64_t* data64() const noexcept { return p64_; }
+    /// Position of token i, widened to int64. Precondition: 0 <= i < size().
+    std::int64_t operator[](std::int64_t i) const noexcept {
+        ROPESCALE_ASSERT(i >= 0 && i < size_);
+        return p64_ ? p64_[i] : p32_[i];
+    }
+    /// Positions [offset, offset + count): pairs with heads_view::token_range.
+    position_span subspan(std::int64_t offset, std::int64_t count) const noexcept {
+        ROPESCALE_ASSERT(offset >= 0 && count >= 0 && offset + count <= size_);
+        position_span s = *this;
+        if (p32_) s.p32_ = p32_ + offset;
+        if (p64_) s.p64_ = p64_ + offset;
+        s.size_ = count;
+        return s;
+    }
+
+  private:
+    const std::int32_t* p32_ = nullptr;
+    const std::int64_t* p64_ = nullptr;
+    std::int64_t size_ = 0;
+};
+
+/// One tensor to rotate: read `in`, write `out` (same shape). In place when both views are
+/// the same; out of place otherwise, in which case they must not overlap (not checked).
+/// Default: absent (no heads), e.g. to rotate only k.
+template <class T>
+struct rope_operand {
+    heads_view<const T> in;
+    heads_view<T> out;
+    rope_operand() = default;
+    /// In place (implicit, so a heads_view can be passed where an operand is expected).
+    rope_operand(heads_view<T> x) noexcept : in(x), out(x) {}  // NOLINT: implicit on purpose
+    rope_operand(heads_view<const T> i, heads_view<T> o) noexcept : in(i), out(o) {}
+    bool empty() const noexcept { return out.heads == 0 && in.heads == 0; }
+    bool in_place() const noexcept {
+        return in.data == out.data && in.token_stride == out.token_stride &&
+               in.head_stride == out.head_stride;
+    }
+    /// Tokens [begin, begin + count) of both views (threads: see the file comment).
+    rope_operand token_range(std::int64_t begin, std::int64_t count) const noexcept {
+        rope_operand r;
+        r.in = in.token_range(begin, count);
+        r.out = out.token_range(begin, count);
+        return r;
+    }
+};
+
+/// Rotate `x` in place.
+template <class T>
+rope_operand<T> in_place(heads_view<T> x) noexcept {
+    return rope_operand<T>(x);
+}
+
+/// Read `in`, write `out` (same shape, not overlapping); pass-through channels are copied.
+template <class T>
+rope_operand<T> out_of_place(heads_view<const T> in, heads_view<T> out) noexcept {
+    return rope_operand<T>(in, out);
+}
+template <class T>
+rope_operand<T> out_of_place(heads_view<T> in, heads_view<T> out) noexcept {
+    return rope_operand<T>(heads_view<const T>(in), out);
+}
+
+namespace detail {
+
+// Where cos/sin come from and how they are scaled, as the entry points resolved it.
+struct angle_plan {
+    const rope_cache* cache = nullptr;
+    const frequency_table* table = nullptr;
+    double cos_scale = 1.0;
+    double sin_scale = 1.0;
+    bool shift = false;  // positions are deltas (cache: |delta| < size)
+};
+
+template <class Arch>
+std::string field_name(const char* op, const char* part, const char* what) {
+    return std::string(op) + "." + part + "." + what;
+}
+
+// Rows of an output view must not overlap (else in-place results would depend on order).
+template <class Arch>
+bool rows_disjoint(std::int64_t tokens, int heads, int head_dim, std::ptrdiff_t ts,
+                   std::ptrdiff_t hs) noexcept {
+    const std::ptrdiff_t a_ts = ts < 0 ? -ts : ts;
+    const std::ptrdiff_t a_hs = hs < 0 ? -hs : hs;
+    const bool many_tokens = tokens > 1;
+    const bool many_heads = heads > 1;
+    if (!many_tokens && !many_heads) return true;
+    if (!many_tokens) return a_hs >= head_dim;
+    if (!many_heads) return a_ts >= head_dim;
+    // Two strides: the smaller must clear a row, the larger must clear all rows of the smaller.
+    const std::ptrdiff_t small = a_ts < a_hs ? a_ts : a_hs;
+    const std::ptrdiff_t large = a_ts < a_hs ? a_hs : a_ts;
+    const std::int64_t count_small = a_ts < a_hs ? tokens : heads;
+    return small >= head_dim && large >= small * count_small;
+}
+
+template <class Arch, class V>
+status check_view(const V& v, const char* op, const char* part, int head_dim, bool is_output) {
+    if (v.tokens < 0)
+        return make_error(errc::out_of_range, field_name<Arch>(op, part, "tokens"), "must be >= 0",
+                          static_cast<long long>(v.tokens));
+    if (v.heads < 0)
+        return make_error(errc::out_of_range, field_name<Arch>(op, part, "heads"), "must be >= 0", v.heads);
+    if (v.head_dim != head_dim)
+        return error{errc::inconsistent, field_name<Arch>(op, part, "head_dim"),
+                     "must equal the table's head_dim = " + std::to_string(head_dim) + " (got " +
+                         std::to_string(v.head_dim) + ")"};
+    if (v.tokens > 0 && v.heads > 0 && v.data == nullptr)
+        return error{errc::invalid_argument, field_name<Arch>(op, part, "data"),
+                     "is null for a non-empty view"};
+    if (is_output && !rows_disjoint<Arch>(v.tokens, v.heads, v.head_dim, v.token_stride, v.head_stride))
+        return error{errc::invalid_argument, field_name<Arch>(op, part, "head_stride"),
+                     "rows of the output view overlap (token_stride " +
+                         std::to_string(v.token_stride) + ", head_stride " +
+                         std::to_string(v.head_stride) + ", head_dim " +
+                         std::to_string(v.head_dim) + ")"};
+    return {};
+}
+
+template <class Arch, class T>
+status check_operand(const rope_operand<T>& o, const char* op, int head_dim, std::int64_t tokens) {
+    if (o.empty()) return {};
+    if (auto s = check_view<Arch>(o.in, op, "in", head_dim, false); !s) return s;
+    if (auto s = check_view<Arch>(o.out, op, "out", head_dim, true); !s) return s;
+    if (o.in.tokens != o.out.tokens || o.in.heads != o.out.heads)
+        return error{errc::inconsistent, std::string(op),
+                     "in and out must have the same shape (in " + std::to_string(o.in.tokens) +
+                         " x " + std::to_string(o.in.heads) + ", out " +
+                         std::to_string(o.out.tokens) + " x " + std::to_string(o.out.heads) + ")"};
+    if (o.in.data == o.out.data && o.in.data != nullptr && !o.in_place())
+        return error{errc::invalid_argument, std::string(op),
+                     "in and out share data but not strides (neither in place nor disjoint)"};
+    if (o.out.tokens != tokens)
+        return error{errc::inconsistent, std::string(op) + ".out.tokens",
+                     "must equal the number of positions = " + std::to_string(tokens) + " (got " +
+                         std::to_string(o.out.tokens) + ")"};
+    return {};
+}
+
+template <class Arch>
+status check_positions(const position_span& positions, std::int64_t lo, std::int64_t hi,
+                       const char* what) {
+    if (positions.size() < 0)
+        return make_error(errc::out_of_range, "positions", "size must be >= 0",
+                          static_cast<long long>(positions.size()));
+    if (positions.size() > 0 && positions.data32() == nullptr && positions.data64() == nullptr)
+        return error{errc::invalid_argument, "positions", "is null for a non-empty span"};
+    for (std::int64_t i = 0; i < positions.size(); ++i) {
+        const std::int64_t p = positions[i];
+        if (p < lo || p > hi)
+            return make_error(errc::position_out_of_range, "positions[" + std::to_string(i) + "]",
+                              std::string(what) + " [" + std::to_string(lo) + ", " +
+                                  std::to_string(hi) + "]",
+                              static_cast<long long>(p));
+    }
+    return {};
+}
+
+// Fills the job in place, field by field (building it from temporaries made GCC copy it with
+// overlapping stores and loads: a store-forwarding stall on every call).
+template <class T>
+void fill_operand_job(operand_job<T>& j, const rope_operand<T>& o) noexcept {
+    const bool active = !o.empty() && o.out.tokens > 0;
+    j.in = active ? o.in.data : nullptr;
+    j.out = active ? o.out.data : nullptr;
+    j.heads = active ? o.out.heads : 0;
+    j.in_token_stride = o.in.token_stride;
+    j.in_head_stride = o.in.head_stride;
+    j.out_token_stride = o.out.token_stride;
+    j.out_head_stride = o.out.head_stride;
+}
+
+template <class T>
+void fill_job(rope_job<T>& job, const angle_plan& plan, rotary_layout layout,
+              const position_span& positions, const rope_operand<T>& q,
+              const rope_operand<T>& k) noexcept {
+    fill_operand_job(job.ops[0], q);
+    fill_operand_job(job.ops[1], k);
+    job.tokens = positions.size();
+    job.pos32 = positions.data32();
+    job.pos64 = positions.data64();
+    job.layout = layout;
+    job.cos_scale = plan.cos_scale;
+    job.sin_scale = plan.sin_scale;
+    if (plan.cache != nullptr) {
+        job.head_dim = plan.cache->head_dim();
+        job.rotary_dim = plan.cache->rotary_dim();
+        job.cache = plan.cache->data();
+        job.cache_rows = plan.cache->size();
+        job.inv_freq = nullptr;
+    } else {
+        job.head_dim = plan.table->head_dim;
+        job.rotary_dim = plan.table->rotary_dim;
+        job.cache = nullptr;
+        job.cache_rows = 0;
+        job.inv_freq = plan.table->inv_freq.data();
+    }
+    const std::size_t out_elements =
+        static_cast<std::size_t>(job.ops[0].heads + job.ops[1].heads) *
+        static_cast<std::size_t>(job.tokens > 0 ? job.tokens : 0) * static_cast<std::size_t>(job.head_dim);
+    job.stream = out_elements * sizeof(T) > stream_threshold_bytes;
+}
+
+template <class Arch, class T>
+void run_unchecked(const angle_plan& plan, rotary_layout layout, const position_span& positions,
+                   const rope_operand<T>& q, const rope_operand<T>& k) noexcept {
+    static_assert(is_element_type<T>, "element type must be float, double, fp16 or bf16");
+    if (positions.size() == 0) return;
+    rope_job<T> job;
+    fill_job(job, plan, layout, positions, q, k);
+    if (job.ops[0].heads == 0 && job.ops[1].heads == 0) return;
+    ROPESCALE_ASSERT(job.rotary_dim > 0 && job.rotary_dim % 2 == 0 && job.rotary_dim <= job.head_dim);
+    kernel_runner<Arch>::rotate(job);
+}
+
+// The checks of run_checked without building any message: the hot path of a valid call pays
+// only for these comparisons (the detailed checks below run only to describe a failure).
+// Must accept exactly what the detailed checks accept.
+template <class Arch, class V>
+bool view_ok(const V& v, int head_dim, bool is_output) noexcept {
+    return v.tokens >= 0 && v.heads >= 0 && v.head_dim == head_dim &&
+           (v.data != nullptr || v.tokens == 0 || v.heads == 0) &&
+           (!is_output || rows_disjoint<Arch>(v.tokens, v.heads, v.head_dim, v.token_stride, v.head_stride));
+}
+
+template <class Arch, class T>
+bool operand_ok(const rope_operand<T>& o, int head_dim, std::int64_t tokens) noexcept {
+    if (o.empty()) return true;
+    return view_ok<Arch>(o.in, head_dim, false) && view_ok<Arch>(o.out, head_dim, true) &&
+           o.in.tokens == o.out.tokens && o.in.heads == o.out.heads &&
+           !(o.in.data == o.out.data && o.in.data != nullptr && !o.in_place()) &&
+           o.out.tokens == tokens;
+}
+
+template <class Arch, class P>
+bool range_ok(const P* p, std::int64_t n, std::int64_t lo, std::int64_t hi) noexcept {
+    std::int64_t mn = hi;
+    std::int64_t mx = lo;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const std::int64_t v = p[i];
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+    }
+    return mn >= lo && mx <= hi;
+}
+
+template <class Arch, class T>
+bool quick_ok(const angle_plan& plan, rotary_layout layout, const position_span& positions,
+              const rope_operand<T>& q, const rope_operand<T>& k) noexcept {
+    if (layout != rotary_layout::half_split && layout != rotary_layout::interleaved) return false;
+    int head_dim = 0;
+    std::int64_t lo = -max_cache_positions;
+    std::int64_t hi = max_cache_positions;
+    if (plan.cache != nullptr) {
+        if (plan.cache->rotary_dim() <= 0) return false;
+        head_dim = plan.cache->head_dim();
+        hi = plan.cache->size() - 1;
+        lo = plan.shift ? -hi : 0;
+    } else {
+        const frequency_table& t = *plan.table;
+        if (t.head_dim <= 0 || t.rotary_dim <= 0 || t.rotary_dim % 2 != 0 || t.rotary_dim > t.head_dim ||
+            t.inv_freq.size() != static_cast<std::size_t>(t.pairs()) ||
+            !(std::isfinite(t.attention_factor) && t.attention_factor > 0.0))
+            return false;
+        for (const double f : t.inv_freq)
+            if (!(std::isfinite(f) && f >= 0.0)) return false;
+        head_dim = t.head_dim;
+    }
+    if (!operand_ok<Arch>(q, head_dim, positions.size()) || !operand_ok<Arch>(k, head_dim, positions.size()))
+        return false;
+    const std::int64_t n = positions.size();
+    if (n < 0) return false;
+    if (n == 0) return true;
+    if (positions.data64() != nullptr) return range_ok<Arch>(positions.data64(), n, lo, hi);
+    if (positions.data32() != nullptr) return range_ok<Arch>(positions.data32(), n, lo, hi);
+    return false;
+}
+
+template <class Arch, class T>
+status run_checked(const angle_plan& plan, rotary_layout layout, const position_span& positions,
+                   const rope_operand<T>& q, const rope_operand<T>& k) {
+    static_assert(is_element_type<T>, "element type must be float, double, fp16 or bf16");
+    if (quick_ok<Arch>(plan, layout, positions, q, k)) {
+        run_unchecked<Arch>(plan, layout, positions, q, k);
+        return {};
+    }
+    if (layout != rotary_layout::half_split && layout != rotary_layout::interleaved)
+        return make_error(errc::invalid_argument, "layout", "is not a rotary_layout",
+                          static_cast<int>(layout));
+    int head_dim = 0;
+    if (plan.cache != nullptr) {
+        head_dim = plan.cache->head_dim();
+        if (plan.cache->rotary_dim() <= 0)
+            return error{errc::invalid_argument, "cache", "is empty (default-constructed)"};
+    } else {
+        if (auto s = check_table<Arch>(*plan.table); !s) return s;
+        head_dim = plan.table->head_dim;
+    }
+    if (auto s = check_operand<Arch>(q, "q", head_dim, positions.size()); !s) return s;
+    if (auto s = check_operand<Arch>(k, "k", head_dim, positions.size()); !s) return s;
+    if (plan.cache != nullptr) {
+        const std::int64_t n = plan.cache->size();
+        if (plan.shift) {
+            if (auto s = check_positions<Arch>(positions, -(n - 1), n - 1,
+                                               "is a delta outside the cache: must be in");
+                !s)
+                return s;
+        } else {
+            if (auto s = check_positions<Arch>(positions, 0, n - 1, "is outside the cache: must be in");
+                !s)
+                return s;
+        }
+    } else {
+        if (auto s = check_positions<Arch>(positions, -max_cache_positions, max_cache_positions,
+                                           "is outside the exact-angle domain: must be in");
+            !s)
+            return s;
+    }
+    run_unchecked<Arch>(plan, layout, positions, q, k);
+    return {};
+}
+
+template <class Arch>
+angle_plan cache_plan(const rope_cache& cache, rotation_direction direction) noexcept {
+    angle_plan plan;
+    plan.cache = &cache;
+    if (direction == rotation_direction::inverse) {
+        // Forward applied (m c, m s); the inverse is (c, -s) / m = (m c, -m s) / m^2.
+        const double m = cache.folded_factor();
+        const double inv = m == 1.0 ? 1.0 : 1.0 / (m * m);
+        plan.cos_scale = inv;
+        plan.sin_scale = -inv;
+    }
+    return plan;
+}
+
+template <class Arch>
+angle_plan table_plan(const frequency_table& table, rotation_direction direction,
+                      attention_factor_mode mode) noexcept {
+    angle_plan plan;
+    plan.table = &table;
+    const double m = mode == attention_factor_mode::folded ? table.attention_factor : 1.0;
+    if (direction == rotation_direction::forward) {
+        plan.cos_scale = m;
+        plan.sin_scale = m;
+    } else {
+        plan.cos_scale = 1.0 / m;
+        plan.sin_scale = -1.0 / m;
+    }
+    return plan;
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+// Cached rotation
+
+/// Rotates q and k (either may be absent: a default rope_operand) at `positions` (one per
+/// token) with the cos/sin of `cache`:
+///   forward: pair (x1, x2) of token t -> (x1 c - x2 s, x2 c + x1 s), (c, s) = cache row
+///            positions[t] (which includes the attention factor iff the cache folded it in);
+///   inverse: (c, -s) / m^2 with m = cache.folded_factor(), the exact inverse of forward.
+/// q and k may have different head counts (GQA/MQA) and strides; one pass per token reads the
+/// cos/sin row once for every head of both.
+///
+/// Errors (nothing is written): positions outside [0, cache.size()) -> position_out_of_range,
+/// field "positions[i]" with the value; view shape/stride problems -> inconsistent or
+/// invalid_argument naming the view field ("q.out.head_dim", "k.in.data", ...); an empty
+/// cache -> invalid_argument "cache". Zero tokens or zero heads: a no-op.
+/// Precision: see the file comment. No allocation, no exceptions beyond std::bad_alloc while
+/// building an error message.
+template <class Arch = xsimd::default_arch, class T>
+status apply_rope(const rope_cache& cache, rotary_layout layout, position_span positions,
+                  rope_operand<T> q, rope_operand<T> k = {},
+                  rotation_direction direction = rotation_direction::forward) {
+    return detail::run_checked<Arch>(detail::cache_plan<Arch>(cache, direction), layout,
+                                     positions, q, k);
+}
+
+/// apply_rope without argument checks: preconditions as the checked overload's errors,
+/// ROPESCALE_ASSERTed (positions only in debug builds, per token). noexcept; no allocation.
+template <class Arch = xsimd::default_arch, class T>
+void apply_rope_unchecked(const rope_cache& cache, rotary_layout layout, position_span positions,
+                          rope_operand<T> q, rope_operand<T> k = {},
+                          rotation_direction direction = rotation_direction::forward) noexcept {
+    detail::run_unchecked<Arch>(detail::cache_plan<Arch>(cache, direction), layout, positions, q, k);
+}
+
+// ---------------------------------------------------------------------------------------------
+// On-the-fly rotation
+
+/// Rotates q and k at `positions` with cos/sin computed per token from `table` (no cache):
+/// angles position * inv_freq formed exactly and reduced modulo 2 pi in double, cos/sin in
+/// double (xsimd double batches), once per token and reused for every head of q and k; then
+///   forward: (m c, m s) with m = table.attention_factor if `mode` is folded, else 1;
+///   inverse: (c, -s) / m.
+/// float/fp16/bf16 elements: cos/sin rounded once to f32 (same contract as the cache), math
+/// in f32. double elements: the double-precision path: cos/sin and the rotation stay double
+/// (about 1e-15 relative to the exact rotation).
+/// Any position with |p| <= 2^31; others -> position_out_of_range "positions[i]". Other errors
+/// as the cached overload, plus the table's ("table.inv_freq", ...).
+template <class Arch = xsimd::default_arch, class T>
+status apply_rope(const frequency_table& table, rotary_layout layout, position_span positions,
+                  rope_operand<T> q, rope_operand<T> k = {},
+                  rotation_direction direction = rotation_direction::forward,
+                  attention_factor_mode mode = attention_factor_mode::folded) {
+    return detail::run_checked<Arch>(detail::table_plan<Arch>(table, direction, mode), layout,
+                                     positions, q, k);
+}
+
+/// On-the-fly apply_rope without argument checks (see apply_rope_unchecked).
+template <class Arch = xsimd::default_arch, class T>
+void apply_rope_unchecked(const frequency_table& table, rotary_layout layout,
+                          position_span positions, rope_operand<T> q, rope_operand<T> k = {},
+                          rotation_direction direction = rotation_direction::forward,
+                          attention_factor_mode mode = attention_factor_mode::folded) noexcept {
+    detail::run_unchecked<Arch>(detail::table_plan<Arch>(table, direction, mode), layout,
+                                positions, q, k);
+}
+
+// ---------------------------------------------------------------------------------------------
+// KV-cache shift
+
+/// Rotates already-rotated keys by a per-token position delta: k <- R(delta) k, the pure
+/// rotation (cos delta f, sin delta f). The attention factor is never applied: a key rotated
+/// at position p (with its factor m) becomes exactly the key rotated at p + delta (with m
+/// once), however many shifts are applied. (llama.cpp's context shift re-runs the forward
+/// rope, multiplying the rotated channels by the YaRN magnitude again on every shift: SPEC C.)
+/// Deltas may be negative; |delta| < cache.size(). shift(a) then shift(b) equals shift(a + b)
+/// up to rounding. The cache must hold pure cos/sin: attention() == separate, or a folded
+/// factor of exactly 1; else errc::inconsistent, field "cache".
+template <class Arch = xsimd::default_arch, class T>
+status shift_rope(const rope_cache& cache, rotary_layout layout, position_span deltas,
+                  rope_operand<T> keys) {
+    if (cache.folded_factor() != 1.0)
+        return make_error(errc::inconsistent, "cache",
+                          "has the attention factor folded in; a shift needs a pure rotation "
+                          "(build the cache with attention_factor_mode::separate); factor",
+                          cache.folded_factor());
+    detail::angle_plan plan;
+    plan.cache = &cache;
+    plan.shift = true;
+    return detail::run_checked<Arch>(plan, layout, deltas, keys, rope_operand<T>{});
+}
+
+/// shift_rope from a cache without argument checks. noexcept; no allocation.
+template <class Arch = xsimd::default_arch, class T>
+void shift_rope_unchecked(const rope_cache& cache, rotary_layout layout, position_span deltas,
+                          rope_operand<T> keys) noexcept {
+    ROPESCALE_ASSERT(cache.folded_factor() == 1.0);
+    detail::angle_plan plan;
+    plan.cache = &cache;
+    plan.shift = true;
+    detail::run_unchecked<Arch>(plan, layout, deltas, keys, rope_operand<T>{});
+}
+
+/// Rotates already-rotated keys by a per-token delta with cos/sin computed on the fly from
+/// `table` (exact double angles; never the attention factor). |delta| <= 2^31.
+template <class Arch = xsimd::default_arch, class T>
+status shift_rope(const frequency_table& table, rotary_layout layout, position_span deltas,
+                  rope_operand<T> keys) {
+    return detail::run_checked<Arch>(
+        detail::table_plan<Arch>(table, rotation_direction::forward, attention_factor_mode::separate),
+        layout, deltas, keys, rope_operand<T>{});
+}
+
+/// On-the-fly shift_rope without argument checks. noexcept; no allocation.
+template <class Arch = xsimd::default_arch, class T>
+void shift_rope_unchecked(const frequency_table& table, rotary_layout layout,
+                          position_span deltas, rope_operand<T> keys) noexcept {
+    detail::run_unchecked<Arch>(
+        detail::table_plan<Arch>(table, rotation_direction::forward, attention_factor_mode::separate),
+        layout, deltas, keys, rope_operand<T>{});
+}
+
+ROPESCALE_END_NAMESPACE
+
+#endif  // ROPESCALE_APPLY_HPP

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+//
+// A cos/sin cache for positions [0, n), built from a frequency_table.
+//
+// Layout (the vLLM / FlashInfer `cos_sin_cache` layout): row-major [n][rotary_dim] float,
+// row p = cat(cos, sin) of the d/2 pair angles:
+//
+//   row p: [ cos(p f_0) .. cos(p f_{d/2-1}) | sin(p f_0) .. sin(p f_{d/2-1}) ]   (x m if folded)
+//
+// Each entry is formed in double: the product p * inv_freq[i] exactly, reduced modulo 2 pi with
+// angle.hpp's reduction, sin/cos in double, multiplied by the attention factor m when it is
+// folded in, then rounded once to float.
+//
+// Precision contract (tests/kernels/cache_test.cpp: every position of a dense prefix plus a
+// sample up to 2^24): for every position p < 2^24 and pair i,
+//   |entry - fl32(v)| <= 1e-7 + 2^-24 |v|,  v = m * rotation_sincos(p, inv_freq[i]) (exact),
+// i.e. the entry is the float rounding of the exact value, give or take 1e-7. The built entries
+// are in fact within ~1e-15 of v before the single rounding, and the bound holds for
+// |p * inv_freq| <= 2^31 (angle.hpp's domain).
+#ifndef ROPESCALE_CACHE_HPP
+#define ROPESCALE_CACHE_HPP
+
+#include "detail/aligned_buffer.hpp"
+#include "detail/runner.hpp"
+#include "error.hpp"
+#include "frequency_table.hpp"
+
+#include <xsimd/xsimd.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+ROPESCALE_BEGIN_NAMESPACE
+
+/// Whether a cos/sin source multiplies its entries by the table's attention factor m.
+///   folded:   entries are m cos, m sin (transformers, vLLM and the YaRN code put m there), so
+///             a forward rotation also scales the rotated channels by m.
+///   separate: entries are the pure cos, sin; the caller applies m elsewhere (or m == 1).
+/// KV-cache shifts need a pure rotation: shift_rope accepts only `separate` caches (or a folded
+/// cache whose factor is exactly 1), and never applies m (see apply.hpp).
+enum class attention_factor_mode { folded, separate };
+
+/// "folded" or "separate".
+inline const char* to_string(attention_factor_mode mode) noexcept {
+    return mode == attention_factor_mode::folded ? "folded" : "separate";
+}
+
+/// Largest number of positions a cache accepts: 2^31 (the exact-angle domain of angle.hpp).
+inline constexpr std::int64_t max_cache_positions = std::int64_t{1} << 31;
+
+class rope_cache;
+
+/// Builds a rope_cache (defined below).
+template <class Arch = xsimd::default_arch>
+expected<rope_cache> build_rope_cache(const frequency_table& table, std::int64_t positions,
+                                      attention_factor_mode mode);
+
+/// cos/sin for positions [0, size()) of one frequency table (layout and precision contract in
+/// the file comment). Immutable after building; cheap to move; share it across threads freely.
+class rope_cache {
+  public:
+    rope_cache() = default;
+
+    /// Number of positions: rows [0, size()).
+    std::int64_t size() const noexcept { return size_; }
+    /// Channels per head of the table it was built from.
+    int head_dim() const noexcept { return head_dim_; }
+    /// Rotary dimension d (row length); pairs() = d / 2.
+    int rotary_dim() const noexcept { return rotary_dim_; }
+    int pairs() const noexcept { return rotary_dim_ / 2; }
+    /// The table's attention factor m (whether or not it is folded in).
+    double attention_factor() const noexcept { return attention_factor_; }
+    /// Whether the entries include m.
+    attention_factor_mode attention() const noexcept { return attention_; }
+    /// The factor actually multiplied into the entries: m when folded, else 1.
+    double folded_factor() const noexcept {
+        return attention_ == attention_factor_mode::folded ? attention_factor_ : 1.0;
+    }
+    /// Row-major [size()][rotary_dim()] floats, row p = cat(cos, sin) (file comment).
+    const float* data() const noexcept { return data_.data(); }
+    /// The d/2 cos entries of position p, 0 <= p < size(); the sin entries follow them.
+    const float* cos_row(std::int64_t p) const noexcept {
+        ROPESCALE_ASSERT(p >= 0 && p < size_);
+        return data_.data() + p * rotary_dim_;
+    }
+    /// The d/2 sin entries of position p, 0 <= p < size().
+    const float* sin_row(std::int64_t p) const noexcept { return cos_row(p) + pairs(); }
+    /// Memory held by the entries, in bytes.
+    std::size_t bytes() const noexcept { return data_.size() * sizeof(float); }
+
+  private:
+    template <class Arch>
+    friend expected<rope_cache> build_rope_cache(const frequency_table&, std::int64_t,
+                                                 attention_factor_mode);
+
+    detail::aligned_buffer<float> data_;
+    std::int64_t size_ = 0;
+    int head_dim_ = 0;
+    int rotary_dim_ = 0;
+    double attention_factor_ = 1.0;
+    attention_factor_mode attention_ = attention_factor_mode::separate;
+};
+
+namespace detail {
+
+// Checks that a frequency table can drive a kernel: dimensions, inverse frequencies, factor.
+// Templated on the kernel selector like everything a per-ISA translation unit may compile.
+template <class Arch>
+status check_table(const frequency_table& t) {
+    if (t.head_dim <= 0) return make_error(errc::out_of_range, "table.head_dim", "must be > 0", t.head_dim);
+    if (t.rotary_dim <= 0 || t.rotary_dim % 2 != 0 || t.rotary_dim > t.head_dim)
+        return error{errc::inconsistent, "table.rotary_dim",
+                     "must be even, > 0 and <= head_dim = " + std::to_string(t.head_dim) +
+                         " (got " + std::to_string(t.rotary_dim) + ")"};
+    if (t.inv_freq.size() != static_cast<std::size_t>(t.pairs()))
+        return error{errc::inconsistent, "table.inv_freq",
+                     "must have rotary_dim / 2 = " + std::to_string(t.pairs()) + " entries (got " +
+                         std::to_string(t.inv_freq.size()) + ")"};
+    for (std::size_t i = 0; i < t.inv_freq.size(); ++i) {
+        const double f = t.inv_freq[i];
+        if (!std::isfinite(f) || f < 0.0)
+            return make_error(errc::out_of_range, "table.inv_freq[" + std::to_string(i) + "]",
+                              "must be finite and >= 0", f);
+    }
+    if (!std::isfinite(t.attention_factor) || !(t.attention_factor > 0.0))
+        return make_error(errc::out_of_range, "table.attention_factor", "must be finite and > 0",
+                          t.attention_factor);
+    return {};
+}
+
+}  // namespace detail
+
+/// Builds the cos/sin cache of `table` for positions [0, positions), with the attention factor
+/// folded into the entries or not (`mode`; the cache records which). Entries are computed in
+/// double and rounded once to float (precision contract in the file comment), vectorised with
+/// xsimd double batches on instruction set Arch (default: the compile-time best,
+/// xsimd::default_arch; scalar_reference uses rotation_sincos entry by entry).
+///
+/// Errors: table fields (errc::out_of_range / inconsistent, field "table.*"), positions outside
+/// [0, 2^31] (errc::out_of_range, field "positions"). Allocates positions * rotary_dim floats
+/// (64-byte aligned, uninitialised before the build; >= 4 MiB: 2 MiB aligned and advised as
+/// transparent huge pages on Linux); never throws except std::bad_alloc. Cost: ~2.7 ns per
+/// (position, pair) of computation with AVX2 on the development VM, plus first-touch page
+/// faults of the fresh table (bench/RESULTS.md, BM_build_cache).
+template <class Arch>
+expected<rope_cache> build_rope_cache(const frequency_table& table, std::int64_t positions,
+                                      attention_factor_mode mode) {
+    if (auto s = detail::check_table<Arch>(table); !s) return s.err();
+    if (positions < 0 || positions > max_cache_positions)
+        return make_error(errc::out_of_range, "positions", "must be in [0, 2^31]",
+                          static_cast<long long>(positions));
+    rope_cache cache;
+    cache.size_ = positions;
+    cache.head_dim_ = table.head_dim;
+    cache.rotary_dim_ = table.rotary_dim;
+    cache.attention_factor_ = table.attention_factor;
+    cache.attention_ = mode;
+    cache.data_ = detail::aligned_buffer<float>(static_cast<std::size_t>(positions) *
+                                               static_cast<std::size_t>(table.rotary_dim));
+    detail::kernel_runner<Arch>::build_cache(table.inv_freq.data(), table.pairs(),
+                                             cache.folded_factor(), 0, positions,
+                                             cache.data_.data());
+    return cache;
+}
+
+ROPESCALE_END_NAMESPACE
+
+#endif  // ROPESCALE_CACHE_HPP

@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: MIT
+//
+// Internal: the rotation kernels and the cos/sin cache builder, templated on <Arch, T> over
+// xsimd::batch<work, Arch>. Unchecked: callers (apply.hpp, cache.hpp) validate; preconditions
+// are ROPESCALE_ASSERTs. noexcept, no allocation (a few KiB of stack per call).
+//
+// rope_run<Arch, T> and build_cache_rows<Arch> are the per-ISA entry points. They are
+// deliberately not `inline`: a translation unit that sees `extern template` declarations for
+// them (dispatch.hpp) never instantiates their bodies, so an SSE2 translation unit can call an
+// AVX2 instantiation compiled elsewhere. Every helper they call is templated on Arch.
+#ifndef ROPESCALE_DETAIL_KERNELS_HPP
+#define ROPESCALE_DETAIL_KERNELS_HPP
+
+#include "../config.hpp"
+#include "../layout.hpp"
+#include "angles.hpp"
+#include "simd_io.hpp"
+
+#include <xsimd/xsimd.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+ROPESCALE_BEGIN_NAMESPACE
+namespace detail {
+
+// Pairs handled per pass: rotary_dim <= 256 (every common model) is one pass per token; larger
+// dimensions loop over chunks, so the stack buffers stay small and there is no size limit.
+inline constexpr int chunk_pairs = 128;
+
+// One tensor to rotate: input and output views of [tokens][heads][head_dim] (strides in
+// elements). In place when in == out (same strides).
+template <class T>
+struct operand_job {
+    const T* in = nullptr;
+    T* out = nullptr;
+    int heads = 0;
+    std::ptrdiff_t in_token_stride = 0;
+    std::ptrdiff_t in_head_stride = 0;
+    std::ptrdiff_t out_token_stride = 0;
+    std::ptrdiff_t out_head_stride = 0;
+};
+
+// A complete rotation call. The angle source is the cache when `cache` is set, else the
+// inverse frequencies (on the fly). cos and sin are multiplied by cos_scale / sin_scale:
+// forward (1, 1) or (m, m) with the attention factor; inverse (1, -1) or (1/m, -1/m).
+// With the cache, a negative position p reads row |p| with sin negated (R(-p) = R(p)^T).
+template <class T>
+struct rope_job {
+    operand_job<T> ops[2];
+    std::int64_t tokens = 0;
+    const std::int32_t* pos32 = nullptr;  // exactly one of pos32 / pos64 when tokens > 0
+    const std::int64_t* pos64 = nullptr;
+    int head_dim = 0;
+    int rotary_dim = 0;
+    rotary_layout layout = rotary_layout::half_split;
+    const float* cache = nullptr;    // row r: cos at [r*rotary_dim, +d/2), sin at [+d/2, +d)
+    std::int64_t cache_rows = 0;
+    const double* inv_freq = nullptr;  // rotary_dim / 2 entries
+    double cos_scale = 1.0;
+    double sin_scale = 1.0;
+    bool stream = false;  // output larger than the caches: streaming stores where aligned
+};
+
+// Outputs of more than this many bytes per call are written with streaming (non-temporal)
+// stores where the arch, element type and alignment allow: like memcpy for large copies, this
+// skips reading the destination lines first (a third of the memory traffic). Below it, regular
+// stores keep the rotated q/k in cache for the attention that follows.
+inline constexpr std::size_t stream_threshold_bytes = std::size_t{16} << 20;
+
+template <class Arch, class T>
+inline std::int64_t job_position(const rope_job<T>& job, std::int64_t t) noexcept {
+    return job.pos64 ? job.pos64[t] : job.pos32[t];
+}
+
+// Swaps adjacent lanes (0 1 2 3 -> 1 0 3 2). The swap never crosses a 128-bit lane, so the
+// x86 archs use the in-lane permutes (1-cycle vpermilps / shufps) rather than xsimd's generic
+// cross-lane swizzle (vpermps); other archs use the swizzle (never zip_lo/zip_hi, which are
+// per 128-bit lane in xsimd 8.1).
+struct swap_pairs_pattern {
+    static constexpr unsigned get(unsigned i, unsigned) noexcept { return i ^ 1u; }
+};
+
+template <class Arch, class W>
+inline xsimd::batch<W, Arch> swap_pairs(const xsimd::batch<W, Arch>& x) noexcept {
+    constexpr bool is_float = std::is_same<W, float>::value;
+#if XSIMD_WITH_AVX512F
+    if constexpr (is_avx512_family<Arch>) {
+        if constexpr (is_float) return _mm512_permute_ps(x, 0xB1);
+        else return _mm512_permute_pd(x, 0x55);
+    }
+#endif
+#if XSIMD_WITH_AVX
+    if constexpr (std::is_base_of<xsimd::avx, Arch>::value) {
+        if constexpr (is_float) return _mm256_permute_ps(x, 0xB1);
+        else return _mm256_permute_pd(x, 0x5);
+    }
+#endif
+#if XSIMD_WITH_SSE2
+    if constexpr (is_sse2_family<Arch>) {
+        if constexpr (is_float) return _mm_shuffle_ps(x, x, 0xB1);
+        else return _mm_shuffle_pd(x, x, 0x1);
+    }
+#endif
+    using index = std::conditional_t<sizeof(W) == 4, std::uint32_t, std::uint64_t>;
+    return xsimd::swizzle(
+        x, xsimd::make_batch_constant<xsimd::batch<index, Arch>, swap_pairs_pattern>());
+}
+
+// Batches of cos/sin held in registers while every head of a token is rotated: each table
+// load then serves all heads of q and k, leaving two loads and two stores per output batch
+// pair (the memcpy ratio) instead of four loads.
+inline constexpr int group_batches = 4;
+
+// Half-split: pairs [i, i + n) of one head, x1 = in1[i], x2 = in2[i] (in2 = in1 + d/2).
+template <class Arch, class T, class W>
+inline void rotate_half_split(const T* in1, const T* in2, T* out1, T* out2, const W* c,
+                              const W* s, int i, int n) noexcept {
+    using io = element_io<Arch, T>;
+    using batch = xsimd::batch<W, Arch>;
+    constexpr int lanes = static_cast<int>(batch::size);
+    for (; i + lanes <= n; i += lanes) {
+        const batch vc = batch::load_unaligned(c + i);
+        const batch vs = batch::load_unaligned(s + i);
+        const batch x1 = io::load(in1 + i);
+        const batch x2 = io::load(in2 + i);
+        io::store(out1 + i, xsimd::fms(x1, vc, x2 * vs));
+        io::store(out2 + i, xsimd::fma(x2, vc, x1 * vs));
+    }
+    for (; i < n; ++i) {
+        const W x1 = io::to_work(in1[i]);
+        const W x2 = io::to_work(in2[i]);
+        out1[i] = io::from_work(x1 * c[i] - x2 * s[i]);
+        out2[i] = io::from_work(x2 * c[i] + x1 * s[i]);
+    }
+}
+
+// Interleaved: channels [j, m) of one head with expanded tables c2 = [c0 c0 c1 c1 ...] and
+// s2 = [-s0 s0 -s1 s1 ...]: y = x * c2 + swap_pairs(x) * s2.
+template <class Arch, class T, class W>
+inline void rotate_interleaved(const T* in, T* out, const W* c2, const W* s2, int j, int m) noexcept {
+    using io = element_io<Arch, T>;
+    using batch = xsimd::batch<W, Arch>;
+    constexpr int lanes = static_cast<int>(batch::size);
+    for (; j + lanes <= m; j += lanes) {
+        const batch x = io::load(in + j);
+        const batch vc = batch::load_unaligned(c2 + j);
+        const batch vs = batch::load_unaligned(s2 + j);
+        io::store(out + j, xsimd::fma(swap_pairs<Arch>(x), vs, x * vc));
+    }
+    for (; j < m; j += 2) {
+        const W x1 = io::to_work(in[j]);
+        const W x2 = io::to_work(in[j + 1]);
+        const W c = c2[j];
+        const W s = s2[j + 1];
+        out[j] = io::from_work(x1 * c - x2 * s);
+        out[j + 1] = io::from_work(x2 * c + x1 * s);
+    }
+}
+
+// Rotates the rotary channels [c0, c0 + n pairs) of every head of both operands of token t.
+template <class Arch, class T, rotary_layout Layout, bool Stream, class W>
+inline void rotate_token(const rope_job<T>& job, std::int64_t t, int c0, int n, const W* c,
+                         const W* s) noexcept {
+    using io = element_io<Arch, T>;
+    const auto put = [](T* p, const xsimd::batch<W, Arch>& v) {
+        if constexpr (Stream) io::store_stream(p, v);
+        else io::store(p, v);
+    };
+    using batch = xsimd::batch<W, Arch>;
+    constexpr int lanes = static_cast<int>(batch::size);
+    constexpr int group = group_batches * lanes;
+    const int pairs = job.rotary_dim / 2;
+    // Work items along the head: pairs (half-split) or channels (interleaved).
+    const int items = Layout == rotary_layout::half_split ? n : 2 * n;
+    const int base = Layout == rotary_layout::half_split ? c0 : 2 * c0;
+    // Heads are taken in blocks of `head_block`: for each block, every group of four table
+    // batches is loaded once into registers and applied to the block's heads, so a block's
+    // rows (4 heads: 2 KiB in, 2 KiB out for f32 at head_dim 128) stay in L1 across the
+    // groups and memory is still walked head after head. (Four named batches: arrays of
+    // batches end up in memory with GCC 12.)
+    static_assert(group_batches == 4, "rotate_token unrolls four batches");
+    constexpr int head_block = 4;
+    const int grouped = items / group * group;
+    for (const auto& op : job.ops) {
+        const T* in = op.in + t * op.in_token_stride + base;
+        T* out = op.out + t * op.out_token_stride + base;
+        for (int h0 = 0; h0 < op.heads; h0 += head_block) {
+            const int h1 = std::min(op.heads, h0 + head_block);
+            for (int g = 0; g < grouped; g += group) {
+                const batch c0v = batch::load_unaligned(c + g);
+                const batch c1v = batch::load_unaligned(c + g + lanes);
+                const batch c2v = batch::load_unaligned(c + g + 2 * lanes);
+                const batch c3v = batch::load_unaligned(c + g + 3 * lanes);
+                const batch s0v = batch::load_unaligned(s + g);
+                const batch s1v = batch::load_unaligned(s + g + lanes);
+                const batch s2v = batch::load_unaligned(s + g + 2 * lanes);
+                const batch s3v = batch::load_unaligned(s + g + 3 * lanes);
+                for (int h = h0; h < h1; ++h) {
+                    const T* hin = in + h * op.in_head_stride + g;
+                    T* hout = out + h * op.out_head_stride + g;
+                    if constexpr (Layout == rotary_layout::half_split) {
+                        // Both inputs of a batch are loaded before either store (in place).
+                        const auto one = [&](int off, const batch& vc, const batch& vs) {
+                            const batch x1 = io::load(hin + off);
+                            const batch x2 = io::load(hin + pairs + off);
+                            put(hout + off, xsimd::fms(x1, vc, x2 * vs));
+                            put(hout + pairs + off, xsimd::fma(x2, vc, x1 * vs));
+                        };
+                        one(0, c0v, s0v);
+                        one(lanes, c1v, s1v);
+                        one(2 * lanes, c2v, s2v);
+                        one(3 * lanes, c3v, s3v);
+                    } else {
+                        const auto one = [&](int off, const batch& vc, const batch& vs) {
+                            const batch x = io::load(hin + off);
+                            put(hout + off, xsimd::fma(swap_pairs<Arch>(x), vs, x * vc));
+                        };
+                        one(0, c0v, s0v);
+                        one(lanes, c1v, s1v);
+                        one(2 * lanes, c2v, s2v);
+                        one(3 * lanes, c3v, s3v);
+                    }
+                }
+            }
+            if (grouped == items) continue;
+            for (int h = h0; h < h1; ++h) {
+                const T* hin = in + h * op.in_head_stride;
+                T* hout = out + h * op.out_head_stride;
+                if constexpr (Layout == rotary_layout::half_split)
+                    rotate_half_split<Arch>(hin, hin + pairs, hout, hout + pairs, c, s, grouped, n);
+                else
+                    rotate_interleaved<Arch>(hin, hout, c, s, grouped, 2 * n);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// bf16 in even/odd form. A bf16 is the top half of a float, so 2L consecutive bf16 loaded as one
+// batch of L uint32 lanes give two float batches with two integer ops: `even` (elements 0, 2,
+// 4 ...: u << 16) and `odd` (elements 1, 3, 5 ...: u & 0xffff0000); results go back the same way
+// ((odd & 0xffff0000) | (even >> 16)) after rounding each to nearest even in integer arithmetic
+// (u + 0x7fff + ((u >> 16) & 1)). That is half the vector work of converting lane by lane, and
+// it is plain xsimd integer arithmetic on every arch.
+//   interleaved: even/odd are exactly the (x1, x2) of L consecutive pairs, so the rotation needs
+//     only the compact cos/sin of those pairs (no lane swap, no expanded tables);
+//   half-split: x1 and x2 of 2L consecutive pairs each split into even/odd pairs, so the tables
+//     are prepared per block of 2L pairs as [c even | c odd] (see prepare_bf16_half_split).
+// NaN: no special case is needed in the rounding here. Every value stored is the result of
+// IEEE arithmetic on bf16 inputs (low 16 bits zero) and finite tables, so a NaN result is either
+// a propagated input NaN (payload low bits zero) or the default NaN (0x7fc00000 / 0xffc00000):
+// adding at most 0x8000 to a zero low half never carries into the exponent, NaN stays NaN.
+// (The lane-by-lane path and half.hpp keep the explicit check, for arbitrary floats.)
+template <class Arch>
+struct bf16_even_odd {
+    using fbatch = xsimd::batch<float, Arch>;
+    using ubatch = xsimd::batch<std::uint32_t, Arch>;
+    static constexpr int lanes = static_cast<int>(fbatch::size);  // 2 * lanes bf16 per batch
+
+    static void load(const bf16* p, fbatch& even, fbatch& odd) noexcept {
+        const ubatch u = ubatch::load_unaligned(reinterpret_cast<const std::uint32_t*>(p));
+        even = xsimd::bitwise_cast<fbatch>(u << 16);
+        odd = xsimd::bitwise_cast<fbatch>(u & ubatch(0xffff0000u));
+    }
+    static ubatch round(const fbatch& v) noexcept {
+        const ubatch u = xsimd::bitwise_cast<ubatch>(v);
+        return u + ((u >> 16) & ubatch(1u)) + ubatch(0x7fffu);
+    }
+    template <bool Stream>
+    static void store(bf16* p, const fbatch& even, const fbatch& odd) noexcept {
+        const ubatch r = (round(odd) & ubatch(0xffff0000u)) | (round(even) >> 16);
+        auto* q = reinterpret_cast<std::uint32_t*>(p);
+        if constexpr (Stream) {
+#if XSIMD_WITH_AVX512F
+            if constexpr (is_avx512_family<Arch>) {
+                _mm512_stream_si512(reinterpret_cast<__m512i*>(q), r);
+                return;
+            }
+#endif
+#if XSIMD_WITH_AVX2
+            if constexpr (is_avx2_family<Arch>) {
+                _mm256_stream_si256(reinterpret_cast<__m256i*>(q), r);
+                return;
+            }
+#endif
+#if XSIMD_WITH_SSE2
+            if constexpr (is_sse2_family<Arch>) {
+                _mm_stream_si128(reinterpret_cast<__m128i*>(q), r);
+                return;
+            }
+#endif
+        }
+        r.store_unaligned(q);
+    }
+};
+
+// Half-split bf16 tables: for each full block of 2L pairs, [c of even pairs | c of odd pairs]
+// (and the same for s), scaled; the tail (n mod 2L pairs) in natural order for the
+// lane-by-lane path. S = float (cache row) or float (on-the-fly compact).
+template <class Arch>
+inline void prepare_bf16_half_split(const float* c, const float* s, int n, float cs, float ss,
+                                    float* tc, float* ts) noexcept {
+    constexpr int lanes = bf16_even_odd<Arch>::lanes;
+    const int full = n / (2 * lanes) * (2 * lanes);
+    for (int b = 0; b < full; b += 2 * lanes) {
+        for (int j = 0; j < lanes; ++j) {
+            tc[b + j] = c[b + 2 * j] * cs;
+            tc[b + lanes + j] = c[b + 2 * j + 1] * cs;
+            ts[b + j] = s[b + 2 * j] * ss;
+            ts[b + lanes + j] = s[b + 2 * j + 1] * ss;
+        }
+    }
+    for (int i = full; i < n; ++i) {
+        tc[i] = c[i] * cs;
+        ts[i] = s[i] * ss;
+    }
+}
+
+// Rotates token t's channels of pairs [c0, c0 + n) for every head, bf16 even/odd form. Tables:
+// half-split as prepare_bf16_half_split; interleaved compact (c[i], s[i] of pair i).
+template <class Arch, rotary_layout Layout, bool Stream>
+inline void rotate_token_bf16(const rope_job<bf16>& job, std::int64_t t, int c0, int n,
+                              const float* c, const float* s) noexcept {
+    using eo = bf16_even_odd<Arch>;
+    using io = element_io<Arch, bf16>;
+    using batch = typename eo::fbatch;
+    constexpr int lanes = eo::lanes;
+    constexpr int head_block = 4;
+    const int pairs = job.rotary_dim / 2;
+    // Pairs per group of eight table registers: 4L either way (2 half-split blocks of 2L
+    // pairs with 4 registers each, or 4 interleaved blocks of L pairs with 2 registers each).
+    constexpr int group = 4 * lanes;
+    const int grouped = n / group * group;
+    for (const auto& op : job.ops) {
+        for (int h0 = 0; h0 < op.heads; h0 += head_block) {
+            const int h1 = std::min(op.heads, h0 + head_block);
+            for (int g = 0; g < grouped; g += group) {
+                const batch t0 = batch::load_unaligned(c + g);
+                const batch t1 = batch::load_unaligned(c + g + lanes);
+                const batch t2 = batch::load_unaligned(c + g + 2 * lanes);
+                const batch t3 = batch::load_unaligned(c + g + 3 * lanes);
+                const batch u0 = batch::load_unaligned(s + g);
+                const batch u1 = batch::load_unaligned(s + g + lanes);
+                const batch u2 = batch::load_unaligned(s + g + 2 * lanes);
+                const batch u3 = batch::load_unaligned(s + g + 3 * lanes);
+                for (int h = h0; h < h1; ++h) {
+                    const bf16* in = op.in + t * op.in_token_stride + h * op.in_head_stride;
+                    bf16* out = op.out + t * op.out_token_stride + h * op.out_head_stride;
+                    if constexpr (Layout == rotary_layout::half_split) {
+                        // Block of 2L pairs at p: x1 = in[p ..], x2 = in[pairs + p ..], tables
+                        // (ce, co, se, so) for its even and odd pairs.
+                        const auto block = [&](int p, const batch& ce, const batch& co,
+                                               const batch& se, const batch& so) {
+                            batch x1e, x1o, x2e, x2o;
+                            eo::load(in + c0 + p, x1e, x1o);
+                            eo::load(in + pairs + c0 + p, x2e, x2o);
+                            eo::template store<Stream>(out + c0 + p, xsimd::fms(x1e, ce, x2e * se),
+                                                       xsimd::fms(x1o, co, x2o * so));
+                            eo::template store<Stream>(out + pairs + c0 + p, xsimd::fma(x2e, ce, x1e * se),
+                                                       xsimd::fma(x2o, co, x1o * so));
+                        };
+                        block(g, t0, t1, u0, u1);
+                        block(g + 2 * lanes, t2, t3, u2, u3);
+                    } else {
+                        // Block of L pairs at p: channels [2p, 2p + 2L) hold (x1, x2) as even/odd.
+                        const auto block = [&](int p, const batch& vc, const batch& vs) {
+                            batch x1, x2;
+                            eo::load(in + 2 * (c0 + p), x1, x2);
+                            eo::template store<Stream>(out + 2 * (c0 + p), xsimd::fms(x1, vc, x2 * vs),
+                                                       xsimd::fma(x2, vc, x1 * vs));
+                        };
+                        block(g, t0, u0);
+                        block(g + lanes, t1, u1);
+                        block(g + 2 * lanes, t2, u2);
+                        block(g + 3 * lanes, t3, u3);
+                    }
+                }
+            }
+            if (grouped == n) continue;
+            for (int h = h0; h < h1; ++h) {
+                const bf16* in = op.in + t * op.in_token_stride + h * op.in_head_stride;
+                bf16* out = op.out + t * op.out_token_stride + h * op.out_head_stride;
+                if constexpr (Layout == rotary_layout::half_split) {
+                    // Whole 2L blocks left over, then the natural-order tail lane by lane.
+                    const int full = n / (2 * lanes) * (2 * lanes);
+                    for (int p = grouped; p < full; p += 2 * lanes) {
+                        const batch ce = batch::load_unaligned(c + p);
+                        const batch co = batch::load_unaligned(c + p + lanes);
+                        const batch se = batch::load_unaligned(s + p);
+                        const batch so = batch::load_unaligned(s + p + lanes);
+                        batch x1e, x1o, x2e, x2o;
+                        eo::load(in + c0 + p, x1e, x1o);
+                        eo::load(in + pairs + c0 + p, x2e, x2o);
+                        eo::template store<false>(out + c0 + p, xsimd::fms(x1e, ce, x2e * se),
+                                                  xsimd::fms(x1o, co, x2o * so));
+                        eo::template store<false>(out + pairs + c0 + p, xsimd::fma(x2e, ce, x1e * se),
+                                                  xsimd::fma(x2o, co, x1o * so));
+                    }
+                    rotate_half_split<Arch>(in + c0, in + pairs + c0, out + c0, out + pairs + c0, c, s, full, n);
+                } else {
+                    int p = grouped;
+                    for (; p + lanes <= n; p += lanes) {
+                        const batch vc = batch::load_unaligned(c + p);
+                        const batch vs = batch::load_unaligned(s + p);
+                        batch x1, x2;
+                        eo::load(in + 2 * (c0 + p), x1, x2);
+                        eo::template store<false>(out + 2 * (c0 + p), xsimd::fms(x1, vc, x2 * vs),
+                                                  xsimd::fma(x2, vc, x1 * vs));
+                    }
+                    for (; p < n; ++p) {
+                        const float x1 = io::to_work(in[2 * (c0 + p)]);
+                        const float x2 = io::to_work(in[2 * (c0 + p) + 1]);
+                        out[2 * (c0 + p)] = io::from_work(x1 * c[p] - x2 * s[p]);
+                        out[2 * (c0 + p) + 1] = io::from_work(x2 * c[p] + x1 * s[p]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Lane patterns for expanding compact per-pair tables to the interleaved layout.
+struct dup_low_pattern {  // 0 0 1 1 2 2 ...: pairs of the low half
+    static constexpr unsigned get(unsigned i, unsigned) noexcept { return i / 2; }
+};
+struct dup_high_pattern {  // n/2 n/2 n/2+1 ...: pairs of the high half
+    static constexpr unsigned get(unsigned i, unsigned n) noexcept { return i / 2 + n / 2; }
+};
+struct even_lanes_pattern {
+    static constexpr bool get(unsigned i, unsigned) noexcept { return (i & 1u) == 0; }
+};
+
+// Compact tables, scaled: c[i] = W(cos[i]) * cs, s[i] = W(sin[i]) * ss (S = float or W).
+template <class Arch, class W, class S>
+inline void scale_row(const S* cos_row, const S* sin_row, int n, W cs, W ss, W* c, W* s) noexcept {
+    using batch = xsimd::batch<W, Arch>;
+    constexpr int lanes = static_cast<int>(batch::size);
+    const batch vcs(cs);
+    const batch vss(ss);
+    int i = 0;
+    for (; i + lanes <= n; i += lanes) {
+        (batch::load_unaligned(cos_row + i) * vcs).store_unaligned(c + i);
+        (batch::load_unaligned(sin_row + i) * vss).store_unaligned(s + i);
+    }
+    for (; i < n; ++i) {
+        c[i] = static_cast<W>(cos_row[i]) * cs;
+        s[i] = static_cast<W>(sin_row[i]) * ss;
+    }
+}
+
+// Expanded interleaved tables c2 = [c0 c0 c1 c1 ...] * cs, s2 = [-s0 s0 -s1 s1 ...] * ss from
+// compact ones (S = float or W). Reads exactly n entries of c and s.
+template <class Arch, class W, class S>
+inline void expand_interleaved(const S* c, const S* s, int n, W cs, W ss, W* c2, W* s2) noexcept {
+    using batch = xsimd::batch<W, Arch>;
+    using index = std::conditional_t<sizeof(W) == 4, std::uint32_t, std::uint64_t>;
+    using ibatch = xsimd::batch<index, Arch>;
+    constexpr int lanes = static_cast<int>(batch::size);
+    constexpr auto lo = xsimd::make_batch_constant<ibatch, dup_low_pattern>();
+    constexpr auto hi = xsimd::make_batch_constant<ibatch, dup_high_pattern>();
+    constexpr auto even = xsimd::make_batch_bool_constant<batch, even_lanes_pattern>();
+    const batch vcs(cs);
+    const batch vss(ss);
+    int i = 0;
+    for (; i + lanes <= n; i += lanes) {
+        const batch vc = batch::load_unaligned(c + i) * vcs;
+        const batch vs = batch::load_unaligned(s + i) * vss;
+        xsimd::swizzle(vc, lo).store_aligned(c2 + 2 * i);
+        xsimd::swizzle(vc, hi).store_aligned(c2 + 2 * i + lanes);
+        const batch slo = xsimd::swizzle(vs, lo);
+        const batch shi = xsimd::swizzle(vs, hi);
+        xsimd::select(even, -slo, slo).store_aligned(s2 + 2 * i);
+        xsimd::select(even, -shi, shi).store_aligned(s2 + 2 * i + lanes);
+    }
+    for (; i < n; ++i) {
+        const W ci = static_cast<W>(c[i]) * cs;
+        const W si = static_cast<W>(s[i]) * ss;
+        c2[2 * i] = ci;
+        c2[2 * i + 1] = ci;
+        s2[2 * i] = -si;
+        s2[2 * i + 1] = si;
+    }
+}
+
+template <class Arch, class T>
+inline void copy_pass_through(const T* in, T* out, int count) noexcept {
+    if (count > 0 && in != out) std::memcpy(out, in, static_cast<std::size_t>(count) * sizeof(T));
+}
+
+// Stack buffers of one rotation call: per-token tables (expanded for the interleaved layout,
+// so twice the pairs, plus compact ones for the on-the-fly interleaved case) and the
+// frequency pack of the on-the-fly mode. About 7 KiB for float, 10 KiB for double.
+template <class Arch, class W>
+struct token_tables {
+    alignas(64) W c[2 * chunk_pairs];
+    alignas(64) W s[2 * chunk_pairs];
+    alignas(64) W compact_c[chunk_pairs];
+    alignas(64) W compact_s[chunk_pairs];
+};
+
+// One chunk of one token for bf16 elements: tables in the even/odd form, then the rotation.
+template <class Arch, rotary_layout Layout, bool Stream, class Tables, class Pack>
+inline void bf16_token(const rope_job<bf16>& job, std::int64_t t, std::int64_t p, int c0, int n,
+                       Tables& tab, Pack& pack) noexcept {
+    const int pairs = job.rotary_dim / 2;
+    const float* c = tab.c;
+    const float* s = tab.s;
+    if (job.cache != nullptr) {
+        ROPESCALE_ASSERT(p < job.cache_rows && -p < job.cache_rows);
+        const std::int64_t row = p < 0 ? -p : p;
+        const float* cos_row = job.cache + row * job.rotary_dim + c0;
+        const float* sin_row = cos_row + pairs;
+        const float cs = static_cast<float>(job.cos_scale);
+        const float ss = static_cast<float>(p < 0 ? -job.sin_scale : job.sin_scale);
+        if constexpr (Layout == rotary_layout::half_split) {
+            prepare_bf16_half_split<Arch>(cos_row, sin_row, n, cs, ss, tab.c, tab.s);
+        } else if (cs == 1.0f && ss == 1.0f) {
+            c = cos_row;  // compact natural order: the cache row itself
+            s = sin_row;
+        } else {
+            scale_row<Arch>(cos_row, sin_row, n, cs, ss, tab.c, tab.s);
+        }
+    } else {
+        if (pairs > chunk_pairs) pack.load(job.inv_freq + c0, n);
+        if constexpr (Layout == rotary_layout::half_split) {
+            sincos_row<Arch>(static_cast<double>(p), pack, job.cos_scale, job.sin_scale,
+                             tab.compact_c, tab.compact_s);
+            prepare_bf16_half_split<Arch>(tab.compact_c, tab.compact_s, n, 1.0f, 1.0f, tab.c, tab.s);
+        } else {
+            sincos_row<Arch>(static_cast<double>(p), pack, job.cos_scale, job.sin_scale, tab.c, tab.s);
+        }
+    }
+    rotate_token_bf16<Arch, Layout, Stream>(job, t, c0, n, c, s);
+}
+
+template <class Arch, class T, rotary_layout Layout, bool Stream>
+void rope_run_tokens(const rope_job<T>& job) noexcept {
+    using W = work_t<T>;
+    const int pairs = job.rotary_dim / 2;
+    const int pass = job.head_dim - job.rotary_dim;
+    const bool on_the_fly = job.cache == nullptr;
+    const bool one_chunk = pairs <= chunk_pairs;
+
+    token_tables<Arch, W> tab;
+    frequency_pack<Arch, chunk_pairs> pack;
+    if (on_the_fly && one_chunk) pack.load(job.inv_freq, pairs);
+
+    for (std::int64_t t = 0; t < job.tokens; ++t) {
+        const std::int64_t p = job_position<Arch>(job, t);
+        if (pass > 0) {
+            for (const auto& op : job.ops) {
+                const T* in = op.in + t * op.in_token_stride + job.rotary_dim;
+                T* out = op.out + t * op.out_token_stride + job.rotary_dim;
+                for (int h = 0; h < op.heads; ++h)
+                    copy_pass_through<Arch>(in + h * op.in_head_stride, out + h * op.out_head_stride, pass);
+            }
+        }
+        for (int c0 = 0; c0 < pairs; c0 += chunk_pairs) {
+            const int n = std::min(chunk_pairs, pairs - c0);
+            if constexpr (std::is_same<T, bf16>::value) {
+                bf16_token<Arch, Layout, Stream>(job, t, p, c0, n, tab, pack);
+                continue;
+            }
+            const W* c = tab.c;
+            const W* s = tab.s;
+            if (!on_the_fly) {
+                ROPESCALE_ASSERT(p < job.cache_rows && -p < job.cache_rows);
+                const std::int64_t row = p < 0 ? -p : p;
+                const float* cos_row = job.cache + row * job.rotary_dim + c0;
+                const float* sin_row = cos_row + pairs;
+                const W cs = static_cast<W>(job.cos_scale);
+                const W ss = static_cast<W>(p < 0 ? -job.sin_scale : job.sin_scale);
+                if constexpr (Layout == rotary_layout::half_split) {
+                    bool direct = false;
+                    if constexpr (std::is_same<W, float>::value) {
+                        if (cs == 1.0f && ss == 1.0f) {  // the cache row itself: no copy
+                            c = cos_row;
+                            s = sin_row;
+                            direct = true;
+                        }
+                    }
+                    if (!direct) scale_row<Arch>(cos_row, sin_row, n, cs, ss, tab.c, tab.s);
+                } else {
+                    expand_interleaved<Arch>(cos_row, sin_row, n, cs, ss, tab.c, tab.s);
+                }
+            } else {
+                if (!one_chunk) pack.load(job.inv_freq + c0, n);
+                if constexpr (Layout == rotary_layout::half_split) {
+                    sincos_row<Arch>(static_cast<double>(p), pack, job.cos_scale, job.sin_scale, tab.c, tab.s);
+                } else {
+                    sincos_row<Arch>(static_cast<double>(p), pack, job.cos_scale, job.sin_scale,
+                                     tab.compact_c, tab.compact_s);
+                    expand_interleaved<Arch>(tab.compact_c, tab.compact_s, n, W(1), W(1), tab.c, tab.s);
+                }
+            }
+            rotate_token<Arch, T, Layout, Stream>(job, t, c0, n, c, s);
+        }
+    }
+}
+
+// Whether every vector store of the grouped path lands on a stream_bytes boundary: output
+// pointers and strides, and the offset of the second half (half-split).
+template <class Arch, class T>
+bool stream_aligned(const rope_job<T>& job, std::size_t bytes) noexcept {
+    const auto fits = [bytes](std::ptrdiff_t elements) {
+        const std::size_t b = static_cast<std::size_t>(elements < 0 ? -elements : elements) * sizeof(T);
+        return b % bytes == 0;
+    };
+    if (job.layout == rotary_layout::half_split && !fits(job.rotary_dim / 2)) return false;
+    for (const auto& op : job.ops) {
+        if (op.heads == 0) continue;
+        if (reinterpret_cast<std::uintptr_t>(op.out) % bytes != 0 || !fits(op.out_token_stride) ||
+            !fits(op.out_head_stride))
+            return false;
+    }
+    return true;
+}
+
+// Streaming-store granule: bf16 stores whole uint32 batches (even/odd form).
+template <class Arch, class T>
+inline constexpr std::size_t stream_granule =
+    std::is_same<T, bf16>::value
+        ? ((is_sse2_family<Arch> || is_avx2_family<Arch> || is_avx512_family<Arch>)
+               ? sizeof(std::uint32_t) * xsimd::batch<float, Arch>::size
+               : 0)
+        : element_io<Arch, T>::stream_bytes;
+
+template <class Arch, class T, rotary_layout Layout>
+void rope_run_layout(const rope_job<T>& job) noexcept {
+    constexpr std::size_t bytes = stream_granule<Arch, T>;
+    if constexpr (bytes != 0) {
+        if (job.stream && stream_aligned<Arch>(job, bytes)) {
+            rope_run_tokens<Arch, T, Layout, true>(job);
+#if XSIMD_WITH_SSE2
+            _mm_sfence();  // order the streaming stores before anything the caller does next
+#endif
+            return;
+        }
+    }
+    rope_run_tokens<Arch, T, Layout, false>(job);
+}
+
+/// Runs one validated rotation call on instruction set Arch. Not inline on purpose (file
+/// comment). noexcept; no allocation.
+template <class Arch, class T>
+void rope_run(const rope_job<T>& job) noexcept {
+    static_assert(is_element_type<T>, "element type must be float, double, fp16 or bf16");
+    if (job.layout == rotary_layout::half_split)
+        rope_run_layout<Arch, T, rotary_layout::half_split>(job);
+    else
+        rope_run_layout<Arch, T, rotary_layout::interleaved>(job);
+}
+
+/// Fills cache rows [row_begin, row_end): row p = cat(cos, sin)(p * inv_freq[i]) * scale,
+/// computed in double (exact product and reduction, detail/angles.hpp) and rounded once to
+/// float. `rows` points at row 0. Not inline on purpose (file comment).
+template <class Arch>
+void build_cache_rows(const double* inv_freq, int pairs, double scale, std::int64_t row_begin,
+                      std::int64_t row_end, float* rows) noexcept {
+    using dbatch = xsimd::batch<double, Arch>;
+    constexpr int dlanes = static_cast<int>(dbatch::size);
+    frequency_pack<Arch, chunk_pairs> pack;
+    alignas(64) float tail_c[chunk_pairs];
+    alignas(64) float tail_s[chunk_pairs];
+    const std::ptrdiff_t stride = 2 * static_cast<std::ptrdiff_t>(pairs);
+    for (int c0 = 0; c0 < pairs; c0 += chunk_pairs) {
+        const int n = std::min(chunk_pairs, pairs - c0);
+        pack.load(inv_freq + c0, n);
+        // Straight into the rows when n fills whole batches; else through a small buffer (the
+        // padded lanes must not be written past the row).
+        const bool direct = n % dlanes == 0;
+        for (std::int64_t p = row_begin; p < row_end; ++p) {
+            float* cos_row = rows + p * stride + c0;
+            float* sin_row = cos_row + pairs;
+            if (direct) {
+                sincos_row<Arch>(static_cast<double>(p), pack, scale, scale, cos_row, sin_row);
+            } else {
+                sincos_row<Arch>(static_cast<double>(p), pack, scale, scale, tail_c, tail_s);
+                for (int i = 0; i < n; ++i) {
+                    cos_row[i] = tail_c[i];
+                    sin_row[i] = tail_s[i];
+                }
+            }
+        }
+    }
+}
+
+}  // namespace detail
+ROPESCALE_END_NAMESPACE
+
+#endif  // ROPESCALE_DETAIL_KERNELS_HPP

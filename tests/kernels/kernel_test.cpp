@@ -1,0 +1,191 @@
+// Every compiled instruction set against the scalar reference kernel, over the whole matrix:
+// ISA (sse2, fma3<avx2>, avx512bw; skipped when the CPU lacks it) x element type (f32, f64,
+// fp16, bf16) x layout x in/out of place x head_dim {2, 6, 18, 64, 80, 96, 128, 256} x
+// rotary_dim (full and partial) x cos/sin source (cache, on the fly) x direction (forward,
+// inverse) x alignment (element offset 0 or 1, padded head and token strides).
+//
+// Each case rotates q (3 heads) and k (2 heads: GQA) for 5 tokens with unordered, repeated
+// positions (int32 or int64), through the checked entry point, and checks:
+//   - every rotated output within kt::pair_bound of the reference (bound derived in
+//     support.hpp: 2^-21 (|x1| + |x2|) m for f32, 2^-50 (|x1| + |x2|) m for f64, plus one
+//     storage ulp for fp16 / bf16),
+//   - pass-through channels bitwise equal to the input,
+//   - no byte outside the output view changed (guards and padding), and an out-of-place input
+//     left untouched.
+#include "support.hpp"
+#include "tensor.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace {
+
+using kt::isa;
+namespace rs = ropescale;
+
+enum class source { cache, on_the_fly };
+
+struct case_spec {
+    int head_dim;
+    int rotary_dim;
+    rs::rotary_layout layout;
+    source src;
+    rs::rotation_direction direction;
+    bool in_place;
+    int misalign;
+};
+
+std::string describe(const case_spec& c) {
+    return "head_dim " + std::to_string(c.head_dim) + " rotary_dim " + std::to_string(c.rotary_dim) +
+           " " + rs::to_string(c.layout) + (c.src == source::cache ? " cached" : " on_the_fly") +
+           " " + rs::to_string(c.direction) + (c.in_place ? " in_place" : " out_of_place") +
+           " misalign " + std::to_string(c.misalign);
+}
+
+template <class Arch, class T>
+rs::status run(const case_spec& c, const rs::frequency_table& table, const rs::rope_cache& cache,
+               const rs::position_span& pos, rs::rope_operand<T> q, rs::rope_operand<T> k) {
+    if (c.src == source::cache) return rs::apply_rope<Arch>(cache, c.layout, pos, q, k, c.direction);
+    return rs::apply_rope<Arch>(table, c.layout, pos, q, k, c.direction);
+}
+
+// Compares one rotated tensor with the reference output.
+template <class T>
+void compare(const case_spec& c, const kt::strided_tensor<T>& input, const kt::strided_tensor<T>& got,
+             const kt::strided_tensor<T>& want, double m, const char* what) {
+    const int pairs = c.rotary_dim / 2;
+    int reported = 0;
+    for (std::int64_t t = 0; t < input.tokens; ++t) {
+        for (int h = 0; h < input.heads; ++h) {
+            for (int i = 0; i < pairs; ++i) {
+                const int i1 = c.layout == rs::rotary_layout::half_split ? i : 2 * i;
+                const int i2 = c.layout == rs::rotary_layout::half_split ? i + pairs : 2 * i + 1;
+                const double x1 = kt::to_double(input.at(t, h, i1));
+                const double x2 = kt::to_double(input.at(t, h, i2));
+                for (int ch : {i1, i2}) {
+                    const double g = kt::to_double(got.at(t, h, ch));
+                    const double w = kt::to_double(want.at(t, h, ch));
+                    const double b = kt::pair_bound<T>(x1, x2, m, w, g);
+                    if (!(std::fabs(g - w) <= b) && reported++ < 5)
+                        ADD_FAILURE() << what << " token " << t << " head " << h << " channel " << ch
+                                      << ": got " << g << " want " << w << " |diff| "
+                                      << std::fabs(g - w) << " > bound " << b;
+                }
+            }
+            for (int ch = c.rotary_dim; ch < c.head_dim; ++ch)
+                if (!kt::same_bits(got.at(t, h, ch), input.at(t, h, ch)) && reported++ < 5)
+                    ADD_FAILURE() << what << " pass-through channel " << ch << " changed";
+        }
+    }
+}
+
+template <class Arch, class T>
+void run_case(const case_spec& c, const rs::frequency_table& table, const rs::rope_cache& cache,
+              std::uint64_t seed) {
+    SCOPED_TRACE(describe(c));
+    constexpr std::int64_t tokens = 5;
+    constexpr int hq = 3;
+    constexpr int hk = 2;
+    kt::rng r(seed);
+
+    // Positions: unordered, one repeat; int64 when misaligned, else int32.
+    std::vector<std::int64_t> p64(tokens);
+    const std::int64_t hi = c.src == source::cache ? cache.size() - 1 : (std::int64_t{1} << 31) - 1;
+    const std::int64_t lo = c.src == source::cache ? 0 : -(std::int64_t{1} << 31);
+    for (auto& p : p64) p = r.integer(lo, hi);
+    p64[3] = p64[1];
+    p64[4] = c.src == source::cache ? cache.size() - 1 : 131071;
+    std::vector<std::int32_t> p32(p64.begin(), p64.end());
+    const rs::position_span pos = c.misalign ? rs::position_span(p64) : rs::position_span(p32);
+
+    kt::strided_tensor<T> q_in(tokens, hq, c.head_dim, 1, 3, c.misalign);
+    kt::strided_tensor<T> k_in(tokens, hk, c.head_dim, 2, 1, c.misalign);
+    q_in.fill_random(r);
+    k_in.fill_random(r);
+    // Output tensors for out of place: different padding and alignment than the input.
+    kt::strided_tensor<T> q_out(tokens, hq, c.head_dim, 0, 0, 1 - c.misalign);
+    kt::strided_tensor<T> k_out(tokens, hk, c.head_dim, 3, 2, 1 - c.misalign);
+
+    auto q_ref_in = q_in, k_ref_in = k_in, q_ref_out = q_out, k_ref_out = k_out;
+    const auto q_orig = q_in, k_orig = k_in;
+
+    auto operands = [&](kt::strided_tensor<T>& qi, kt::strided_tensor<T>& ki, kt::strided_tensor<T>& qo,
+                        kt::strided_tensor<T>& ko) {
+        if (c.in_place)
+            return std::make_pair(rs::in_place(qi.view()), rs::in_place(ki.view()));
+        return std::make_pair(rs::out_of_place(qi.view(), qo.view()), rs::out_of_place(ki.view(), ko.view()));
+    };
+    auto [q, k] = operands(q_in, k_in, q_out, k_out);
+    auto [qr, kr] = operands(q_ref_in, k_ref_in, q_ref_out, k_ref_out);
+    auto s = run<Arch, T>(c, table, cache, pos, q, k);
+    ASSERT_TRUE(s) << s.err().what();
+    auto sr = run<rs::scalar_reference, T>(c, table, cache, pos, qr, kr);
+    ASSERT_TRUE(sr) << sr.err().what();
+
+    const double m0 = c.src == source::cache ? cache.folded_factor() : table.attention_factor;
+    const double m = std::max({m0, 1.0 / m0, 1.0});
+    if (c.in_place) {
+        compare(c, q_orig, q_in, q_ref_in, m, "q");
+        compare(c, k_orig, k_in, k_ref_in, m, "k");
+        EXPECT_EQ(q_in.guard_damage(), 0u);
+        EXPECT_EQ(k_in.guard_damage(), 0u);
+    } else {
+        compare(c, q_orig, q_out, q_ref_out, m, "q");
+        compare(c, k_orig, k_out, k_ref_out, m, "k");
+        EXPECT_EQ(q_out.guard_damage(), 0u);
+        EXPECT_EQ(k_out.guard_damage(), 0u);
+        EXPECT_EQ(std::memcmp(q_in.buf.data(), q_orig.buf.data(), q_in.buf.size() * sizeof(T)), 0)
+            << "out-of-place input modified";
+        EXPECT_EQ(std::memcmp(k_in.buf.data(), k_orig.buf.data(), k_in.buf.size() * sizeof(T)), 0)
+            << "out-of-place input modified";
+    }
+}
+
+template <class T>
+void run_matrix(isa i) {
+    kt::with_isa(i, [&](auto arch) {
+        using Arch = decltype(arch);
+        std::uint64_t seed = 1;
+        for (int head_dim : {2, 6, 18, 64, 80, 96, 128, 256}) {
+            std::vector<int> rotary_dims{head_dim};
+            if (head_dim > 2) rotary_dims.push_back(std::max(2, (head_dim / 2) & ~1));
+            if (head_dim >= 64) rotary_dims.push_back(head_dim - 2);  // a ragged tail of pairs
+            for (int rotary_dim : rotary_dims) {
+                const auto table = kt::yarn_or_plain_table(head_dim, rotary_dim);
+                const auto cache = *rs::build_rope_cache<Arch>(table, 4096, rs::attention_factor_mode::folded);
+                for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
+                    for (auto src : {source::cache, source::on_the_fly})
+                        for (auto dir : {rs::rotation_direction::forward, rs::rotation_direction::inverse})
+                            for (bool in_place : {true, false})
+                                for (int misalign : {0, 1})
+                                    run_case<Arch, T>({head_dim, rotary_dim, layout, src, dir, in_place, misalign},
+                                                      table, cache, seed++);
+            }
+        }
+    });
+}
+
+class kernel_matrix : public ::testing::TestWithParam<isa> {};
+
+TEST_P(kernel_matrix, f32) {
+    KT_SKIP_UNLESS_AVAILABLE(GetParam());
+    run_matrix<float>(GetParam());
+}
+TEST_P(kernel_matrix, f64) {
+    KT_SKIP_UNLESS_AVAILABLE(GetParam());
+    run_matrix<double>(GetParam());
+}
+TEST_P(kernel_matrix, f16) {
+    KT_SKIP_UNLESS_AVAILABLE(GetParam());
+    run_matrix<rs::fp16>(GetParam());
+}
+TEST_P(kernel_matrix, bf16) {
+    KT_SKIP_UNLESS_AVAILABLE(GetParam());
+    run_matrix<rs::bf16>(GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(isa, kernel_matrix, ::testing::Values(isa::sse2, isa::avx2, isa::avx512bw),
+                         kt::isa_param_name);
+
+}  // namespace
