@@ -8,6 +8,9 @@
 //   attention factor          relative <= 1e-12
 //   logit scale               relative <= 1e-12 (when the case records DeepSeek's multiplier)
 //   cos / sin at positions    absolute <= 1e-9, through ropescale::rotation_sincos
+//   rotation outputs          absolute <= 1e-9, both layouts (half_split_f64, interleaved_f64),
+//                             through the public apply_rope on double tensors (the on-the-fly
+//                             double-precision path), partial rotary channels passed through
 // The bounds are the contract. They are far above the double-precision noise (the
 // reference's own float64 path is exact to ~4e-16 in inv_freq and ~3e-11 in cos/sin at
 // position 131071, where it rounds the angle p * inv_freq once) and far below any formula
@@ -43,10 +46,18 @@ using nlohmann::json;
 constexpr double inv_freq_rel_tol = 1e-12;
 constexpr double factor_rel_tol = 1e-12;
 constexpr double cos_sin_abs_tol = 1e-9;
+constexpr double rotation_abs_tol = 1e-9;
 
 fs::path golden_dir() {
     if (const char* env = std::getenv("ROPESCALE_GOLDEN_DIR"); env && *env) return env;
     return ROPESCALE_GOLDEN_DEFAULT_DIR;
+}
+
+std::string sci(double v) {
+    std::ostringstream os;
+    os.precision(3);
+    os << std::scientific << v;
+    return os.str();
 }
 
 double rel_diff(double got, double want) {
@@ -198,7 +209,7 @@ const json* find_key(const json& j, const std::string& key) {
 struct case_report {
     std::string name;
     std::vector<std::string> failures;
-    double max_inv_freq_rel = 0.0, max_cos_sin_abs = 0.0;
+    double max_inv_freq_rel = 0.0, max_cos_sin_abs = 0.0, max_rotation_abs = 0.0;
     bool checked_logit = false;
     bool checked_cli = false;
 };
@@ -242,6 +253,54 @@ void check_cli(const interpreted_case& ic, const json& doc, const fs::path& scra
 }
 #endif
 
+// The recorded rotation example: q [P][heads][head_dim] (exact float32 inputs) rotated at the
+// case's positions, in both layouts, compared with the reference's float64 outputs.
+void check_rotation(const ropescale::frequency_table& table, const json& doc, case_report& r) {
+    const json& rot = doc.at("rotation");
+    const auto positions = doc.at("positions").get<std::vector<std::int64_t>>();
+    const int heads = rot.at("num_heads").get<int>();
+    const int head_dim = rot.at("head_dim").get<int>();
+    const auto tokens = static_cast<std::int64_t>(positions.size());
+    std::vector<double> q;
+    for (const auto& row : rot.at("q"))
+        for (const auto& head : row)
+            for (const auto& v : head) q.push_back(v.get<double>());
+    if (q.size() != static_cast<std::size_t>(tokens * heads * head_dim) || head_dim != table.head_dim) {
+        r.failures.push_back("rotation example does not match positions x heads x head_dim");
+        return;
+    }
+    const std::pair<const char*, ropescale::rotary_layout> layouts[] = {
+        {"half_split_f64", ropescale::rotary_layout::half_split},
+        {"interleaved_f64", ropescale::rotary_layout::interleaved}};
+    for (const auto& [key, layout] : layouts) {
+        std::vector<double> want;
+        for (const auto& row : rot.at(key))
+            for (const auto& head : row)
+                for (const auto& v : head) want.push_back(v.get<double>());
+        std::vector<double> out(q.size(), 0.0);
+        const auto s = ropescale::apply_rope(
+            table, layout, positions,
+            ropescale::out_of_place(ropescale::make_heads_view(q.data(), tokens, heads, head_dim),
+                                    ropescale::make_heads_view(out.data(), tokens, heads, head_dim)));
+        if (!s) {
+            r.failures.push_back(std::string("apply_rope refused the ") + key + " example: " + s.err().what());
+            continue;
+        }
+        if (want.size() != out.size()) {
+            r.failures.push_back(std::string(key) + " has the wrong size");
+            continue;
+        }
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            const double d = std::fabs(out[i] - want[i]);
+            r.max_rotation_abs = std::max(r.max_rotation_abs, d);
+            if (!(d <= rotation_abs_tol)) {
+                r.failures.push_back(std::string(key) + " element " + std::to_string(i) + " off by " + sci(d));
+                break;
+            }
+        }
+    }
+}
+
 case_report check_case(const fs::path& file, const fs::path& scratch) {
     case_report r;
     r.name = file.filename().string();
@@ -277,7 +336,7 @@ case_report check_case(const fs::path& file, const fs::path& scratch) {
         const double d = rel_diff(table->inv_freq[i] * ic.recorded_inv_freq_multiplier, want_inv[i]);
         r.max_inv_freq_rel = std::max(r.max_inv_freq_rel, d);
         if (!(d <= inv_freq_rel_tol))
-            r.failures.push_back("inv_freq[" + std::to_string(i) + "] relative error " + std::to_string(d));
+            r.failures.push_back("inv_freq[" + std::to_string(i) + "] relative error " + sci(d));
     }
     const double want_af = doc.at("attention_factor_f64").get<double>();
     if (!(rel_diff(table->attention_factor, want_af) <= factor_rel_tol))
@@ -318,9 +377,10 @@ case_report check_case(const fs::path& file, const fs::path& scratch) {
             if (!(dc <= cos_sin_abs_tol && ds <= cos_sin_abs_tol))
                 r.failures.push_back("cos/sin at position " + std::to_string(positions[row]) +
                                      " channel " + std::to_string(j) + " off by " +
-                                     std::to_string(std::max(dc, ds)));
+                                     sci(std::max(dc, ds)));
         }
     }
+    check_rotation(*table, doc, r);
     return r;
 }
 
@@ -336,11 +396,12 @@ TEST(golden, every_case_matches_the_reference) {
     const fs::path scratch = fs::temp_directory_path() / "ropescale_golden";
     fs::create_directories(scratch);
     std::size_t passed = 0, logit_checked = 0, cli_checked = 0;
-    double worst_inv = 0.0, worst_cs = 0.0;
+    double worst_inv = 0.0, worst_cs = 0.0, worst_rot = 0.0;
     for (const auto& f : files) {
         const case_report r = check_case(f, scratch);
         worst_inv = std::max(worst_inv, r.max_inv_freq_rel);
         worst_cs = std::max(worst_cs, r.max_cos_sin_abs);
+        worst_rot = std::max(worst_rot, r.max_rotation_abs);
         if (r.failures.empty()) {
             ++passed;
             logit_checked += r.checked_logit ? 1 : 0;
@@ -355,9 +416,10 @@ TEST(golden, every_case_matches_the_reference) {
     }
     if (passed == files.size()) {
         std::cout << "golden: " << passed << " cases passed (tables, attention factor, logit scale in "
-                  << logit_checked << ", cos/sin, ropescale-inspect --json in " << cli_checked
-                  << ") from " << dir.string() << "; worst inv_freq rel "
-                  << worst_inv << ", worst cos/sin abs " << worst_cs << "\n";
+                  << logit_checked << ", cos/sin, rotation: half-split, interleaved, "
+                  << "ropescale-inspect --json in " << cli_checked << ") from " << dir.string()
+                  << "; worst inv_freq rel " << worst_inv << ", worst cos/sin abs " << worst_cs
+                  << ", worst rotation abs " << worst_rot << "\n";
     } else {
         std::cout << "golden: " << passed << " of " << files.size() << " cases passed\n";
     }
