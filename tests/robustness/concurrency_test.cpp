@@ -1,0 +1,175 @@
+// Concurrency: what apply.hpp promises ("calls on disjoint outputs may run concurrently, and a
+// rope_cache or frequency_table may be shared read-only"), run under ThreadSanitizer by the
+// tsan preset (.ci/run) and under ASan by the asan preset.
+//
+//   - two threads rotate disjoint token ranges of the same q and k tensors with one shared
+//     const cache (and, second case, one shared const table on the fly), each through its own
+//     token_range views and position subspans, many times, starting together;
+//   - the result equals one single-threaded call bitwise;
+//   - threads build caches from one shared const table concurrently;
+//   - the first call of a run-time dispatched kernel from several threads at once (the
+//     function-local static that records the chosen ISA is initialised exactly once).
+//
+// The threads write into plain vectors, one result slot each (never std::vector<bool>, whose
+// elements share bytes).
+#include <gtest/gtest.h>
+
+#include <ropescale/dispatch.hpp>
+#include <ropescale/ropescale.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#if ROPESCALE_TEST_DISPATCH
+ROPESCALE_DECLARE_KERNELS(xsimd::sse2)
+ROPESCALE_DECLARE_KERNELS(xsimd::fma3<xsimd::avx2>)
+ROPESCALE_DECLARE_KERNELS(xsimd::avx512bw)
+#endif
+
+namespace {
+
+namespace rs = ropescale;
+
+rs::frequency_table yarn_table() {
+    rs::rope_config c;
+    c.head_dim = 128;
+    rs::yarn y;
+    y.factor = 8.0;
+    y.original_max_position_embeddings = 4096;
+    c.scaling = y;
+    return *rs::compute_frequencies(c);
+}
+
+// Releases every thread at once, so that their calls overlap.
+class start_line {
+  public:
+    explicit start_line(int n) : waiting_(n) {}
+    void arrive_and_wait() {
+        waiting_.fetch_sub(1);
+        while (waiting_.load() > 0) std::this_thread::yield();
+    }
+
+  private:
+    std::atomic<int> waiting_;
+};
+
+constexpr std::int64_t tokens = 96;
+constexpr int q_heads = 8, k_heads = 2, head_dim = 128;
+
+struct tensors {
+    std::vector<float> q, k;
+    std::vector<std::int64_t> pos;
+    tensors() : q(static_cast<std::size_t>(tokens) * q_heads * head_dim), k(static_cast<std::size_t>(tokens) * k_heads * head_dim), pos(tokens) {
+        for (std::size_t i = 0; i < q.size(); ++i) q[i] = static_cast<float>((i * 7919) % 1000) / 500.0f - 1.0f;
+        for (std::size_t i = 0; i < k.size(); ++i) k[i] = static_cast<float>((i * 104729) % 1000) / 500.0f - 1.0f;
+        for (std::int64_t t = 0; t < tokens; ++t) pos[static_cast<std::size_t>(t)] = (t * 37) % 1000;
+    }
+};
+
+// Rotates tokens [b, b + n) of q and k, `repeat` times forward then inverse (net identity up to
+// rounding; the last call is forward), through a shared cache or table.
+template <class Arch>
+bool rotate_range(const rs::rope_cache* cache, const rs::frequency_table* table, tensors& x,
+                  std::int64_t b, std::int64_t n, int repeat) {
+    const auto q = rs::make_heads_view(x.q.data(), tokens, q_heads, head_dim).token_range(b, n);
+    const auto k = rs::make_heads_view(x.k.data(), tokens, k_heads, head_dim).token_range(b, n);
+    const auto pos = rs::position_span(x.pos).subspan(b, n);
+    bool ok = true;
+    for (int i = 0; i < repeat; ++i) {
+        const auto dir = i % 2 == 0 ? rs::rotation_direction::forward : rs::rotation_direction::inverse;
+        const auto s = cache ? rs::apply_rope<Arch>(*cache, rs::rotary_layout::half_split, pos, rs::in_place(q), rs::in_place(k), dir)
+                             : rs::apply_rope<Arch>(*table, rs::rotary_layout::interleaved, pos, rs::in_place(q), rs::in_place(k), dir);
+        ok = ok && static_cast<bool>(s);
+    }
+    return ok;
+}
+
+template <class Arch>
+void two_threads_disjoint_ranges(bool cached) {
+    SCOPED_TRACE(cached ? "shared cache" : "shared table, on the fly");
+    const rs::frequency_table table = yarn_table();
+    const rs::rope_cache cache = *rs::build_rope_cache(table, 1000, rs::attention_factor_mode::folded);
+    const rs::rope_cache* c = cached ? &cache : nullptr;
+    constexpr int repeat = 9;  // odd: ends forward
+
+    tensors serial, parallel;
+    ASSERT_TRUE(rotate_range<Arch>(c, &table, serial, 0, 47, repeat));
+    ASSERT_TRUE(rotate_range<Arch>(c, &table, serial, 47, tokens - 47, repeat));
+
+    start_line line(2);
+    int ok[2] = {0, 0};
+    std::thread a([&] {
+        line.arrive_and_wait();
+        ok[0] = rotate_range<Arch>(c, &table, parallel, 0, 47, repeat);
+    });
+    std::thread b([&] {
+        line.arrive_and_wait();
+        ok[1] = rotate_range<Arch>(c, &table, parallel, 47, tokens - 47, repeat);
+    });
+    a.join();
+    b.join();
+    EXPECT_TRUE(ok[0]);
+    EXPECT_TRUE(ok[1]);
+    EXPECT_EQ(std::memcmp(serial.q.data(), parallel.q.data(), serial.q.size() * sizeof(float)), 0);
+    EXPECT_EQ(std::memcmp(serial.k.data(), parallel.k.data(), serial.k.size() * sizeof(float)), 0);
+    EXPECT_NE(std::memcmp(serial.q.data(), tensors().q.data(), serial.q.size() * sizeof(float)), 0);
+}
+
+TEST(concurrency, two_threads_disjoint_token_ranges_shared_cache) {
+    two_threads_disjoint_ranges<xsimd::default_arch>(true);
+}
+
+TEST(concurrency, two_threads_disjoint_token_ranges_shared_table_on_the_fly) {
+    two_threads_disjoint_ranges<xsimd::default_arch>(false);
+}
+
+TEST(concurrency, caches_built_concurrently_from_one_table_are_identical) {
+    const rs::frequency_table table = yarn_table();
+    constexpr int n = 3;
+    std::vector<rs::rope_cache> caches(n);
+    int ok[n] = {};
+    start_line line(n);
+    std::vector<std::thread> pool;
+    for (int i = 0; i < n; ++i)
+        pool.emplace_back([&, i] {
+            line.arrive_and_wait();
+            auto c = rs::build_rope_cache(table, 700, i == 0 ? rs::attention_factor_mode::separate
+                                                             : rs::attention_factor_mode::folded);
+            ok[i] = static_cast<bool>(c);
+            if (c) caches[static_cast<std::size_t>(i)] = std::move(*c);
+        });
+    for (auto& t : pool) t.join();
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(ok[i]);
+    EXPECT_EQ(std::memcmp(caches[1].data(), caches[2].data(), caches[1].bytes()), 0);
+    EXPECT_NE(std::memcmp(caches[0].data(), caches[1].data(), caches[0].bytes()), 0);  // m != 1
+}
+
+#if ROPESCALE_TEST_DISPATCH
+// A fresh dynamic_dispatch list (its own selected_arch<> static) whose first call happens on
+// several threads at once.
+TEST(concurrency, first_dispatched_call_from_several_threads) {
+    using any_isa = rs::dynamic_dispatch<xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
+    const rs::frequency_table table = yarn_table();
+    const rs::rope_cache cache = *rs::build_rope_cache(table, 1000, rs::attention_factor_mode::folded);
+    tensors serial, parallel;
+    ASSERT_TRUE(rotate_range<xsimd::sse2>(&cache, &table, serial, 0, tokens, 1));
+    constexpr int n = 4;
+    start_line line(n);
+    int ok[n] = {};
+    std::vector<std::thread> pool;
+    for (int i = 0; i < n; ++i)
+        pool.emplace_back([&, i] {
+            line.arrive_and_wait();
+            ok[i] = rotate_range<any_isa>(&cache, &table, parallel, i * tokens / n, tokens / n, 1);
+        });
+    for (auto& t : pool) t.join();
+    for (int i = 0; i < n; ++i) EXPECT_TRUE(ok[i]);
+    // Different ISAs round differently (FMA): compare within the f32 bound, not bitwise.
+    for (std::size_t i = 0; i < serial.q.size(); ++i) ASSERT_NEAR(serial.q[i], parallel.q[i], 1e-5) << i;
+}
+#endif
+
+}  // namespace
