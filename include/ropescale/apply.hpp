@@ -221,6 +221,7 @@ bool rows_disjoint(std::int64_t tokens, int heads, int head_dim, std::ptrdiff_t 
                    std::ptrdiff_t hs) noexcept {
     const std::ptrdiff_t a_ts = ts < 0 ? -ts : ts;
     const std::ptrdiff_t a_hs = hs < 0 ? -hs : hs;
+    if (tokens == 0 || heads == 0) return true;  // no rows at all
     const bool many_tokens = tokens > 1;
     const bool many_heads = heads > 1;
     if (!many_tokens && !many_heads) return true;

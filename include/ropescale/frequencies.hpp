@@ -27,6 +27,8 @@ ROPESCALE_BEGIN_NAMESPACE
 /// head_dim, rotary_dim or partial_rotary_factor. d is even, > 0 and <= head_dim.
 inline expected<int> resolve_rotary_dim(const rope_config& c) {
     if (c.head_dim <= 0) return make_error(errc::out_of_range, "head_dim", "must be > 0", c.head_dim);
+    if (c.head_dim > 65536)
+        return make_error(errc::out_of_range, "head_dim", "must be <= 65536", c.head_dim);
     if (c.head_dim % 2 != 0)
         return make_error(errc::out_of_range, "head_dim", "must be even", c.head_dim);
     std::optional<int> from_factor;
@@ -66,6 +68,34 @@ inline expected<int> resolve_rotary_dim(const rope_config& c) {
     return d;
 }
 
+namespace detail {
+// Limits of a usable table (PROPOSED FIX, fuzz_config): position * inv_freq stays an exact
+// double (< 2^53) for every |position| <= 2^31 the kernels accept, and the attention factor m,
+// 1/m and 1/m^2 (inverse rotation) stay finite normal floats once folded into float entries.
+inline constexpr double max_inv_freq = 0x1p20;
+inline constexpr double min_table_factor = 0x1p-32;
+inline constexpr double max_table_factor = 0x1p32;
+inline status check_built_table(const frequency_table& t) {
+    for (std::size_t i = 0; i < t.inv_freq.size(); ++i) {
+        const double f = t.inv_freq[i];
+        if (!(f > 0.0 && f <= max_inv_freq))
+            return make_error(errc::out_of_range, "inv_freq[" + std::to_string(i) + "]",
+                              std::string("is outside (0, 2^20]: the ") + t.method +
+                                  " parameters overflow or underflow this pair's frequency",
+                              f);
+    }
+    if (!(t.attention_factor >= min_table_factor && t.attention_factor <= max_table_factor))
+        return make_error(errc::out_of_range, "attention_factor",
+                          "is outside [2^-32, 2^32] (the parameters give an unusable factor)",
+                          t.attention_factor);
+    if (!(t.logit_scale >= min_table_factor && t.logit_scale <= max_table_factor))
+        return make_error(errc::out_of_range, "logit_scale",
+                          "is outside [2^-32, 2^32] (the parameters give an unusable factor)",
+                          t.logit_scale);
+    return {};
+}
+}  // namespace detail
+
 /// Validates a configuration: dimensions, base, and every parameter of its method. The error
 /// names the field (HF key vocabulary) and the value. Never throws (except std::bad_alloc).
 inline status validate(const rope_config& c) {
@@ -101,6 +131,7 @@ inline expected<frequency_table> compute_frequencies(const rope_config& config,
     t.method = method_name(config.scaling);
     std::visit([&](const auto& m) { detail::build(m, t.rotary_dim, config.rope_theta, options, t); },
                config.scaling);
+    if (auto s = detail::check_built_table(t); !s) return s.err();
     return t;
 }
 

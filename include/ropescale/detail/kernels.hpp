@@ -185,6 +185,7 @@ inline void rotate_token(const rope_job<T>& job, std::int64_t t, int c0, int n, 
     constexpr int head_block = 4;
     const int grouped = items / group * group;
     for (const auto& op : job.ops) {
+        if (op.heads == 0) continue;  // absent operand: null pointers, no arithmetic on them
         const T* in = op.in + t * op.in_token_stride + base;
         T* out = op.out + t * op.out_token_stride + base;
         for (int h0 = 0; h0 < op.heads; h0 += head_block) {
@@ -552,6 +553,7 @@ void rope_run_tokens(const rope_job<T>& job) noexcept {
         const std::int64_t p = job_position<Arch>(job, t);
         if (pass > 0) {
             for (const auto& op : job.ops) {
+                if (op.heads == 0) continue;  // absent operand: null pointers
                 const T* in = op.in + t * op.in_token_stride + job.rotary_dim;
                 T* out = op.out + t * op.out_token_stride + job.rotary_dim;
                 for (int h = 0; h < op.heads; ++h)
