@@ -7,16 +7,22 @@
 //
 //   row p: [ cos(p f_0) .. cos(p f_{d/2-1}) | sin(p f_0) .. sin(p f_{d/2-1}) ]   (x m if folded)
 //
-// Each entry is formed in double: the product p * inv_freq[i] exactly, reduced modulo 2 pi with
-// angle.hpp's reduction, sin/cos in double, multiplied by the attention factor m when it is
-// folded in, then rounded once to float.
+// Each entry is formed in double and rounded once to float. Every 64th row (an anchor, at
+// positions that are multiples of 64) is computed directly: the product p * inv_freq[i]
+// exactly, reduced modulo 2 pi with angle.hpp's reduction, sin/cos in double, multiplied by the
+// attention factor m when it is folded in. The rows in between rotate the previous row's double
+// values by the pair's step angle inv_freq[i] (cos and sin of it computed the same way):
+// c' = c cos f - s sin f, s' = s cos f + c sin f (detail::build_cache_rows).
 //
-// Precision contract (tests/kernels/cache_test.cpp: every position of a dense prefix plus a
-// sample up to 2^24): for every position p < 2^24 and pair i,
+// Precision contract (tests/kernels/cache_test.cpp: every position of dense prefixes, across
+// thousands of anchor blocks, every position up to 2^24 for inv_freq 1, samples of all pairs):
+// for every position p < 2^24 and pair i,
 //   |entry - fl32(v)| <= 1e-7 + 2^-24 |v|,  v = m * rotation_sincos(p, inv_freq[i]) (exact),
 // i.e. the entry is the float rounding of the exact value, give or take 1e-7. The built entries
-// are in fact within ~1e-15 of v before the single rounding, and the bound holds for
-// |p * inv_freq| <= 2^31 (angle.hpp's domain).
+// are in fact within 7e-14 m of v before the single rounding (worst case after 63 rotation
+// steps; ~1e-15 typically, so they equal fl32(v) but for a handful in millions), and the bound
+// holds for |p * inv_freq| <= 2^31 (angle.hpp's domain). Entries do not depend on how the
+// rows were split among calls (bitwise); instruction sets may differ in a rare last bit.
 #ifndef ROPESCALE_CACHE_HPP
 #define ROPESCALE_CACHE_HPP
 
@@ -141,9 +147,10 @@ status check_table(const frequency_table& t) {
 /// Errors: table fields (errc::out_of_range / inconsistent, field "table.*"), positions outside
 /// [0, 2^31] (errc::out_of_range, field "positions"). Allocates positions * rotary_dim floats
 /// (64-byte aligned, uninitialised before the build; >= 4 MiB: 2 MiB aligned and advised as
-/// transparent huge pages on Linux); never throws except std::bad_alloc. Cost: ~2.7 ns per
-/// (position, pair) of computation with AVX2 on the development VM, plus first-touch page
-/// faults of the fresh table (bench/RESULTS.md, BM_build_cache).
+/// transparent huge pages on Linux); never throws except std::bad_alloc. Cost: ~0.6-0.8 ns per
+/// (position, pair) of computation with AVX2 on the development VM (mostly writing the rows;
+/// tables above 16 MiB are written with streaming stores), plus first-touch page faults of the
+/// fresh table (bench/RESULTS.md, BM_build_cache_rows / BM_build_cache).
 template <class Arch>
 expected<rope_cache> build_rope_cache(const frequency_table& table, std::int64_t positions,
                                       attention_factor_mode mode) {

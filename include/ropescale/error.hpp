@@ -112,6 +112,9 @@ class [[nodiscard]] expected {
     T&& value() && { ROPESCALE_ASSERT(has_value()); return std::move(*std::get_if<0>(&state_)); }
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
+    // `auto c = *make_something();` moves out of the temporary: without this overload it would
+    // copy (a 64 MiB cos/sin cache, say).
+    T&& operator*() && { return std::move(*this).value(); }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 

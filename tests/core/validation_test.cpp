@@ -243,3 +243,31 @@ TEST(validation, throwing_convenience) {
     EXPECT_NO_THROW((void)rs::compute_frequencies_or_throw(make(rs::plain{})));
 }
 #endif
+
+namespace {
+// Counts copies, so the test below can tell a move from a copy.
+struct copy_counter {
+    static inline int copies = 0;
+    copy_counter() = default;
+    copy_counter(const copy_counter&) { ++copies; }
+    copy_counter(copy_counter&&) noexcept = default;
+    copy_counter& operator=(const copy_counter&) {
+        ++copies;
+        return *this;
+    }
+    copy_counter& operator=(copy_counter&&) noexcept = default;
+};
+ropescale::expected<copy_counter> make_counter() { return copy_counter{}; }
+}  // namespace
+
+TEST(validation, dereferencing_a_temporary_expected_moves_its_value) {
+    copy_counter::copies = 0;
+    const copy_counter a = *make_counter();        // operator* on an rvalue
+    const copy_counter b = make_counter().value();  // value() on an rvalue
+    auto kept = make_counter();
+    const copy_counter c = *kept;  // an lvalue is still copied, as it must be
+    (void)a;
+    (void)b;
+    (void)c;
+    EXPECT_EQ(copy_counter::copies, 1);
+}
