@@ -16,6 +16,8 @@
 // folded cache) finite, and build_rope_cache accepts the table (4 positions, every entry
 // finite). Never a crash, a leak, undefined behaviour, a hang or a non-finite table
 // (-fsanitize=fuzzer,address,undefined; failed checks abort).
+#include "fuzz_check.hpp"
+
 #include <ropescale/hf_config.hpp>
 #include <ropescale/ropescale.hpp>
 
@@ -32,16 +34,6 @@ namespace {
 
 namespace rs = ropescale;
 
-[[noreturn]] void fail(const std::string& what) {
-    std::fprintf(stderr, "fuzz_config: CHECK FAILED: %s\n", what.c_str());
-    std::fflush(stderr);
-    std::abort();
-}
-#define FUZZ_CHECK(cond, what)   \
-    do {                         \
-        if (!(cond)) fail(what); \
-    } while (0)
-
 void check_error(const rs::error& e) {
     const int code = static_cast<int>(e.code);
     FUZZ_CHECK(code >= static_cast<int>(rs::errc::missing_field) &&
@@ -51,21 +43,24 @@ void check_error(const rs::error& e) {
     FUZZ_CHECK(!e.what().empty(), "empty what()");
 }
 
-void check_table(const rs::frequency_table& t, const rs::hf_rope_config& c, const std::string& where) {
+void check_table(const rs::frequency_table& t, const rs::hf_rope_config& c,
+                 const std::string& where) {
     FUZZ_CHECK(t.head_dim == c.config.head_dim, where + ": head_dim changed");
     FUZZ_CHECK(t.rotary_dim > 0 && t.rotary_dim % 2 == 0 && t.rotary_dim <= t.head_dim,
                where + ": rotary_dim " + std::to_string(t.rotary_dim));
     FUZZ_CHECK(t.inv_freq.size() == static_cast<std::size_t>(t.pairs()),
-               where + ": " + std::to_string(t.inv_freq.size()) + " inverse frequencies for rotary_dim " +
-                   std::to_string(t.rotary_dim));
+               where + ": " + std::to_string(t.inv_freq.size()) +
+                   " inverse frequencies for rotary_dim " + std::to_string(t.rotary_dim));
     for (std::size_t i = 0; i < t.inv_freq.size(); ++i)
         FUZZ_CHECK(std::isfinite(t.inv_freq[i]) && t.inv_freq[i] > 0.0,
                    where + ": " + t.method + " inv_freq[" + std::to_string(i) +
                        "] = " + rs::detail::format_value(t.inv_freq[i]));
     FUZZ_CHECK(std::isfinite(t.attention_factor) && t.attention_factor > 0.0,
-               where + ": " + t.method + " attention_factor = " + rs::detail::format_value(t.attention_factor));
+               where + ": " + t.method +
+                   " attention_factor = " + rs::detail::format_value(t.attention_factor));
     FUZZ_CHECK(std::isfinite(t.logit_scale) && t.logit_scale > 0.0,
-               where + ": " + t.method + " logit_scale = " + rs::detail::format_value(t.logit_scale));
+               where + ": " + t.method +
+                   " logit_scale = " + rs::detail::format_value(t.logit_scale));
     for (const auto& w : t.warnings) FUZZ_CHECK(!w.what().empty(), where + ": empty warning");
 
     // The table drives the kernels, which accept any |position| <= 2^31 and fold m into float
@@ -73,20 +68,25 @@ void check_table(const rs::frequency_table& t, const rs::hf_rope_config& c, cons
     for (std::size_t i = 0; i < t.inv_freq.size(); ++i) {
         const auto e = rs::rotation_sincos(rs::max_cache_positions, t.inv_freq[i]);
         FUZZ_CHECK(std::isfinite(e.sin) && std::isfinite(e.cos),
-                   where + ": " + t.method + " inv_freq[" + std::to_string(i) + "] = " +
-                       rs::detail::format_value(t.inv_freq[i]) + " overflows the angle at position 2^31");
+                   where + ": " + t.method + " inv_freq[" + std::to_string(i) +
+                       "] = " + rs::detail::format_value(t.inv_freq[i]) +
+                       " overflows the angle at position 2^31");
     }
     const double m = t.attention_factor;
-    FUZZ_CHECK(std::isfinite(static_cast<float>(m)) && static_cast<float>(m) > 0.0f && std::isfinite(1.0 / (m * m)),
+    FUZZ_CHECK(std::isfinite(static_cast<float>(m)) && static_cast<float>(m) > 0.0f &&
+                   std::isfinite(1.0 / (m * m)),
                where + ": " + t.method + " attention_factor = " + rs::detail::format_value(m) +
                    " cannot be folded into float entries and inverted");
 
     // A small cache must build, with finite entries.
-    auto cache = rs::build_rope_cache<rs::scalar_reference>(t, 4, rs::attention_factor_mode::folded);
-    if (!cache) fail(where + ": build_rope_cache refused the table: " + cache.err().what());
-    const std::size_t n = static_cast<std::size_t>(cache->size()) * static_cast<std::size_t>(cache->rotary_dim());
+    auto cache =
+        rs::build_rope_cache<rs::scalar_reference>(t, 4, rs::attention_factor_mode::folded);
+    if (!cache) FUZZ_FAIL(where + ": build_rope_cache refused the table: " + cache.err().what());
+    const std::size_t n =
+        static_cast<std::size_t>(cache->size()) * static_cast<std::size_t>(cache->rotary_dim());
     for (std::size_t i = 0; i < n; ++i)
-        FUZZ_CHECK(std::isfinite(cache->data()[i]), where + ": non-finite cache entry " + std::to_string(i));
+        FUZZ_CHECK(std::isfinite(cache->data()[i]),
+                   where + ": non-finite cache entry " + std::to_string(i));
 }
 
 }  // namespace
@@ -94,11 +94,14 @@ void check_table(const rs::frequency_table& t, const rs::hf_rope_config& c, cons
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const char* text = reinterpret_cast<const char*>(data);
     const void* nul = std::memchr(data, 0, size);
-    const std::size_t json_size = nul ? static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - data) : size;
+    const std::size_t json_size =
+        nul ? static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - data) : size;
     rs::table_options options;
     if (nul && size - json_size - 1 >= 8) {
         std::uint64_t v = 0;
-        for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(data[json_size + 1 + static_cast<std::size_t>(i)]) << (8 * i);
+        for (int i = 0; i < 8; ++i)
+            v |= static_cast<std::uint64_t>(data[json_size + 1 + static_cast<std::size_t>(i)])
+                 << (8 * i);
         options.seq_len = static_cast<std::int64_t>(v);
         if (size - json_size - 1 >= 9)
             options.longrope = (data[json_size + 9] & 1) ? rs::longrope_factors::long_factors
@@ -112,8 +115,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const rs::hf_rope_config& c = *parsed;
     for (const auto& w : c.warnings) FUZZ_CHECK(!w.what().empty(), "empty reader warning");
-    FUZZ_CHECK(static_cast<bool>(rs::validate(c.config)), "the reader returned a config validate() refuses: " +
-                                                              rs::validate(c.config).err().what());
+    FUZZ_CHECK(static_cast<bool>(rs::validate(c.config)),
+               "the reader returned a config validate() refuses: " +
+                   rs::validate(c.config).err().what());
 
     const auto initial = rs::compute_frequencies(c.config);
     if (initial)
@@ -128,7 +132,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         } else {
             check_error(at.err());
             if (options.seq_len && *options.seq_len <= 0)
-                FUZZ_CHECK(at.err().field == "seq_len", "seq_len <= 0 refused as " + at.err().what());
+                FUZZ_CHECK(at.err().field == "seq_len",
+                           "seq_len <= 0 refused as " + at.err().what());
         }
     }
     return 0;

@@ -14,31 +14,37 @@
 //   call        mode (cached, on the fly, shift from a cache or a table, inverse cached or on
 //               the fly), folded or separate attention factor, layout, int32 or int64
 //               positions (in range, at the edges, or one out of range)
+//   buffers     one allocation per view (with guards), or, 1 input in 4, every view of the
+//               call in one shared buffer: the slots of a fused [tokens][q in | k in | q out |
+//               k out | pad] layout (token stride odd or even, negative or not), each view
+//               left in its slot or moved (a few elements, a token, onto another view's slot),
+//               so that views touch, interleave or overlap
 // and checks, against the same call with Arch = ropescale::scalar_reference:
 //   - both refuse (same code and field) or both succeed; a refused call writes nothing;
 //   - the cache built by the kernel equals the reference cache within the cache contract;
-//   - every rotated output is within the bound below of the reference; NaN where the
-//     reference has NaN, the same infinity where it has one;
+//   - every rotated output is within the bound of tests/support/tensor_check.hpp
+//     (kt::pair_bound) of the reference; NaN where the reference has NaN, the same infinity
+//     where it has one;
 //   - pass-through channels are bitwise copies of the input;
 //   - nothing outside the output view is written (guard elements around the view, padding
-//     between rows), and an out-of-place input is left untouched.
+//     between rows), and an out-of-place input is left untouched;
+//   - shared buffer: views that share an element (an out-of-place input with any output, q's
+//     output with k's; counted element by element) are refused with invalid_argument on
+//     "q.out" or "k.out"; views left in their slots are accepted; an accepted call gives
+//     every output the rotation of a copy of its input taken before the call (the reference
+//     on separate buffers), and writes nothing outside the outputs.
 // Any failed check aborts (a libFuzzer crash); ASan and UBSan watch every access.
 //
-// The bound is tests/kernels/support.hpp's pair_bound, restated here (that header needs
-// GoogleTest) with one addition for values near underflow:
-//   y1 = x1 c - x2 s, y2 = x2 c + x1 s, |c|, |s| <= m, computed in W (f32, or f64 for f64
-//   elements) by both kernels from the same c, s (cached), or from c, s that may differ by one
-//   W ulp (on the fly: vector sincos vs std::sin, ~4e-16 apart before the rounding to W).
-//   Each product and the sum round with relative error <= u (2^-24 f32, 2^-53 f64); an FMA
-//   removes one rounding: the two results differ by <= 3u (|x1| + |x2|) m from rounding and
-//   2u (|x1| + |x2|) m from a one-ulp c or s: 5u(...) < 8u (|x1| + |x2|) m.
-//   Gradual underflow (added here; the kernel tests never reach it): a rounding in the
-//   subnormal range errs by up to eta/2 absolutely instead (eta = 2^-149 f32, 2^-1074 f64),
-//   at most 3 roundings per kernel: + 3 eta.
-//   16-bit storage rounds once more: + one storage ulp at the larger magnitude.
 // Values are kept below overflow of every intermediate (|x| <= 2^100 for f32/bf16, 2^1000 for
 // f64, 16384 for fp16, with m <= 4): an overflow would make an FMA and a separate
-// multiply-add legitimately differ (finite vs inf), outside the documented contract.
+// multiply-add legitimately differ (finite vs inf), outside the bound's contract. Subnormal
+// values are generated: the bound's gradual-underflow term is for them.
+//
+// FUZZ_KERNELS_DESCRIBE=1 in the environment prints one line per input (kernel, type, mode,
+// shapes, buffers, outcome): what a corpus file or a crash input exercises.
+#include "fuzz_check.hpp"
+#include "support/tensor_check.hpp"
+
 #include <ropescale/dispatch.hpp>
 #include <ropescale/ropescale.hpp>
 
@@ -68,87 +74,25 @@ namespace {
 
 namespace rs = ropescale;
 
-[[noreturn]] void fail(const std::string& what) {
-    std::fprintf(stderr, "fuzz_kernels: CHECK FAILED: %s\n", what.c_str());
-    std::fflush(stderr);
-    std::abort();
-}
-#define FUZZ_CHECK(cond, what)      \
-    do {                            \
-        if (!(cond)) fail(what);    \
-    } while (0)
+using kt::from_double;
+using kt::to_double;
 
 // Deterministic generator for bulk data (values, positions, factor lists): the input bytes
-// pick its seed, so short inputs still drive large tensors.
-struct rng {
-    std::uint64_t s;
-    explicit rng(std::uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull) {}
-    std::uint64_t next() {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        return s;
-    }
-    double unit() { return static_cast<double>(next() >> 11) * 0x1p-53; }
-    double uniform(double lo, double hi) { return lo + (hi - lo) * unit(); }
-    std::int64_t integer(std::int64_t lo, std::int64_t hi) {  // [lo, hi]
-        return lo + static_cast<std::int64_t>(next() % (static_cast<std::uint64_t>(hi - lo) + 1));
-    }
-    bool chance(unsigned per_256) { return (next() & 0xff) < per_256; }
+// pick its seed, so short inputs still drive large tensors. Its own salt: the committed corpus
+// was recorded with this stream.
+struct rng : kt::rng {
+    explicit rng(std::uint64_t seed) : kt::rng(seed, 0x632BE59BD9B4E019ull) {}
 };
-
-// ---- element types
-
-template <class T>
-double to_double(T v) {
-    if constexpr (std::is_same<T, rs::fp16>::value || std::is_same<T, rs::bf16>::value)
-        return static_cast<double>(rs::to_float(v));
-    else
-        return static_cast<double>(v);
-}
-
-template <class T>
-T from_double(double v) {
-    if constexpr (std::is_same<T, rs::fp16>::value)
-        return rs::to_fp16(static_cast<float>(v));
-    else if constexpr (std::is_same<T, rs::bf16>::value)
-        return rs::to_bf16(static_cast<float>(v));
-    else
-        return static_cast<T>(v);
-}
-
-template <class T>
-constexpr bool is_16bit = std::is_same<T, rs::fp16>::value || std::is_same<T, rs::bf16>::value;
 
 // Largest magnitude generated (no intermediate overflows, see the file comment).
 template <class T>
 double max_magnitude() {
-    if constexpr (std::is_same<T, double>::value) return std::ldexp(1.0, 1000);
-    else if constexpr (std::is_same<T, rs::fp16>::value) return 16384.0;
-    else return std::ldexp(1.0, 100);
-}
-
-// One ulp of the storage format at |v| (tests/kernels/support.hpp storage_ulp).
-template <class T>
-double storage_ulp(double v) {
-    int e = 0;
-    std::frexp(std::fabs(v), &e);
-    if constexpr (std::is_same<T, float>::value) return std::ldexp(1.0, std::max(e, -125) - 24);
-    else if constexpr (std::is_same<T, double>::value) return std::ldexp(1.0, std::max(e, -1021) - 53);
-    else if constexpr (std::is_same<T, rs::fp16>::value) return std::ldexp(1.0, std::max(e, -13) - 11);
-    else return std::ldexp(1.0, std::max(e, -125) - 8);
-}
-
-// The bound of the file comment.
-template <class T>
-double pair_bound(double x1, double x2, double m, double ref, double got) {
-    const bool f64 = std::is_same<T, double>::value;
-    const double u = f64 ? 0x1p-53 : 0x1p-24;
-    const double eta = f64 ? std::numeric_limits<double>::denorm_min()
-                           : static_cast<double>(std::numeric_limits<float>::denorm_min());
-    double b = 8.0 * u * (std::fabs(x1) + std::fabs(x2)) * m + 3.0 * eta;
-    if constexpr (is_16bit<T>) b += storage_ulp<T>(std::max(std::fabs(ref), std::fabs(got)));
-    return b;
+    if constexpr (std::is_same<T, double>::value)
+        return std::ldexp(1.0, 1000);
+    else if constexpr (std::is_same<T, rs::fp16>::value)
+        return 16384.0;
+    else
+        return std::ldexp(1.0, 100);
 }
 
 template <class T>
@@ -161,7 +105,9 @@ T random_value(rng& r, unsigned special_per_256) {
             case 2: return from_double<T>(-inf);
             case 3: return from_double<T>(0.0);
             case 4: return from_double<T>(-0.0);
-            case 5: return from_double<T>(std::is_same<T, double>::value ? 1e-310 : 1e-40);  // subnormal
+            case 5:
+                return from_double<T>(std::is_same<T, double>::value ? 1e-310
+                                                                     : 1e-40);  // subnormal
             default: return from_double<T>(-max_magnitude<T>());
         }
     }
@@ -173,74 +119,10 @@ T random_value(rng& r, unsigned special_per_256) {
     return from_double<T>(sign * std::min(std::exp2(r.uniform(lo, hi)), max_magnitude<T>()));
 }
 
-// ---- tensors with guard elements
-
-template <class T>
-struct tensor {
-    std::vector<T> buf;
-    std::vector<unsigned char> inside;  // 1 where an element belongs to the view
-    T* data = nullptr;
-    std::int64_t tokens = 0;
-    int heads = 0;
-    int head_dim = 0;
-    std::ptrdiff_t token_stride = 0;
-    std::ptrdiff_t head_stride = 0;
-
-    static constexpr unsigned char sentinel = 0xA5;
-    static constexpr std::ptrdiff_t guard = 16;
-
-    tensor(std::int64_t n, int h, int d, std::ptrdiff_t ts, std::ptrdiff_t hs, int misalign)
-        : tokens(n), heads(h), head_dim(d), token_stride(ts), head_stride(hs) {
-        std::ptrdiff_t lo = 0, hi = d;  // offsets of the view relative to `data`: [lo, hi)
-        if (n > 0 && h > 0) {
-            lo = std::min<std::ptrdiff_t>(0, (n - 1) * ts) + std::min<std::ptrdiff_t>(0, (h - 1) * hs);
-            hi = std::max<std::ptrdiff_t>(0, (n - 1) * ts) + std::max<std::ptrdiff_t>(0, (h - 1) * hs) + d;
-        }
-        const std::size_t size = static_cast<std::size_t>(2 * guard + misalign + (hi - lo));
-        buf.resize(size);
-        std::memset(static_cast<void*>(buf.data()), sentinel, size * sizeof(T));
-        inside.assign(size, 0);
-        data = buf.data() + guard + misalign - lo;
-        for (std::int64_t t = 0; t < n; ++t)
-            for (int hh = 0; hh < h; ++hh)
-                for (int c = 0; c < d; ++c) inside[static_cast<std::size_t>(index(t, hh, c))] = 1;
-    }
-    tensor(const tensor& o) : buf(o.buf), inside(o.inside), tokens(o.tokens), heads(o.heads),
-          head_dim(o.head_dim), token_stride(o.token_stride), head_stride(o.head_stride) {
-        data = buf.data() + (o.data - o.buf.data());
-    }
-    tensor& operator=(const tensor&) = delete;
-
-    std::ptrdiff_t index(std::int64_t t, int h, int c) const {
-        return (data - buf.data()) + t * token_stride + h * head_stride + c;
-    }
-    T& at(std::int64_t t, int h, int c) { return buf[static_cast<std::size_t>(index(t, h, c))]; }
-    const T& at(std::int64_t t, int h, int c) const { return buf[static_cast<std::size_t>(index(t, h, c))]; }
-    rs::heads_view<T> view() { return rs::make_heads_view(data, tokens, heads, head_dim, token_stride, head_stride); }
-    void fill(rng& r, unsigned special_per_256) {
-        for (std::int64_t t = 0; t < tokens; ++t)
-            for (int h = 0; h < heads; ++h)
-                for (int c = 0; c < head_dim; ++c) at(t, h, c) = random_value<T>(r, special_per_256);
-    }
-    bool same_bytes(const tensor& o) const {
-        return std::memcmp(buf.data(), o.buf.data(), buf.size() * sizeof(T)) == 0;
-    }
-    // Elements outside the view whose bytes are no longer the sentinel.
-    std::size_t guard_damage() const {
-        std::size_t bad = 0;
-        for (std::size_t i = 0; i < buf.size(); ++i) {
-            if (inside[i]) continue;
-            const auto* b = reinterpret_cast<const unsigned char*>(&buf[i]);
-            for (std::size_t k = 0; k < sizeof(T); ++k) bad += b[k] != sentinel;
-        }
-        return bad;
-    }
-};
-
 // Geometry of one view, chosen from the bytes.
 struct geometry {
     bool heads_major = false;
-    bool reversed = false;  // negative token stride
+    bool reversed = false;   // negative token stride
     bool broadcast = false;  // token stride 0 (inputs only; outputs are then refused)
     int head_pad = 0;        // may be negative: overlapping rows, refused for outputs
     int token_pad = 0;
@@ -252,12 +134,15 @@ geometry pick_geometry(FuzzedDataProvider& in) {
     const auto bits = in.ConsumeIntegral<std::uint8_t>();
     g.heads_major = bits & 1;
     g.reversed = bits & 2;
-    g.broadcast = (bits & 0x1c) == 0x1c;  // 1 in 8
+    g.broadcast = (bits & 0x1c) == 0x1c;                                        // 1 in 8
     g.head_pad = (bits & 0xe0) == 0xe0 ? -1 : in.ConsumeIntegralInRange(0, 5);  // -1: 1 in 8
     g.token_pad = in.ConsumeIntegralInRange(0, 9);
     g.misalign = in.ConsumeIntegralInRange(0, 17);
     return g;
 }
+
+template <class T>
+using tensor = kt::strided_tensor<T>;
 
 template <class T>
 tensor<T> make_tensor(const geometry& g, std::int64_t tokens, int heads, int head_dim) {
@@ -266,7 +151,7 @@ tensor<T> make_tensor(const geometry& g, std::int64_t tokens, int heads, int hea
         ts = head_dim + g.token_pad;
         hs = static_cast<std::ptrdiff_t>(tokens) * ts + g.head_pad;
         if (g.head_pad < 0) hs = head_dim - 1;  // rows overlap
-    } else {  // [tokens][heads][head_dim]
+    } else {                                    // [tokens][heads][head_dim]
         hs = head_dim + g.head_pad;
         ts = static_cast<std::ptrdiff_t>(heads) * hs + g.token_pad;
     }
@@ -357,7 +242,14 @@ rs::frequency_table make_table(FuzzedDataProvider& in, rng& r, int head_dim, int
     return std::move(*p);
 }
 
-enum class mode { cached, on_the_fly, shift_cached, shift_table, inverse_cached, inverse_on_the_fly };
+enum class mode {
+    cached,
+    on_the_fly,
+    shift_cached,
+    shift_table,
+    inverse_cached,
+    inverse_on_the_fly
+};
 
 struct call {
     mode md = mode::cached;
@@ -372,13 +264,15 @@ rs::status run(const call& cl, const rs::frequency_table& table, const rs::rope_
     switch (cl.md) {
         case mode::cached: return rs::apply_rope<A>(cache, cl.layout, pos, q, k);
         case mode::on_the_fly:
-            return rs::apply_rope<A>(table, cl.layout, pos, q, k, rs::rotation_direction::forward, cl.attention);
+            return rs::apply_rope<A>(table, cl.layout, pos, q, k, rs::rotation_direction::forward,
+                                     cl.attention);
         case mode::shift_cached: return rs::shift_rope<A>(cache, cl.layout, pos, q);
         case mode::shift_table: return rs::shift_rope<A>(table, cl.layout, pos, q);
         case mode::inverse_cached:
             return rs::apply_rope<A>(cache, cl.layout, pos, q, k, rs::rotation_direction::inverse);
         case mode::inverse_on_the_fly:
-            return rs::apply_rope<A>(table, cl.layout, pos, q, k, rs::rotation_direction::inverse, cl.attention);
+            return rs::apply_rope<A>(table, cl.layout, pos, q, k, rs::rotation_direction::inverse,
+                                     cl.attention);
     }
     return rs::error{};
 }
@@ -398,48 +292,12 @@ double bound_factor(const call& cl, const rs::frequency_table& table, const rs::
     return std::max({m, 1.0 / m, 1.0});
 }
 
-template <class T>
-void compare(const tensor<T>& input, const tensor<T>& got, const tensor<T>& want, int rotary_dim,
-             rs::rotary_layout layout, double m, const char* what) {
-    const int pairs = rotary_dim / 2;
-    for (std::int64_t t = 0; t < got.tokens; ++t) {
-        for (int h = 0; h < got.heads; ++h) {
-            for (int i = 0; i < pairs; ++i) {
-                const int i1 = layout == rs::rotary_layout::half_split ? i : 2 * i;
-                const int i2 = layout == rs::rotary_layout::half_split ? i + pairs : 2 * i + 1;
-                const double x1 = to_double(input.at(t, h, i1));
-                const double x2 = to_double(input.at(t, h, i2));
-                for (int ch : {i1, i2}) {
-                    const double g = to_double(got.at(t, h, ch));
-                    const double w = to_double(want.at(t, h, ch));
-                    const std::string where = std::string(what) + " token " + std::to_string(t) +
-                                              " head " + std::to_string(h) + " channel " +
-                                              std::to_string(ch) + ": got " + rs::detail::format_value(g) +
-                                              ", reference " + rs::detail::format_value(w) +
-                                              " (x1 " + rs::detail::format_value(x1) + ", x2 " +
-                                              rs::detail::format_value(x2) + ")";
-                    if (std::isnan(w) || std::isnan(g)) {
-                        FUZZ_CHECK(std::isnan(w) && std::isnan(g), "NaN mismatch at " + where);
-                    } else if (std::isinf(w) || std::isinf(g)) {
-                        FUZZ_CHECK(w == g, "infinity mismatch at " + where);
-                    } else {
-                        FUZZ_CHECK(std::fabs(g - w) <= pair_bound<T>(x1, x2, m, w, g),
-                                   "outside the bound at " + where);
-                    }
-                }
-            }
-            for (int ch = rotary_dim; ch < got.head_dim; ++ch)
-                FUZZ_CHECK(std::memcmp(&got.at(t, h, ch), &input.at(t, h, ch), sizeof(T)) == 0,
-                           std::string(what) + ": pass-through channel " + std::to_string(ch) + " changed");
-        }
-    }
-}
-
 // Cache contract (cache.hpp): each entry within 1e-7 + 2^-24 |v| of fl32(v); two caches that
 // both meet it differ by at most twice that.
 void compare_caches(const rs::rope_cache& a, const rs::rope_cache& b) {
     FUZZ_CHECK(a.size() == b.size() && a.rotary_dim() == b.rotary_dim(), "cache shapes differ");
-    const std::size_t n = static_cast<std::size_t>(a.size()) * static_cast<std::size_t>(a.rotary_dim());
+    const std::size_t n =
+        static_cast<std::size_t>(a.size()) * static_cast<std::size_t>(a.rotary_dim());
     for (std::size_t i = 0; i < n; ++i) {
         const double x = a.data()[i], y = b.data()[i];
         FUZZ_CHECK(std::fabs(x - y) <= 2e-7 + 0x1p-23 * std::max(std::fabs(x), std::fabs(y)),
@@ -448,41 +306,273 @@ void compare_caches(const rs::rope_cache& a, const rs::rope_cache& b) {
     }
 }
 
+// `got` within the bound of `want`, pass-through channels copied (kt::compare_rotated).
+template <class T, class In, class Got, class Want>
+void compare(const In& input, const Got& got, const Want& want, int rotary_dim,
+             rs::rotary_layout layout, double m, const char* what) {
+    const std::string diff =
+        kt::compare_rotated<T>(input, got, want, rotary_dim, layout, m, what, 3);
+    FUZZ_CHECK(diff.empty(), "the kernel differs from the reference:\n" + diff);
+}
+
+bool describing() {
+    static const bool on = [] {
+        const char* v = std::getenv("FUZZ_KERNELS_DESCRIBE");
+        return v != nullptr && *v != '\0' && *v != '0';
+    }();
+    return on;
+}
+
+const char* mode_name(mode md) {
+    switch (md) {
+        case mode::cached: return "cached";
+        case mode::on_the_fly: return "on_the_fly";
+        case mode::shift_cached: return "shift_cached";
+        case mode::shift_table: return "shift_table";
+        case mode::inverse_cached: return "inverse_cached";
+        case mode::inverse_on_the_fly: return "inverse_on_the_fly";
+    }
+    return "?";
+}
+
+// ---- every view of the call in one shared buffer
+
+// What the call rotates, as fuzz_one chose it.
+struct call_shape {
+    std::int64_t tokens = 0;
+    int q_heads = 0;
+    int k_heads = 0;  // 0 for shifts: they rotate one operand
+    int head_dim = 0;
+    int rotary_dim = 0;
+    bool in_place = false;
+    bool must_accept = false;  // positions in the domain, no folded cache for a cached shift
+};
+
+// Read access to one view of the shared buffer (head stride head_dim), for kt::compare_rotated.
+template <class T>
+struct placed_view {
+    const T* data = nullptr;
+    std::int64_t tokens = 0;
+    int heads = 0;
+    int head_dim = 0;
+    std::ptrdiff_t token_stride = 0;
+    const T& at(std::int64_t t, int h, int c) const {
+        return data[t * token_stride + static_cast<std::ptrdiff_t>(h) * head_dim + c];
+    }
+};
+
+// The views start in the slots of a fused layout, [tokens][q in | k in | q out | k out | pad]
+// (pad 0 to 9 elements: odd or even token strides; tokens in reverse order half of the time),
+// and the bytes move some of them: a few elements, a token, or onto another view's slot. The
+// expected outcome is counted element by element: views that share an element (an
+// out-of-place input with an output, q's output with k's) must be refused on "q.out" or
+// "k.out"; views that share none may be refused for that reason only if something moved (the
+// check is conservative for interleavings other than slots of one token stride); views left
+// in their slots must be accepted. Accepted: every output is the rotation of a copy of its
+// input taken before the call, and nothing outside the outputs changes. describe(text,
+// status) is called before the checks.
+template <class A, class T, class Describe>
+void fuzz_shared_buffer(FuzzedDataProvider& in, rng& r, unsigned special, const call& cl,
+                        const rs::frequency_table& table, const rs::rope_cache& cache,
+                        const rs::position_span& pos, const call_shape& c,
+                        const Describe& describe) {
+    enum { q_in, k_in, q_out, k_out };
+    const int heads_of[4] = {c.q_heads, c.k_heads, c.q_heads, c.k_heads};
+    std::ptrdiff_t slot[4];
+    std::ptrdiff_t used = 0;
+    for (int v = 0; v < 4; ++v) {
+        slot[v] = used;
+        used += static_cast<std::ptrdiff_t>(heads_of[v]) * c.head_dim;
+    }
+    const std::ptrdiff_t period = used + in.ConsumeIntegralInRange(0, 9);
+    const std::ptrdiff_t ts = in.ConsumeBool() ? -period : period;
+    std::ptrdiff_t offset[4];
+    for (int v = 0; v < 4; ++v) {
+        offset[v] = slot[v];
+        switch (in.ConsumeIntegralInRange(0, 7)) {
+            case 0:
+                offset[v] +=
+                    in.ConsumeIntegralInRange<std::ptrdiff_t>(-2 * c.head_dim, 2 * c.head_dim);
+                break;
+            case 1: offset[v] = slot[in.ConsumeIntegralInRange(0, 3)]; break;
+            case 2: offset[v] += in.ConsumeBool() ? period : -period; break;
+            default: break;
+        }
+    }
+    if (c.in_place) {
+        offset[q_out] = offset[q_in];
+        offset[k_out] = offset[k_in];
+    }
+    bool moved = false;
+    for (int v = 0; v < 4; ++v) moved |= offset[v] != slot[v] && !(c.in_place && v >= q_out);
+    // Same strides everywhere: an operand whose views start at the same element is in place.
+    const bool q_apart = offset[q_in] != offset[q_out];
+    const bool k_apart = offset[k_in] != offset[k_out];
+    const bool active[4] = {c.q_heads > 0, c.k_heads > 0, c.q_heads > 0 && q_apart,
+                            c.k_heads > 0 && k_apart};
+
+    // The buffer: every view's first element and every element, plus guards.
+    const std::ptrdiff_t last_token = c.tokens > 0 ? (c.tokens - 1) * ts : 0;
+    std::ptrdiff_t lo = offset[0], hi = offset[0];
+    for (int v = 0; v < 4; ++v) {
+        lo = std::min(lo, offset[v] + std::min<std::ptrdiff_t>(0, last_token));
+        hi = std::max(hi, offset[v] + std::max<std::ptrdiff_t>(0, last_token) +
+                              static_cast<std::ptrdiff_t>(heads_of[v]) * c.head_dim);
+    }
+    const std::ptrdiff_t guard = kt::strided_tensor<T>::guard;
+    const auto size = static_cast<std::size_t>(hi - lo + 2 * guard);
+    const std::ptrdiff_t origin = guard - lo;
+    std::vector<T> buf(size);
+    std::memset(static_cast<void*>(buf.data()), kt::strided_tensor<T>::sentinel, size * sizeof(T));
+    auto index = [&](int v, std::int64_t t, int h, int ch) {
+        return static_cast<std::size_t>(origin + offset[v] + t * ts +
+                                        static_cast<std::ptrdiff_t>(h) * c.head_dim + ch);
+    };
+    auto for_each = [&](int v, auto&& f) {
+        if (!active[v]) return;
+        for (std::int64_t t = 0; t < c.tokens; ++t)
+            for (int h = 0; h < heads_of[v]; ++h)
+                for (int ch = 0; ch < c.head_dim; ++ch) f(index(v, t, h, ch), t, h, ch);
+    };
+    for (int v : {q_in, k_in})
+        for_each(v, [&](std::size_t i, std::int64_t, int, int) {
+            buf[i] = random_value<T>(r, special);
+        });
+
+    // Who reads and writes each element: 1 q's out-of-place input, 2 k's, 4 q's output, 8 k's.
+    std::vector<unsigned char> role(size, 0);
+    auto mark = [&](int v, unsigned char bit) {
+        for_each(v, [&](std::size_t i, std::int64_t, int, int) { role[i] |= bit; });
+    };
+    mark(q_apart ? q_out : q_in, 4);
+    mark(k_apart ? k_out : k_in, 8);
+    if (q_apart) mark(q_in, 1);
+    if (k_apart) mark(k_in, 2);
+    const bool shared = std::any_of(role.begin(), role.end(), [](unsigned char b) {
+        return ((b & 3) != 0 && (b & 12) != 0) || (b & 12) == 12;
+    });
+    const std::string text = "shared buffer, token stride " + std::to_string(ts) +
+                             (moved ? ", views moved" : ", views in their slots") +
+                             (shared ? ", elements shared" : ", no element shared");
+
+    auto view = [&](std::vector<T>& b, int v) {
+        return rs::make_heads_view(b.data() + origin + offset[v], c.tokens, heads_of[v], c.head_dim,
+                                   ts, static_cast<std::ptrdiff_t>(c.head_dim));
+    };
+    auto operands = [&](std::vector<T>& b) {
+        rs::rope_operand<T> q, k;
+        if (c.q_heads > 0)
+            q = q_apart ? rs::out_of_place(view(b, q_in), view(b, q_out))
+                        : rs::in_place(view(b, q_in));
+        if (c.k_heads > 0)
+            k = k_apart ? rs::out_of_place(view(b, k_in), view(b, k_out))
+                        : rs::in_place(view(b, k_in));
+        return std::make_pair(q, k);
+    };
+    std::vector<T> mine = buf, theirs = buf;
+    const auto [q, k] = operands(mine);
+    const auto [qr, kr] = operands(theirs);
+    const rs::status got = run<A, T>(cl, table, cache, pos, q, k);
+    const rs::status want = run<rs::scalar_reference, T>(cl, table, cache, pos, qr, kr);
+    describe(text, got);
+
+    FUZZ_CHECK(static_cast<bool>(got) == static_cast<bool>(want),
+               text + ": kernel " + (got ? "accepted" : "refused (" + got.err().what() + ")") +
+                   ", reference " + (want ? "accepted" : "refused (" + want.err().what() + ")"));
+    if (!got) {
+        const rs::error& e = got.err();
+        FUZZ_CHECK(e.code == want.err().code && e.field == want.err().field,
+                   "different errors: " + e.what() + " / " + want.err().what());
+        FUZZ_CHECK(kt::same_bytes(mine, buf) && kt::same_bytes(theirs, buf),
+                   "a refused call wrote: " + e.what());
+        const bool overlap_error =
+            e.code == rs::errc::invalid_argument && (e.field == "q.out" || e.field == "k.out");
+        if (shared && e.field != "cache")
+            FUZZ_CHECK(overlap_error, text + ": refused, but not for the overlap: " + e.what());
+        if (overlap_error)
+            FUZZ_CHECK(shared || moved, text + ": refused for an overlap: " + e.what());
+        if (!shared && !moved && c.must_accept)
+            FUZZ_FAIL(text + ": a valid call was refused: " + e.what());
+        return;
+    }
+    FUZZ_CHECK(!shared, text + ": views sharing an element were accepted");
+
+    // Each operand alone, from a copy of its input into a buffer of its own, by the reference.
+    const double m = bound_factor(cl, table, cache);
+    for (const int v : {q_in, k_in}) {
+        if (!active[v] || c.tokens == 0) continue;
+        auto input = kt::padded_tensor<T>(c.tokens, heads_of[v], c.head_dim, 0, 0, 0);
+        auto expected = input;
+        input.for_each(
+            [&](std::int64_t t, int h, int ch) { input.at(t, h, ch) = buf[index(v, t, h, ch)]; });
+        const auto alone = rs::out_of_place(input.view(), expected.view());
+        const rs::status s = v == q_in
+                                 ? run<rs::scalar_reference, T>(cl, table, cache, pos, alone, {})
+                                 : run<rs::scalar_reference, T>(cl, table, cache, pos, {}, alone);
+        FUZZ_CHECK(static_cast<bool>(s),
+                   "the reference refused a lone operand: " + (s ? std::string() : s.err().what()));
+        const int out = v == q_in ? (q_apart ? q_out : q_in) : (k_apart ? k_out : k_in);
+        for (const std::vector<T>* b : {&mine, &theirs}) {
+            const placed_view<T> result{b->data() + origin + offset[out], c.tokens, heads_of[v],
+                                        c.head_dim, ts};
+            compare<T>(input, result, expected, c.rotary_dim, cl.layout, m,
+                       b == &mine ? (v == q_in ? "q (shared buffer)" : "k (shared buffer)")
+                                  : (v == q_in ? "reference q (shared buffer)"
+                                               : "reference k (shared buffer)"));
+        }
+    }
+    for (std::size_t i = 0; i < size; ++i)
+        if ((role[i] & 12) == 0)
+            FUZZ_CHECK(kt::same_bits(mine[i], buf[i]) && kt::same_bits(theirs[i], buf[i]),
+                       text + ": element " +
+                           std::to_string(static_cast<std::ptrdiff_t>(i) - origin) +
+                           " outside the outputs changed");
+}
+
+// ---- one input
+
 template <class A, class T>
 void fuzz_one(FuzzedDataProvider& in) {
     const int head_dim = 2 * in.ConsumeIntegralInRange(1, 160);
-    const int rotary_dim = in.ConsumeBool() ? head_dim : 2 * in.ConsumeIntegralInRange(1, head_dim / 2);
+    const int rotary_dim =
+        in.ConsumeBool() ? head_dim : 2 * in.ConsumeIntegralInRange(1, head_dim / 2);
     const std::int64_t tokens = in.ConsumeIntegralInRange(0, 11);
     const int q_heads = in.ConsumeIntegralInRange(0, 6);
     const int k_heads = in.ConsumeIntegralInRange(0, 4);
     call cl;
     cl.md = static_cast<mode>(in.ConsumeIntegralInRange(0, 5));
     cl.layout = in.ConsumeBool() ? rs::rotary_layout::interleaved : rs::rotary_layout::half_split;
-    cl.attention = in.ConsumeBool() ? rs::attention_factor_mode::separate : rs::attention_factor_mode::folded;
+    cl.attention =
+        in.ConsumeBool() ? rs::attention_factor_mode::separate : rs::attention_factor_mode::folded;
     const bool in_place = in.ConsumeBool();
     const bool pos64 = in.ConsumeBool();
     const geometry gq_in = pick_geometry(in), gq_out = pick_geometry(in);
     const geometry gk_in = pick_geometry(in), gk_out = pick_geometry(in);
-    const unsigned special = in.ConsumeIntegralInRange(0, 3) == 0 ? in.ConsumeIntegral<std::uint8_t>() : 0;
+    const unsigned special =
+        in.ConsumeIntegralInRange(0, 3) == 0 ? in.ConsumeIntegral<std::uint8_t>() : 0;
     const int position_class = in.ConsumeIntegralInRange(0, 7);
     rng r(in.ConsumeIntegral<std::uint64_t>());
 
     std::int64_t seq_len = 0;
     const rs::frequency_table table = make_table(in, r, head_dim, rotary_dim, seq_len);
     for (const double f : table.inv_freq)
-        FUZZ_CHECK(std::isfinite(f) && f >= 0.0, "table with inv_freq " + rs::detail::format_value(f));
+        FUZZ_CHECK(std::isfinite(f) && f >= 0.0,
+                   "table with inv_freq " + rs::detail::format_value(f));
 
     // A cache sized so that building it stays cheap (<= 16k entries).
     const int pairs = rotary_dim / 2;
     const std::int64_t max_rows = std::max<std::int64_t>(1, 16384 / pairs);
-    const std::int64_t rows = std::min<std::int64_t>(max_rows, r.chance(128) ? r.integer(1, 64) : r.integer(1, 4096));
+    const std::int64_t rows =
+        std::min<std::int64_t>(max_rows, r.chance(128) ? r.integer(1, 64) : r.integer(1, 4096));
     const bool shift = cl.md == mode::shift_cached || cl.md == mode::shift_table;
     rs::attention_factor_mode cache_mode = cl.attention;
-    if (cl.md == mode::shift_cached && !r.chance(16)) cache_mode = rs::attention_factor_mode::separate;
+    if (cl.md == mode::shift_cached && !r.chance(16))
+        cache_mode = rs::attention_factor_mode::separate;
     rs::rope_cache cache;
     if (cl.md == mode::cached || cl.md == mode::shift_cached || cl.md == mode::inverse_cached) {
         auto built = rs::build_rope_cache<A>(table, rows, cache_mode);
-        FUZZ_CHECK(static_cast<bool>(built), "cache refused: " + (built ? std::string() : built.err().what()));
+        FUZZ_CHECK(static_cast<bool>(built),
+                   "cache refused: " + (built ? std::string() : built.err().what()));
         auto reference = rs::build_rope_cache<rs::scalar_reference>(table, rows, cache_mode);
         FUZZ_CHECK(static_cast<bool>(reference), "reference cache refused");
         compare_caches(*built, *reference);
@@ -490,7 +580,8 @@ void fuzz_one(FuzzedDataProvider& in) {
     }
 
     // Positions (deltas for shifts) in the domain of the call, sometimes one outside it.
-    const bool uses_cache = cl.md == mode::cached || cl.md == mode::shift_cached || cl.md == mode::inverse_cached;
+    const bool uses_cache =
+        cl.md == mode::cached || cl.md == mode::shift_cached || cl.md == mode::inverse_cached;
     const std::int64_t hi = uses_cache ? cache.size() - 1 : rs::max_cache_positions;
     const std::int64_t lo = uses_cache ? (shift ? -hi : 0) : -rs::max_cache_positions;
     std::vector<std::int64_t> p64(static_cast<std::size_t>(tokens));
@@ -508,15 +599,45 @@ void fuzz_one(FuzzedDataProvider& in) {
     std::vector<std::int32_t> p32;
     for (const auto p : p64) p32.push_back(static_cast<std::int32_t>(p));
     const bool fits32 = std::all_of(p64.begin(), p64.end(), [](std::int64_t p) {
-        return p >= std::numeric_limits<std::int32_t>::min() && p <= std::numeric_limits<std::int32_t>::max();
+        return p >= std::numeric_limits<std::int32_t>::min() &&
+               p <= std::numeric_limits<std::int32_t>::max();
     });
-    const rs::position_span pos = pos64 || !fits32 ? rs::position_span(p64) : rs::position_span(p32);
+    const rs::position_span pos =
+        pos64 || !fits32 ? rs::position_span(p64) : rs::position_span(p32);
+    const bool positions_valid = position_class != 7 || tokens == 0;
+    const bool folded_shift = cl.md == mode::shift_cached && cache.folded_factor() != 1.0;
+
+    auto describe = [&](const std::string& buffers, const rs::status& s) {
+        if (!describing()) return;
+        std::fprintf(stderr,
+                     "fuzz_kernels: %s %s %s %s head_dim %d rotary_dim %d tokens %lld q_heads %d "
+                     "k_heads %d %s, %s: %s\n",
+                     A::name(), kt::type_name<T>(), mode_name(cl.md), rs::to_string(cl.layout),
+                     head_dim, rotary_dim, static_cast<long long>(tokens), q_heads, k_heads,
+                     in_place ? "in place" : "out of place", buffers.c_str(),
+                     s ? "accepted" : s.err().what().c_str());
+    };
+
+    // One byte after everything the separate-buffer case reads (inputs recorded before it
+    // existed keep their meaning when it is absent or its low bits are not 3).
+    if ((in.ConsumeIntegral<std::uint8_t>() & 3) == 3) {
+        call_shape c;
+        c.tokens = tokens;
+        c.q_heads = q_heads;
+        c.k_heads = shift ? 0 : k_heads;
+        c.head_dim = head_dim;
+        c.rotary_dim = rotary_dim;
+        c.in_place = in_place;
+        c.must_accept = positions_valid && !folded_shift;
+        fuzz_shared_buffer<A, T>(in, r, special, cl, table, cache, pos, c, describe);
+        return;
+    }
 
     // q and k (shifts rotate keys only: q is then the keys operand).
     tensor<T> q_in = make_tensor<T>(gq_in, tokens, q_heads, head_dim);
     tensor<T> k_in = make_tensor<T>(gk_in, tokens, k_heads, head_dim);
-    q_in.fill(r, special);
-    k_in.fill(r, special);
+    q_in.fill([&] { return random_value<T>(r, special); });
+    k_in.fill([&] { return random_value<T>(r, special); });
     tensor<T> q_out = make_tensor<T>(gq_out, tokens, q_heads, head_dim);
     tensor<T> k_out = make_tensor<T>(gk_out, tokens, k_heads, head_dim);
     const tensor<T> q_orig = q_in, k_orig = k_in, q_out_orig = q_out, k_out_orig = k_out;
@@ -524,12 +645,14 @@ void fuzz_one(FuzzedDataProvider& in) {
 
     auto operands = [&](tensor<T>& qi, tensor<T>& ki, tensor<T>& qo, tensor<T>& ko) {
         if (in_place) return std::make_pair(rs::in_place(qi.view()), rs::in_place(ki.view()));
-        return std::make_pair(rs::out_of_place(qi.view(), qo.view()), rs::out_of_place(ki.view(), ko.view()));
+        return std::make_pair(rs::out_of_place(qi.view(), qo.view()),
+                              rs::out_of_place(ki.view(), ko.view()));
     };
     auto [q, k] = operands(q_in, k_in, q_out, k_out);
     auto [qr, kr] = operands(q_in_ref, k_in_ref, q_out_ref, k_out_ref);
     const rs::status got = run<A, T>(cl, table, cache, pos, q, k);
     const rs::status want = run<rs::scalar_reference, T>(cl, table, cache, pos, qr, kr);
+    describe("separate buffers", got);
 
     FUZZ_CHECK(static_cast<bool>(got) == static_cast<bool>(want),
                std::string("kernel ") + (got ? "accepted" : "refused (" + got.err().what() + ")") +
@@ -538,37 +661,36 @@ void fuzz_one(FuzzedDataProvider& in) {
         FUZZ_CHECK(got.err().code == want.err().code && got.err().field == want.err().field,
                    "different errors: " + got.err().what() + " / " + want.err().what());
         FUZZ_CHECK(!got.err().field.empty() || !got.err().message.empty(), "error without text");
-        FUZZ_CHECK(q_in.same_bytes(q_orig) && k_in.same_bytes(k_orig) && q_out.same_bytes(q_out_orig) &&
-                       k_out.same_bytes(k_out_orig),
+        FUZZ_CHECK(q_in.same_bytes(q_orig) && k_in.same_bytes(k_orig) &&
+                       q_out.same_bytes(q_out_orig) && k_out.same_bytes(k_out_orig),
                    "a refused call wrote: " + got.err().what());
         // Which calls must be accepted: positions in the domain, output rows that do not
         // overlap, and for a cached shift a cache without a folded factor.
         auto rows_ok = [&](const geometry& g, int heads) {
-            return (!g.broadcast || tokens <= 1) && (g.head_pad >= 0 || (heads <= 1 && tokens <= 1));
+            return (!g.broadcast || tokens <= 1) &&
+                   (g.head_pad >= 0 || (heads <= 1 && tokens <= 1));
         };
         const bool k_operand = !shift;
-        const bool valid =
-            (position_class != 7 || tokens == 0) &&
-            rows_ok(in_place ? gq_in : gq_out, q_heads) &&
-            (!k_operand || rows_ok(in_place ? gk_in : gk_out, k_heads)) &&
-            !(cl.md == mode::shift_cached && cache.folded_factor() != 1.0);
-        if (valid) fail("a valid call was refused: " + got.err().what());
+        const bool valid = positions_valid && rows_ok(in_place ? gq_in : gq_out, q_heads) &&
+                           (!k_operand || rows_ok(in_place ? gk_in : gk_out, k_heads)) &&
+                           !folded_shift;
+        if (valid) FUZZ_FAIL("a valid call was refused: " + got.err().what());
         return;
     }
     const double m = bound_factor(cl, table, cache);
     // k is rotated only when it is an operand of the call (not for shifts).
     const bool k_used = !shift;
     if (in_place) {
-        compare(q_orig, q_in, q_in_ref, rotary_dim, cl.layout, m, "q");
+        compare<T>(q_orig, q_in, q_in_ref, rotary_dim, cl.layout, m, "q");
         FUZZ_CHECK(q_in.guard_damage() == 0, "q: write outside the view");
-        if (k_used) compare(k_orig, k_in, k_in_ref, rotary_dim, cl.layout, m, "k");
+        if (k_used) compare<T>(k_orig, k_in, k_in_ref, rotary_dim, cl.layout, m, "k");
         FUZZ_CHECK(k_used || k_in.same_bytes(k_orig), "k changed by a shift of q");
         FUZZ_CHECK(k_in.guard_damage() == 0, "k: write outside the view");
     } else {
-        compare(q_orig, q_out, q_out_ref, rotary_dim, cl.layout, m, "q");
+        compare<T>(q_orig, q_out, q_out_ref, rotary_dim, cl.layout, m, "q");
         FUZZ_CHECK(q_out.guard_damage() == 0, "q out: write outside the view");
         FUZZ_CHECK(q_in.same_bytes(q_orig), "q: out-of-place input modified");
-        if (k_used) compare(k_orig, k_out, k_out_ref, rotary_dim, cl.layout, m, "k");
+        if (k_used) compare<T>(k_orig, k_out, k_out_ref, rotary_dim, cl.layout, m, "k");
         FUZZ_CHECK(k_used || k_out.same_bytes(k_out_orig), "k out changed by a shift of q");
         FUZZ_CHECK(k_out.guard_damage() == 0, "k out: write outside the view");
         FUZZ_CHECK(k_in.same_bytes(k_orig), "k: out-of-place input modified");
@@ -597,10 +719,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (cpu.avx2 && cpu.fma3_avx2) fuzz_arch<xsimd::fma3<xsimd::avx2>>(in);
             break;
         case 2:
-            if (cpu.avx512f && cpu.avx512cd && cpu.avx512dq && cpu.avx512bw) fuzz_arch<xsimd::avx512bw>(in);
+            if (cpu.avx512f && cpu.avx512cd && cpu.avx512dq && cpu.avx512bw)
+                fuzz_arch<xsimd::avx512bw>(in);
             break;
         default:
-            fuzz_arch<rs::dynamic_dispatch<xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>>(in);
+            fuzz_arch<rs::dynamic_dispatch<xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>>(
+                in);
             break;
     }
 #else

@@ -29,6 +29,14 @@ json with_scaling(json section) {
     return c;
 }
 
+// The rope section most cases start from: `method` with factor 16 and an original length of
+// 4096 (the YaRN paper's Llama 2 64k setting), plus `keys` (added, or replacing those).
+json section_16x(const char* method, const json& keys = json::object()) {
+    json s = {{"rope_type", method}, {"factor", 16.0}, {"original_max_position_embeddings", 4096}};
+    s.update(keys);
+    return s;
+}
+
 ::testing::AssertionResult fails_with(const rs::expected<rs::hf_rope_config>& r, rs::errc code,
                                       const std::string& field) {
     if (r) return ::testing::AssertionFailure() << "accepted, expected " << rs::to_string(code);
@@ -359,17 +367,14 @@ TEST(hf_reader, dynamic_accepts_but_does_not_use_a_section_original_length) {
 // ---- yarn --------------------------------------------------------------------------------
 
 TEST(hf_reader, yarn_reads_every_key) {
-    const auto r = read_ok(with_scaling({{"rope_type", "yarn"},
-                                         {"factor", 16.0},
-                                         {"original_max_position_embeddings", 4096},
-                                         {"beta_fast", 64},
-                                         {"beta_slow", 2},
-                                         {"truncate", false},
-                                         {"attention_factor", 1.25},
-                                         {"mscale", 0.707},
-                                         {"mscale_all_dim", 0.707},
-                                         {"extrapolation_factor", 0.5},
-                                         {"attn_factor", 1.5}}));
+    const auto r = read_ok(with_scaling(section_16x("yarn", {{"beta_fast", 64},
+                                                             {"beta_slow", 2},
+                                                             {"truncate", false},
+                                                             {"attention_factor", 1.25},
+                                                             {"mscale", 0.707},
+                                                             {"mscale_all_dim", 0.707},
+                                                             {"extrapolation_factor", 0.5},
+                                                             {"attn_factor", 1.5}})));
     const auto& m = method<rs::yarn>(r);
     EXPECT_EQ(m.factor, 16.0);
     EXPECT_EQ(m.original_max_position_embeddings, 4096);
@@ -386,8 +391,7 @@ TEST(hf_reader, yarn_reads_every_key) {
 }
 
 TEST(hf_reader, yarn_defaults) {
-    const auto r = read_ok(with_scaling(
-        {{"rope_type", "yarn"}, {"factor", 16.0}, {"original_max_position_embeddings", 4096}}));
+    const auto r = read_ok(with_scaling(section_16x("yarn")));
     const auto& m = method<rs::yarn>(r);
     EXPECT_EQ(m.beta_fast, 32.0);
     EXPECT_EQ(m.beta_slow, 1.0);
@@ -400,28 +404,16 @@ TEST(hf_reader, yarn_defaults) {
 }
 
 TEST(hf_reader, yarn_null_betas_take_the_defaults_but_an_explicit_zero_is_refused) {
-    auto r = read_ok(with_scaling({{"rope_type", "yarn"},
-                                   {"factor", 16.0},
-                                   {"original_max_position_embeddings", 4096},
-                                   {"beta_fast", nullptr},
-                                   {"beta_slow", nullptr}}));
+    auto r = read_ok(
+        with_scaling(section_16x("yarn", {{"beta_fast", nullptr}, {"beta_slow", nullptr}})));
     EXPECT_EQ(method<rs::yarn>(r).beta_fast, 32.0);
     EXPECT_EQ(method<rs::yarn>(r).beta_slow, 1.0);
     // transformers' `get("beta_fast") or 32` would silently turn these into the defaults.
-    EXPECT_TRUE(fails_with(with_scaling({{"rope_type", "yarn"},
-                                         {"factor", 16.0},
-                                         {"original_max_position_embeddings", 4096},
-                                         {"beta_fast", 0}}),
+    EXPECT_TRUE(fails_with(with_scaling(section_16x("yarn", {{"beta_fast", 0}})),
                            rs::errc::out_of_range, "beta_fast"));
-    EXPECT_TRUE(fails_with(with_scaling({{"rope_type", "yarn"},
-                                         {"factor", 16.0},
-                                         {"original_max_position_embeddings", 4096},
-                                         {"beta_slow", 0.0}}),
+    EXPECT_TRUE(fails_with(with_scaling(section_16x("yarn", {{"beta_slow", 0.0}})),
                            rs::errc::out_of_range, "beta_slow"));
-    EXPECT_TRUE(fails_with(with_scaling({{"rope_type", "yarn"},
-                                         {"factor", 16.0},
-                                         {"original_max_position_embeddings", 4096},
-                                         {"beta_fast", "32"}}),
+    EXPECT_TRUE(fails_with(with_scaling(section_16x("yarn", {{"beta_fast", "32"}})),
                            rs::errc::wrong_type, "beta_fast"));
 }
 
@@ -460,8 +452,7 @@ TEST(hf_reader, yarn_factor_mismatch_is_a_warning_and_the_factor_is_used) {
 
 TEST(hf_reader, yarn_original_length_from_section_top_level_or_max) {
     // Section.
-    json c = with_scaling(
-        {{"rope_type", "yarn"}, {"factor", 16.0}, {"original_max_position_embeddings", 4096}});
+    json c = with_scaling(section_16x("yarn"));
     c["original_max_position_embeddings"] = 2048;
     EXPECT_EQ(method<rs::yarn>(read_ok(c)).original_max_position_embeddings, 4096);
     // Top level (the Phi-3 layout).
@@ -674,15 +665,12 @@ TEST(hf_reader, ntk_aware_reads_alpha_or_factor) {
 }
 
 TEST(hf_reader, ntk_by_parts_reads_its_keys) {
-    const auto r = read_ok(with_scaling({{"rope_type", "ntk_by_parts"},
-                                         {"factor", 16.0},
-                                         {"original_max_position_embeddings", 4096},
-                                         {"ntk_factor", 0.5},
-                                         {"extrapolation_factor", 0.75},
-                                         {"beta_0", 2.0},
-                                         {"beta_1", 1.0},
-                                         {"gamma_0", 20.0},
-                                         {"gamma_1", 3.0}}));
+    const auto r = read_ok(with_scaling(section_16x("ntk_by_parts", {{"ntk_factor", 0.5},
+                                                                     {"extrapolation_factor", 0.75},
+                                                                     {"beta_0", 2.0},
+                                                                     {"beta_1", 1.0},
+                                                                     {"gamma_0", 20.0},
+                                                                     {"gamma_1", 3.0}})));
     const auto& m = method<rs::ntk_by_parts>(r);
     EXPECT_EQ(m.factor, 16.0);
     EXPECT_EQ(m.original_max_position_embeddings, 4096);
@@ -694,9 +682,7 @@ TEST(hf_reader, ntk_by_parts_reads_its_keys) {
     EXPECT_EQ(m.gamma_1, 3.0);
     EXPECT_TRUE(r.warnings.empty());
 
-    const auto d = read_ok(with_scaling({{"rope_type", "ntk_by_parts"},
-                                         {"factor", 16.0},
-                                         {"original_max_position_embeddings", 4096}}));
+    const auto d = read_ok(with_scaling(section_16x("ntk_by_parts")));
     const rs::ntk_by_parts defaults;
     EXPECT_EQ(method<rs::ntk_by_parts>(d).beta_0, defaults.beta_0);
     EXPECT_EQ(method<rs::ntk_by_parts>(d).gamma_0, defaults.gamma_0);

@@ -2,8 +2,8 @@
 // GQA/MQA head counts, position types, static and run-time dispatch, and an engine splitting
 // one call across its own threads by token ranges.
 #include "support.hpp"
-#include "tensor.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -59,36 +59,42 @@ TEST(apply_errors, views_are_checked) {
     auto kv = rs::make_heads_view(k.data(), 4, 1, 128);
     const auto hs = rs::rotary_layout::half_split;
 
-    auto s = rs::apply_rope(d.cache, hs, pos, rs::in_place(rs::make_heads_view(q.data(), 4, 2, 64)));
+    auto s =
+        rs::apply_rope(d.cache, hs, pos, rs::in_place(rs::make_heads_view(q.data(), 4, 2, 64)));
     ASSERT_FALSE(s);
     EXPECT_EQ(s.err().code, rs::errc::inconsistent);
     EXPECT_EQ(s.err().field, "q.in.head_dim");
 
-    s = rs::apply_rope(d.cache, hs, pos, rs::in_place(qv), rs::in_place(rs::make_heads_view(k.data(), 3, 1, 128)));
+    s = rs::apply_rope(d.cache, hs, pos, rs::in_place(qv),
+                       rs::in_place(rs::make_heads_view(k.data(), 3, 1, 128)));
     ASSERT_FALSE(s);
     EXPECT_EQ(s.err().field, "k.out.tokens");
 
-    s = rs::apply_rope(d.cache, hs, pos, rs::in_place(rs::make_heads_view<float>(nullptr, 4, 2, 128)));
+    s = rs::apply_rope(d.cache, hs, pos,
+                       rs::in_place(rs::make_heads_view<float>(nullptr, 4, 2, 128)));
     ASSERT_FALSE(s);
     EXPECT_EQ(s.err().code, rs::errc::invalid_argument);
     EXPECT_EQ(s.err().field, "q.in.data");
 
     // Overlapping output rows: head_stride smaller than head_dim.
-    s = rs::apply_rope(d.cache, hs, pos, rs::in_place(rs::make_heads_view(q.data(), 4, 2, 128, 256, 64)));
+    s = rs::apply_rope(d.cache, hs, pos,
+                       rs::in_place(rs::make_heads_view(q.data(), 4, 2, 128, 256, 64)));
     ASSERT_FALSE(s);
     EXPECT_EQ(s.err().field, "q.out.head_stride");
 
     // Same data, different strides: neither in place nor disjoint.
-    s = rs::apply_rope(d.cache, hs, pos,
-                       rs::out_of_place(rs::make_heads_view<const float>(q.data(), 2, 1, 128, 128, 128),
-                                        rs::make_heads_view(q.data(), 2, 1, 128, 256, 128)),
-                       rs::in_place(kv));
+    s = rs::apply_rope(
+        d.cache, hs, pos,
+        rs::out_of_place(rs::make_heads_view<const float>(q.data(), 2, 1, 128, 128, 128),
+                         rs::make_heads_view(q.data(), 2, 1, 128, 256, 128)),
+        rs::in_place(kv));
     ASSERT_FALSE(s);
     EXPECT_EQ(s.err().field, "q");
 
     // Shape mismatch between in and out.
     std::vector<float> out(4 * 2 * 128);
-    s = rs::apply_rope(d.cache, hs, pos, rs::out_of_place(qv, rs::make_heads_view(out.data(), 4, 1, 128)));
+    s = rs::apply_rope(d.cache, hs, pos,
+                       rs::out_of_place(qv, rs::make_heads_view(out.data(), 4, 1, 128)));
     ASSERT_FALSE(s);
     EXPECT_EQ(s.err().code, rs::errc::inconsistent);
 
@@ -124,8 +130,8 @@ TEST(apply_noop, zero_tokens_or_heads_touch_nothing) {
     std::vector<std::int32_t> pos(1, 5);
     EXPECT_TRUE(rs::apply_rope(d.cache, rs::rotary_layout::half_split, pos,
                                rs::in_place(rs::make_heads_view(q.data(), 1, 0, 128))));
-    EXPECT_TRUE(rs::apply_rope(d.cache, rs::rotary_layout::half_split, pos, rs::rope_operand<float>{},
-                               rs::rope_operand<float>{}));
+    EXPECT_TRUE(rs::apply_rope(d.cache, rs::rotary_layout::half_split, pos,
+                               rs::rope_operand<float>{}, rs::rope_operand<float>{}));
     EXPECT_EQ(q, before);
     rs::apply_rope_unchecked(d.cache, rs::rotary_layout::half_split, none,
                              rs::in_place(rs::make_heads_view(q.data(), 0, 2, 128)));
@@ -151,9 +157,10 @@ void nan_inf() {
     std::vector<std::int32_t> pos{0, 1, 77, 1023};
     for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved}) {
         auto a = x, b = ref;
-        ASSERT_TRUE(rs::apply_rope<Arch>(d.cache, layout, pos, rs::in_place(rs::make_heads_view(a.data(), tokens, heads, hd))));
-        ASSERT_TRUE(rs::apply_rope<rs::scalar_reference>(d.cache, layout, pos,
-                                                         rs::in_place(rs::make_heads_view(b.data(), tokens, heads, hd))));
+        ASSERT_TRUE(rs::apply_rope<Arch>(
+            d.cache, layout, pos, rs::in_place(rs::make_heads_view(a.data(), tokens, heads, hd))));
+        ASSERT_TRUE(rs::apply_rope<rs::scalar_reference>(
+            d.cache, layout, pos, rs::in_place(rs::make_heads_view(b.data(), tokens, heads, hd))));
         int nans = 0;
         for (std::size_t i = 0; i < a.size(); ++i) {
             const double va = kt::to_double(a[i]), vb = kt::to_double(b[i]);
@@ -198,16 +205,26 @@ void threads_equal_one_call(bool cached) {
         const auto qv = rs::make_heads_view(qd, tokens, hq, hd).token_range(b, n);
         const auto kv = rs::make_heads_view(kd, tokens, hk, hd).token_range(b, n);
         const auto ps = rs::position_span(pos).subspan(b, n);
-        return cached ? rs::apply_rope<Arch>(d.cache, rs::rotary_layout::interleaved, ps, rs::in_place(qv), rs::in_place(kv))
-                      : rs::apply_rope<Arch>(d.table, rs::rotary_layout::interleaved, ps, rs::in_place(qv), rs::in_place(kv));
+        return cached ? rs::apply_rope<Arch>(d.cache, rs::rotary_layout::interleaved, ps,
+                                             rs::in_place(qv), rs::in_place(kv))
+                      : rs::apply_rope<Arch>(d.table, rs::rotary_layout::interleaved, ps,
+                                             rs::in_place(qv), rs::in_place(kv));
     };
     ASSERT_TRUE(call(q1.data(), k1.data(), 0, tokens));
     const int nthreads = 3;
     std::vector<std::thread> pool;
     std::vector<char> ok(nthreads, 0);  // not vector<bool>: its bits share words (a data race)
+    // All threads start together, so that their calls overlap in time: ThreadSanitizer (the
+    // tsan preset) misses many races between threads that never run at the same time.
+    std::atomic<int> waiting{nthreads};
     for (int w = 0; w < nthreads; ++w) {
         const std::int64_t b = tokens * w / nthreads, e = tokens * (w + 1) / nthreads;
-        pool.emplace_back([&, w, b, e] { ok[static_cast<std::size_t>(w)] = static_cast<char>(static_cast<bool>(call(q2.data(), k2.data(), b, e - b))); });
+        pool.emplace_back([&, w, b, e] {
+            waiting.fetch_sub(1);
+            while (waiting.load() > 0) std::this_thread::yield();
+            ok[static_cast<std::size_t>(w)] =
+                static_cast<char>(static_cast<bool>(call(q2.data(), k2.data(), b, e - b)));
+        });
     }
     for (auto& th : pool) th.join();
     for (char b : ok) EXPECT_TRUE(b != 0);
@@ -238,13 +255,16 @@ TEST_P(apply_isa, position_types_and_fused_qk_are_equivalent) {
         std::vector<std::int32_t> p32{5, 1, 1, 1023, 0, 7, 512, 5, 9};
         std::vector<std::int64_t> p64(p32.begin(), p32.end());
         auto qa = q, ka = k, qb = q, kb = k;
-        ASSERT_TRUE(rs::apply_rope<Arch>(d.cache, rs::rotary_layout::half_split, p32,
-                                         rs::in_place(rs::make_heads_view(qa.data(), tokens, 32, 128)),
-                                         rs::in_place(rs::make_heads_view(ka.data(), tokens, 1, 128))));
-        ASSERT_TRUE(rs::apply_rope<Arch>(d.cache, rs::rotary_layout::half_split, p64,
-                                         rs::in_place(rs::make_heads_view(qb.data(), tokens, 32, 128))));
-        ASSERT_TRUE(rs::apply_rope<Arch>(d.cache, rs::rotary_layout::half_split, p64, rs::rope_operand<rs::bf16>{},
-                                         rs::in_place(rs::make_heads_view(kb.data(), tokens, 1, 128))));
+        ASSERT_TRUE(
+            rs::apply_rope<Arch>(d.cache, rs::rotary_layout::half_split, p32,
+                                 rs::in_place(rs::make_heads_view(qa.data(), tokens, 32, 128)),
+                                 rs::in_place(rs::make_heads_view(ka.data(), tokens, 1, 128))));
+        ASSERT_TRUE(
+            rs::apply_rope<Arch>(d.cache, rs::rotary_layout::half_split, p64,
+                                 rs::in_place(rs::make_heads_view(qb.data(), tokens, 32, 128))));
+        ASSERT_TRUE(rs::apply_rope<Arch>(
+            d.cache, rs::rotary_layout::half_split, p64, rs::rope_operand<rs::bf16>{},
+            rs::in_place(rs::make_heads_view(kb.data(), tokens, 1, 128))));
         EXPECT_EQ(std::memcmp(qa.data(), qb.data(), q.size() * 2), 0);
         EXPECT_EQ(std::memcmp(ka.data(), kb.data(), k.size() * 2), 0);
     });
@@ -254,11 +274,13 @@ TEST_P(apply_isa, position_types_and_fused_qk_are_equivalent) {
 // the regular path when not): both must equal the reference within the f32 / bf16 bound.
 template <class Arch, class T>
 void large_output(rs::rotary_layout layout, bool aligned) {
-    SCOPED_TRACE(std::string(rs::to_string(layout)) + (aligned ? " aligned" : " misaligned") + " " + kt::type_name<T>());
+    SCOPED_TRACE(std::string(rs::to_string(layout)) + (aligned ? " aligned" : " misaligned") + " " +
+                 kt::type_name<T>());
     fixture_data d;
     const std::int64_t tokens = 2048;
     const int hq = 32, hk = 8;
-    const std::size_t nq = static_cast<std::size_t>(tokens) * hq * 128, nk = static_cast<std::size_t>(tokens) * hk * 128;
+    const std::size_t nq = static_cast<std::size_t>(tokens) * hq * 128,
+                      nk = static_cast<std::size_t>(tokens) * hk * 128;
     ASSERT_GT((nq + nk) * sizeof(T), rs::detail::stream_threshold_bytes);
     using vec = std::vector<T, xsimd::aligned_allocator<T, 64>>;
     vec q(nq + 1), k(nk + 1), qo(nq + 1), ko(nk + 1), qr(nq + 1), kr(nk + 1);
@@ -270,11 +292,12 @@ void large_output(rs::rotary_layout layout, bool aligned) {
     const std::size_t off = aligned ? 0 : 1;
     auto run_with = [&](auto arch, vec& qout, vec& kout) {
         using A = decltype(arch);
-        return rs::apply_rope<A>(d.cache, layout, pos,
-                                 rs::out_of_place(rs::make_heads_view<const T>(q.data() + off, tokens, hq, 128),
-                                                  rs::make_heads_view(qout.data() + off, tokens, hq, 128)),
-                                 rs::out_of_place(rs::make_heads_view<const T>(k.data() + off, tokens, hk, 128),
-                                                  rs::make_heads_view(kout.data() + off, tokens, hk, 128)));
+        return rs::apply_rope<A>(
+            d.cache, layout, pos,
+            rs::out_of_place(rs::make_heads_view<const T>(q.data() + off, tokens, hq, 128),
+                             rs::make_heads_view(qout.data() + off, tokens, hq, 128)),
+            rs::out_of_place(rs::make_heads_view<const T>(k.data() + off, tokens, hk, 128),
+                             rs::make_heads_view(kout.data() + off, tokens, hk, 128)));
     };
     ASSERT_TRUE(run_with(Arch{}, qo, ko));
     ASSERT_TRUE(run_with(rs::scalar_reference{}, qr, kr));
@@ -319,7 +342,9 @@ TEST(apply_dispatch, default_and_dynamic_dispatch_match_the_reference) {
     std::vector<std::int32_t> pos(16);
     for (auto& p : pos) p = static_cast<std::int32_t>(r.integer(0, 1023));
     auto a = x, b = x, c = x;
-    const auto view = [](std::vector<float>& v) { return rs::in_place(rs::make_heads_view(v.data(), 16, 4, 128)); };
+    const auto view = [](std::vector<float>& v) {
+        return rs::in_place(rs::make_heads_view(v.data(), 16, 4, 128));
+    };
     ASSERT_TRUE(rs::apply_rope(d.cache, rs::rotary_layout::half_split, pos, view(a)));
 #if ROPESCALE_TEST_X86
     using any_isa = rs::dynamic_dispatch<xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
@@ -335,7 +360,8 @@ TEST(apply_dispatch, default_and_dynamic_dispatch_match_the_reference) {
 #else
     b = a;
 #endif
-    ASSERT_TRUE(rs::apply_rope<rs::scalar_reference>(d.cache, rs::rotary_layout::half_split, pos, view(c)));
+    ASSERT_TRUE(
+        rs::apply_rope<rs::scalar_reference>(d.cache, rs::rotary_layout::half_split, pos, view(c)));
     for (std::size_t i = 0; i < x.size(); ++i) {
         EXPECT_NEAR(a[i], c[i], 1e-6);
         EXPECT_NEAR(b[i], c[i], 1e-6);
@@ -361,7 +387,8 @@ TEST(apply_double, f64_on_the_fly_matches_float64_definition) {
             const double* in = x.data() + (tk * heads + h) * 128;
             const double* out = y.data() + (tk * heads + h) * 128;
             for (int i = 0; i < 48; ++i) {
-                const auto e = rs::rotation_sincos(pos[tk], t.inv_freq[static_cast<std::size_t>(i)]);
+                const auto e =
+                    rs::rotation_sincos(pos[tk], t.inv_freq[static_cast<std::size_t>(i)]);
                 const double c = e.cos * t.attention_factor, s = e.sin * t.attention_factor;
                 worst = std::max({worst, std::fabs(out[i] - (in[i] * c - in[i + 48] * s)),
                                   std::fabs(out[i + 48] - (in[i + 48] * c + in[i] * s))});

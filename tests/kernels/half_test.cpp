@@ -169,14 +169,16 @@ void store_rounding() {
     for (int t = 0; t < tokens; ++t) {
         pos[t] = static_cast<std::int32_t>(r.integer(0, 63));
         for (int i = 0; i < 32; ++i) {
-            const double x = r.uniform(-70000.0, 70000.0) * std::ldexp(1.0, -static_cast<int>(r.next() % 40));
+            const double x =
+                r.uniform(-70000.0, 70000.0) * std::ldexp(1.0, -static_cast<int>(r.next() % 40));
             in[64 * t + 2 * i] = kt::from_double<T>(x);
             in[64 * t + 2 * i + 1] = T{0};
         }
     }
-    ASSERT_TRUE(rs::apply_rope<Arch>(cache, rs::rotary_layout::interleaved, pos,
-                                     rs::out_of_place(rs::make_heads_view(in.data(), tokens, 1, 64),
-                                                      rs::make_heads_view(out.data(), tokens, 1, 64))));
+    ASSERT_TRUE(
+        rs::apply_rope<Arch>(cache, rs::rotary_layout::interleaved, pos,
+                             rs::out_of_place(rs::make_heads_view(in.data(), tokens, 1, 64),
+                                              rs::make_heads_view(out.data(), tokens, 1, 64))));
     for (int t = 0; t < tokens; ++t) {
         for (int i = 0; i < 32; ++i) {
             const float x = rs::to_float(in[64 * t + 2 * i]);
@@ -185,7 +187,9 @@ void store_rounding() {
             const float xc = x * c;
             const float xs = x * s;
             // Zeros compare equal whatever their sign: 0 c + x s is +0 + (-0) = +0 when x s = -0.
-            const auto same = [](T a, T b) { return a.bits == b.bits || (rs::to_float(a) == 0.0f && rs::to_float(b) == 0.0f); };
+            const auto same = [](T a, T b) {
+                return a.bits == b.bits || (rs::to_float(a) == 0.0f && rs::to_float(b) == 0.0f);
+            };
             EXPECT_PRED2(same, out[64 * t + 2 * i], kt::from_double<T>(xc)) << t << " " << i;
             EXPECT_PRED2(same, out[64 * t + 2 * i + 1], kt::from_double<T>(xs)) << t << " " << i;
         }

@@ -7,13 +7,12 @@
 // Each case rotates q (3 heads) and k (2 heads: GQA) for 5 tokens with unordered, repeated
 // positions (int32 or int64), through the checked entry point, and checks:
 //   - every rotated output within kt::pair_bound of the reference (bound derived in
-//     support.hpp: 2^-21 (|x1| + |x2|) m for f32, 2^-50 (|x1| + |x2|) m for f64, plus one
-//     storage ulp for fp16 / bf16),
+//     tests/support/tensor_check.hpp: 2^-21 (|x1| + |x2|) m for f32, 2^-50 (|x1| + |x2|) m
+//     for f64, plus one storage ulp for fp16 / bf16),
 //   - pass-through channels bitwise equal to the input,
 //   - no byte outside the output view changed (guards and padding), and an out-of-place input
 //     left untouched.
 #include "support.hpp"
-#include "tensor.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -37,47 +36,18 @@ struct case_spec {
 };
 
 std::string describe(const case_spec& c) {
-    return "head_dim " + std::to_string(c.head_dim) + " rotary_dim " + std::to_string(c.rotary_dim) +
-           " " + rs::to_string(c.layout) + (c.src == source::cache ? " cached" : " on_the_fly") +
-           " " + rs::to_string(c.direction) + (c.in_place ? " in_place" : " out_of_place") +
-           " misalign " + std::to_string(c.misalign);
+    return "head_dim " + std::to_string(c.head_dim) + " rotary_dim " +
+           std::to_string(c.rotary_dim) + " " + rs::to_string(c.layout) +
+           (c.src == source::cache ? " cached" : " on_the_fly") + " " + rs::to_string(c.direction) +
+           (c.in_place ? " in_place" : " out_of_place") + " misalign " + std::to_string(c.misalign);
 }
 
 template <class Arch, class T>
 rs::status run(const case_spec& c, const rs::frequency_table& table, const rs::rope_cache& cache,
                const rs::position_span& pos, rs::rope_operand<T> q, rs::rope_operand<T> k) {
-    if (c.src == source::cache) return rs::apply_rope<Arch>(cache, c.layout, pos, q, k, c.direction);
+    if (c.src == source::cache)
+        return rs::apply_rope<Arch>(cache, c.layout, pos, q, k, c.direction);
     return rs::apply_rope<Arch>(table, c.layout, pos, q, k, c.direction);
-}
-
-// Compares one rotated tensor with the reference output.
-template <class T>
-void compare(const case_spec& c, const kt::strided_tensor<T>& input, const kt::strided_tensor<T>& got,
-             const kt::strided_tensor<T>& want, double m, const char* what) {
-    const int pairs = c.rotary_dim / 2;
-    int reported = 0;
-    for (std::int64_t t = 0; t < input.tokens; ++t) {
-        for (int h = 0; h < input.heads; ++h) {
-            for (int i = 0; i < pairs; ++i) {
-                const int i1 = c.layout == rs::rotary_layout::half_split ? i : 2 * i;
-                const int i2 = c.layout == rs::rotary_layout::half_split ? i + pairs : 2 * i + 1;
-                const double x1 = kt::to_double(input.at(t, h, i1));
-                const double x2 = kt::to_double(input.at(t, h, i2));
-                for (int ch : {i1, i2}) {
-                    const double g = kt::to_double(got.at(t, h, ch));
-                    const double w = kt::to_double(want.at(t, h, ch));
-                    const double b = kt::pair_bound<T>(x1, x2, m, w, g);
-                    if (!(std::fabs(g - w) <= b) && reported++ < 5)
-                        ADD_FAILURE() << what << " token " << t << " head " << h << " channel " << ch
-                                      << ": got " << g << " want " << w << " |diff| "
-                                      << std::fabs(g - w) << " > bound " << b;
-                }
-            }
-            for (int ch = c.rotary_dim; ch < c.head_dim; ++ch)
-                if (!kt::same_bits(got.at(t, h, ch), input.at(t, h, ch)) && reported++ < 5)
-                    ADD_FAILURE() << what << " pass-through channel " << ch << " changed";
-        }
-    }
 }
 
 template <class Arch, class T>
@@ -99,22 +69,22 @@ void run_case(const case_spec& c, const rs::frequency_table& table, const rs::ro
     std::vector<std::int32_t> p32(p64.begin(), p64.end());
     const rs::position_span pos = c.misalign ? rs::position_span(p64) : rs::position_span(p32);
 
-    kt::strided_tensor<T> q_in(tokens, hq, c.head_dim, 1, 3, c.misalign);
-    kt::strided_tensor<T> k_in(tokens, hk, c.head_dim, 2, 1, c.misalign);
+    auto q_in = kt::padded_tensor<T>(tokens, hq, c.head_dim, 1, 3, c.misalign);
+    auto k_in = kt::padded_tensor<T>(tokens, hk, c.head_dim, 2, 1, c.misalign);
     q_in.fill_random(r);
     k_in.fill_random(r);
     // Output tensors for out of place: different padding and alignment than the input.
-    kt::strided_tensor<T> q_out(tokens, hq, c.head_dim, 0, 0, 1 - c.misalign);
-    kt::strided_tensor<T> k_out(tokens, hk, c.head_dim, 3, 2, 1 - c.misalign);
+    auto q_out = kt::padded_tensor<T>(tokens, hq, c.head_dim, 0, 0, 1 - c.misalign);
+    auto k_out = kt::padded_tensor<T>(tokens, hk, c.head_dim, 3, 2, 1 - c.misalign);
 
     auto q_ref_in = q_in, k_ref_in = k_in, q_ref_out = q_out, k_ref_out = k_out;
     const auto q_orig = q_in, k_orig = k_in;
 
-    auto operands = [&](kt::strided_tensor<T>& qi, kt::strided_tensor<T>& ki, kt::strided_tensor<T>& qo,
-                        kt::strided_tensor<T>& ko) {
-        if (c.in_place)
-            return std::make_pair(rs::in_place(qi.view()), rs::in_place(ki.view()));
-        return std::make_pair(rs::out_of_place(qi.view(), qo.view()), rs::out_of_place(ki.view(), ko.view()));
+    auto operands = [&](kt::strided_tensor<T>& qi, kt::strided_tensor<T>& ki,
+                        kt::strided_tensor<T>& qo, kt::strided_tensor<T>& ko) {
+        if (c.in_place) return std::make_pair(rs::in_place(qi.view()), rs::in_place(ki.view()));
+        return std::make_pair(rs::out_of_place(qi.view(), qo.view()),
+                              rs::out_of_place(ki.view(), ko.view()));
     };
     auto [q, k] = operands(q_in, k_in, q_out, k_out);
     auto [qr, kr] = operands(q_ref_in, k_ref_in, q_ref_out, k_ref_out);
@@ -125,20 +95,19 @@ void run_case(const case_spec& c, const rs::frequency_table& table, const rs::ro
 
     const double m0 = c.src == source::cache ? cache.folded_factor() : table.attention_factor;
     const double m = std::max({m0, 1.0 / m0, 1.0});
-    if (c.in_place) {
-        compare(c, q_orig, q_in, q_ref_in, m, "q");
-        compare(c, k_orig, k_in, k_ref_in, m, "k");
-        EXPECT_EQ(q_in.guard_damage(), 0u);
-        EXPECT_EQ(k_in.guard_damage(), 0u);
-    } else {
-        compare(c, q_orig, q_out, q_ref_out, m, "q");
-        compare(c, k_orig, k_out, k_ref_out, m, "k");
-        EXPECT_EQ(q_out.guard_damage(), 0u);
-        EXPECT_EQ(k_out.guard_damage(), 0u);
-        EXPECT_EQ(std::memcmp(q_in.buf.data(), q_orig.buf.data(), q_in.buf.size() * sizeof(T)), 0)
-            << "out-of-place input modified";
-        EXPECT_EQ(std::memcmp(k_in.buf.data(), k_orig.buf.data(), k_in.buf.size() * sizeof(T)), 0)
-            << "out-of-place input modified";
+    const auto& q_got = c.in_place ? q_in : q_out;
+    const auto& k_got = c.in_place ? k_in : k_out;
+    EXPECT_EQ(kt::compare_rotated<T>(q_orig, q_got, c.in_place ? q_ref_in : q_ref_out, c.rotary_dim,
+                                     c.layout, m, "q"),
+              "");
+    EXPECT_EQ(kt::compare_rotated<T>(k_orig, k_got, c.in_place ? k_ref_in : k_ref_out, c.rotary_dim,
+                                     c.layout, m, "k"),
+              "");
+    EXPECT_EQ(q_got.guard_damage(), 0u);
+    EXPECT_EQ(k_got.guard_damage(), 0u);
+    if (!c.in_place) {
+        EXPECT_TRUE(q_in.same_bytes(q_orig)) << "out-of-place input modified";
+        EXPECT_TRUE(k_in.same_bytes(k_orig)) << "out-of-place input modified";
     }
 }
 
@@ -153,13 +122,16 @@ void run_matrix(isa i) {
             if (head_dim >= 64) rotary_dims.push_back(head_dim - 2);  // a ragged tail of pairs
             for (int rotary_dim : rotary_dims) {
                 const auto table = kt::yarn_or_plain_table(head_dim, rotary_dim);
-                const auto cache = *rs::build_rope_cache<Arch>(table, 4096, rs::attention_factor_mode::folded);
+                const auto cache =
+                    *rs::build_rope_cache<Arch>(table, 4096, rs::attention_factor_mode::folded);
                 for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
                     for (auto src : {source::cache, source::on_the_fly})
-                        for (auto dir : {rs::rotation_direction::forward, rs::rotation_direction::inverse})
+                        for (auto dir :
+                             {rs::rotation_direction::forward, rs::rotation_direction::inverse})
                             for (bool in_place : {true, false})
                                 for (int misalign : {0, 1})
-                                    run_case<Arch, T>({head_dim, rotary_dim, layout, src, dir, in_place, misalign},
+                                    run_case<Arch, T>({head_dim, rotary_dim, layout, src, dir,
+                                                       in_place, misalign},
                                                       table, cache, seed++);
             }
         }

@@ -7,9 +7,9 @@
 //   - negative deltas; shift(a) then shift(-a) returns the key;
 //   - apply then inverse returns the input (cached with m folded, and on the fly);
 //   - 1000 shifts leave every pair's magnitude unchanged: |norm change| <= 1000 * 4u relative
-//     (u = 2^-24 for f32 and for f64 with an f32 cache, 2^-53 for f64 on the fly): each pure rotation changes a pair norm by at most
-//     ~4u (cos^2 + sin^2 = 1 within 2u after rounding the entries, ~2u from the arithmetic),
-//     accumulated linearly in the worst case;
+//     (u = 2^-24 for f32 and for f64 with an f32 cache, 2^-53 for f64 on the fly): each pure
+//     rotation changes a pair norm by at most ~4u (cos^2 + sin^2 = 1 within 2u after rounding the
+//     entries, ~2u from the arithmetic), accumulated linearly in the worst case;
 //   - the llama.cpp behaviour (re-running the forward rope with m folded) compounds m^n, and
 //     shift_rope refuses a cache with m folded.
 // Tolerances for composed rotations: each f32 rotation of a pair of magnitude r errs by at
@@ -50,13 +50,15 @@ std::vector<T> random_keys(int tokens, int heads, std::uint64_t seed) {
 template <class T>
 double max_diff(const std::vector<T>& a, const std::vector<T>& b) {
     double m = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
+    for (std::size_t i = 0; i < a.size(); ++i)
+        m = std::max(m, std::fabs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
     return m;
 }
 
 template <class Arch, class T>
 void composition(bool cached, rs::rotary_layout layout) {
-    SCOPED_TRACE(std::string(cached ? "cached " : "on_the_fly ") + rs::to_string(layout) + " " + kt::type_name<T>());
+    SCOPED_TRACE(std::string(cached ? "cached " : "on_the_fly ") + rs::to_string(layout) + " " +
+                 kt::type_name<T>());
     shift_env env;
     const int tokens = 6, heads = 4;
     const auto k0 = random_keys<T>(tokens, heads, 21);
@@ -69,7 +71,9 @@ void composition(bool cached, rs::rotary_layout layout) {
         pab[t] = p[t] + ab[t];
         neg_a[t] = -a[t];
     }
-    auto view = [&](std::vector<T>& v) { return rs::in_place(rs::make_heads_view(v.data(), tokens, heads, 128)); };
+    auto view = [&](std::vector<T>& v) {
+        return rs::in_place(rs::make_heads_view(v.data(), tokens, heads, 128));
+    };
     auto rotate = [&](std::vector<T>& v, const std::vector<std::int32_t>& pos) {
         ASSERT_TRUE(cached ? rs::apply_rope<Arch>(env.folded, layout, pos, view(v))
                            : rs::apply_rope<Arch>(env.table, layout, pos, view(v)));
@@ -87,7 +91,7 @@ void composition(bool cached, rs::rotary_layout layout) {
     auto one_step = kp;
     shift(one_step, ab);
     auto direct = k0;
-    rotate(direct, pab);  // m R(p + a + b) k
+    rotate(direct, pab);                                                     // m R(p + a + b) k
     const double scale = 2.0 * std::sqrt(2.0) * env.table.attention_factor;  // pair magnitude bound
     EXPECT_LE(max_diff(two_steps, one_step), tol<T>(cached) * scale);
     EXPECT_LE(max_diff(one_step, direct), tol<T>(cached) * scale);
@@ -99,7 +103,8 @@ void composition(bool cached, rs::rotary_layout layout) {
 
 template <class Arch, class T>
 void inverse_round_trip(bool cached, rs::rotary_layout layout) {
-    SCOPED_TRACE(std::string(cached ? "cached " : "on_the_fly ") + rs::to_string(layout) + " " + kt::type_name<T>());
+    SCOPED_TRACE(std::string(cached ? "cached " : "on_the_fly ") + rs::to_string(layout) + " " +
+                 kt::type_name<T>());
     shift_env env;
     const int tokens = 5, heads = 3;
     const auto x = random_keys<T>(tokens, heads, 4);
@@ -131,21 +136,26 @@ void thousand_shifts(bool cached) {
         std::vector<std::int32_t> d(tokens);
         for (auto& v : d) v = static_cast<std::int32_t>(r.integer(-60000, 60000));
         auto view = rs::in_place(rs::make_heads_view(k.data(), tokens, heads, 128));
-        ASSERT_TRUE(cached ? rs::shift_rope<Arch>(env.pure, rs::rotary_layout::half_split, d, view)
-                           : rs::shift_rope<Arch>(env.table, rs::rotary_layout::half_split, d, view));
+        ASSERT_TRUE(cached
+                        ? rs::shift_rope<Arch>(env.pure, rs::rotary_layout::half_split, d, view)
+                        : rs::shift_rope<Arch>(env.table, rs::rotary_layout::half_split, d, view));
     }
-    const double u = std::is_same<T, double>::value && !cached ? std::ldexp(1.0, -53) : std::ldexp(1.0, -24);
+    const double u =
+        std::is_same<T, double>::value && !cached ? std::ldexp(1.0, -53) : std::ldexp(1.0, -24);
     double worst = 0;
     for (int row = 0; row < tokens * heads; ++row)
         for (int i = 0; i < 64; ++i) {
-            const double a1 = static_cast<double>(k0[row * 128 + i]), a2 = static_cast<double>(k0[row * 128 + 64 + i]);
-            const double b1 = static_cast<double>(k[row * 128 + i]), b2 = static_cast<double>(k[row * 128 + 64 + i]);
+            const double a1 = static_cast<double>(k0[row * 128 + i]),
+                         a2 = static_cast<double>(k0[row * 128 + 64 + i]);
+            const double b1 = static_cast<double>(k[row * 128 + i]),
+                         b2 = static_cast<double>(k[row * 128 + 64 + i]);
             const double n0 = std::hypot(a1, a2), n1 = std::hypot(b1, b2);
             worst = std::max(worst, std::fabs(n1 - n0) / n0);
         }
     EXPECT_LE(worst, 1000 * 4 * u);
-    ::testing::Test::RecordProperty(std::string("worst_relative_norm_change_") + (cached ? "cached_" : "fly_") + kt::type_name<T>(),
-                   std::to_string(worst));
+    ::testing::Test::RecordProperty(std::string("worst_relative_norm_change_") +
+                                        (cached ? "cached_" : "fly_") + kt::type_name<T>(),
+                                    std::to_string(worst));
 }
 
 class shift_isa : public ::testing::TestWithParam<isa> {};
@@ -199,7 +209,8 @@ TEST(shift_semantics, forward_rope_as_shift_compounds_the_factor_shift_rope_does
     const auto k0 = k;
     std::vector<std::int32_t> d{10};
     auto view = rs::in_place(rs::make_heads_view(k.data(), 1, 1, 128));
-    for (int n = 0; n < 5; ++n) ASSERT_TRUE(rs::apply_rope(env.folded, rs::rotary_layout::half_split, d, view));
+    for (int n = 0; n < 5; ++n)
+        ASSERT_TRUE(rs::apply_rope(env.folded, rs::rotary_layout::half_split, d, view));
     const double ratio = std::hypot(k[0], k[64]) / std::hypot(k0[0], k0[64]);
     EXPECT_NEAR(ratio, std::pow(m, 5), 1e-4);  // compounded: m^5 = 1.91 for s = 4
 
@@ -210,7 +221,8 @@ TEST(shift_semantics, forward_rope_as_shift_compounds_the_factor_shift_rope_does
 
     auto k2 = k0;
     auto view2 = rs::in_place(rs::make_heads_view(k2.data(), 1, 1, 128));
-    for (int n = 0; n < 5; ++n) ASSERT_TRUE(rs::shift_rope(env.pure, rs::rotary_layout::half_split, d, view2));
+    for (int n = 0; n < 5; ++n)
+        ASSERT_TRUE(rs::shift_rope(env.pure, rs::rotary_layout::half_split, d, view2));
     EXPECT_NEAR(std::hypot(k2[0], k2[64]) / std::hypot(k0[0], k0[64]), 1.0, 1e-6);
 
     std::vector<std::int32_t> too_far{70000};

@@ -34,10 +34,10 @@ const double k_inf = std::numeric_limits<double>::infinity();
 // ---- the valid starting point of every method, in both vocabularies
 
 struct method_spec {
-    const char* name;           // rope_type
-    json section;               // a valid rope section
-    json top;                   // top-level keys it needs besides hidden_size / heads
-    rs::scaling_method cpp;     // the same configuration as the C++ aggregate
+    const char* name;        // rope_type
+    json section;            // a valid rope section
+    json top;                // top-level keys it needs besides hidden_size / heads
+    rs::scaling_method cpp;  // the same configuration as the C++ aggregate
 };
 
 std::vector<method_spec> methods() {
@@ -58,29 +58,43 @@ std::vector<method_spec> methods() {
     return {
         {"default", {{"rope_type", "default"}}, json::object(), rs::plain{}},
         {"linear", {{"rope_type", "linear"}, {"factor", 4.0}}, json::object(), rs::linear{4.0}},
-        {"dynamic", {{"rope_type", "dynamic"}, {"factor", 2.0}}, {{"max_position_embeddings", 4096}},
+        {"dynamic",
+         {{"rope_type", "dynamic"}, {"factor", 2.0}},
+         {{"max_position_embeddings", 4096}},
          rs::dynamic_ntk{2.0, 4096}},
-        {"ntk_aware", {{"rope_type", "ntk_aware"}, {"alpha", 2.0}}, json::object(), rs::ntk_aware{2.0}},
+        {"ntk_aware",
+         {{"rope_type", "ntk_aware"}, {"alpha", 2.0}},
+         json::object(),
+         rs::ntk_aware{2.0}},
         {"ntk_by_parts",
-         {{"rope_type", "ntk_by_parts"}, {"factor", 16.0}, {"original_max_position_embeddings", 4096}},
-         json::object(), nbp},
-        {"yarn", {{"rope_type", "yarn"}, {"factor", 16.0}, {"original_max_position_embeddings", 4096}},
-         json::object(), y},
-        {"dynamic_yarn", {{"rope_type", "dynamic_yarn"}, {"original_max_position_embeddings", 4096}},
-         {{"max_position_embeddings", 65536}}, dy},
+         {{"rope_type", "ntk_by_parts"},
+          {"factor", 16.0},
+          {"original_max_position_embeddings", 4096}},
+         json::object(),
+         nbp},
+        {"yarn",
+         {{"rope_type", "yarn"}, {"factor", 16.0}, {"original_max_position_embeddings", 4096}},
+         json::object(),
+         y},
+        {"dynamic_yarn",
+         {{"rope_type", "dynamic_yarn"}, {"original_max_position_embeddings", 4096}},
+         {{"max_position_embeddings", 65536}},
+         dy},
         {"llama3",
          {{"rope_type", "llama3"},
           {"factor", 8.0},
           {"low_freq_factor", 1.0},
           {"high_freq_factor", 4.0},
           {"original_max_position_embeddings", 8192}},
-         json::object(), rs::llama3{8.0, 1.0, 4.0, 8192}},
+         json::object(),
+         rs::llama3{8.0, 1.0, 4.0, 8192}},
         {"longrope",
          {{"rope_type", "longrope"},
           {"short_factor", std::vector<double>(64, 1.0)},
           {"long_factor", std::vector<double>(64, 2.0)},
           {"original_max_position_embeddings", 4096}},
-         {{"max_position_embeddings", 131072}}, lr},
+         {{"max_position_embeddings", 131072}},
+         lr},
     };
 }
 
@@ -118,7 +132,8 @@ bool set_field(rs::scaling_method& method, const std::string& key, double v) {
                 if (key == "alpha") return m.alpha = v, true;
             } else if constexpr (std::is_same<M, rs::dynamic_ntk>::value) {
                 if (key == "factor") return m.factor = v, true;
-                if (key == "max_position_embeddings") return m.max_position_embeddings = len(v), true;
+                if (key == "max_position_embeddings")
+                    return m.max_position_embeddings = len(v), true;
             } else if constexpr (std::is_same<M, rs::ntk_by_parts>::value) {
                 if (key == "factor") return m.factor = v, true;
                 if (key == "original_max_position_embeddings")
@@ -143,7 +158,8 @@ bool set_field(rs::scaling_method& method, const std::string& key, double v) {
             } else if constexpr (std::is_same<M, rs::dynamic_yarn>::value) {
                 if (key == "original_max_position_embeddings")
                     return m.original_max_position_embeddings = len(v), true;
-                if (key == "max_position_embeddings") return m.max_position_embeddings = len(v), true;
+                if (key == "max_position_embeddings")
+                    return m.max_position_embeddings = len(v), true;
                 if (key == "beta_fast") return m.beta_fast = v, true;
                 if (key == "beta_slow") return m.beta_slow = v, true;
                 if (key == "extrapolation_factor") return m.extrapolation_factor = v, true;
@@ -159,7 +175,8 @@ bool set_field(rs::scaling_method& method, const std::string& key, double v) {
                 if (key == "attention_factor") return m.attention_factor = v, true;
                 if (key == "original_max_position_embeddings")
                     return m.original_max_position_embeddings = len(v), true;
-                if (key == "max_position_embeddings") return m.max_position_embeddings = len(v), true;
+                if (key == "max_position_embeddings")
+                    return m.max_position_embeddings = len(v), true;
                 if (key == "short_factor[3]") return m.short_factor[3] = v, true;
                 if (key == "long_factor[0]") return m.long_factor[0] = v, true;
             }
@@ -174,8 +191,8 @@ std::string describe(const rs::error& e) {
 
 // Where a key lives in config.json: top level for these (transformers reads them there).
 bool top_level_key(const std::string& method, const std::string& key) {
-    return key == "max_position_embeddings" && (method == "dynamic" || method == "dynamic_yarn" ||
-                                                method == "longrope");
+    return key == "max_position_embeddings" &&
+           (method == "dynamic" || method == "dynamic_yarn" || method == "longrope");
 }
 
 // ---- one numeric case: both paths
@@ -225,17 +242,22 @@ const std::vector<numeric_case>& numeric_cases() {
     using E = rs::errc;
     static const std::vector<numeric_case> cases = {
         // linear
-        {"linear", "factor", 0.999, E::out_of_range}, {"linear", "factor", -4.0, E::out_of_range},
-        {"linear", "factor", k_inf, E::not_finite}, {"linear", "factor", -k_inf, E::not_finite},
+        {"linear", "factor", 0.999, E::out_of_range},
+        {"linear", "factor", -4.0, E::out_of_range},
+        {"linear", "factor", k_inf, E::not_finite},
+        {"linear", "factor", -k_inf, E::not_finite},
         // dynamic
-        {"dynamic", "factor", 0.5, E::out_of_range}, {"dynamic", "factor", k_nan, E::not_finite},
+        {"dynamic", "factor", 0.5, E::out_of_range},
+        {"dynamic", "factor", k_nan, E::not_finite},
         {"dynamic", "max_position_embeddings", 0, E::out_of_range},
         {"dynamic", "max_position_embeddings", -4096, E::out_of_range},
         // ntk_aware
-        {"ntk_aware", "alpha", 0.0, E::out_of_range}, {"ntk_aware", "alpha", k_nan, E::not_finite},
+        {"ntk_aware", "alpha", 0.0, E::out_of_range},
+        {"ntk_aware", "alpha", k_nan, E::not_finite},
         {"ntk_aware", "alpha", k_inf, E::not_finite},
         // ntk_by_parts: every key
-        {"ntk_by_parts", "factor", 0.25, E::out_of_range}, {"ntk_by_parts", "factor", k_nan, E::not_finite},
+        {"ntk_by_parts", "factor", 0.25, E::out_of_range},
+        {"ntk_by_parts", "factor", k_nan, E::not_finite},
         {"ntk_by_parts", "original_max_position_embeddings", 0, E::out_of_range},
         {"ntk_by_parts", "original_max_position_embeddings", -1, E::out_of_range},
         {"ntk_by_parts", "beta_0", 0.0, E::out_of_range},
@@ -250,19 +272,23 @@ const std::vector<numeric_case>& numeric_cases() {
         {"ntk_by_parts", "extrapolation_factor", -1.0, E::out_of_range},
         {"ntk_by_parts", "extrapolation_factor", k_nan, E::not_finite},
         // yarn: every key
-        {"yarn", "factor", 0.5, E::out_of_range}, {"yarn", "factor", k_nan, E::not_finite},
+        {"yarn", "factor", 0.5, E::out_of_range},
+        {"yarn", "factor", k_nan, E::not_finite},
         {"yarn", "factor", k_inf, E::not_finite},
         {"yarn", "original_max_position_embeddings", 0, E::out_of_range},
         {"yarn", "beta_fast", 0.5, E::inconsistent},  // < beta_slow = 1
         {"yarn", "beta_fast", -32.0, E::out_of_range},
-        {"yarn", "beta_slow", 0.0, E::out_of_range}, {"yarn", "beta_slow", k_nan, E::not_finite},
+        {"yarn", "beta_slow", 0.0, E::out_of_range},
+        {"yarn", "beta_slow", k_nan, E::not_finite},
         {"yarn", "attention_factor", 0.0, E::out_of_range},
         {"yarn", "attention_factor", k_inf, E::not_finite},
-        {"yarn", "mscale", -1.0, E::out_of_range}, {"yarn", "mscale", k_inf, E::not_finite},
+        {"yarn", "mscale", -1.0, E::out_of_range},
+        {"yarn", "mscale", k_inf, E::not_finite},
         {"yarn", "mscale_all_dim", -0.5, E::out_of_range},
         {"yarn", "extrapolation_factor", -1.0, E::out_of_range},
         {"yarn", "extrapolation_factor", k_nan, E::not_finite},
-        {"yarn", "attn_factor", 0.0, E::out_of_range}, {"yarn", "attn_factor", -1.0, E::out_of_range},
+        {"yarn", "attn_factor", 0.0, E::out_of_range},
+        {"yarn", "attn_factor", -1.0, E::out_of_range},
         {"yarn", "attn_factor", k_inf, E::not_finite},
         // dynamic_yarn: every key
         {"dynamic_yarn", "original_max_position_embeddings", 0, E::out_of_range},
@@ -274,7 +300,8 @@ const std::vector<numeric_case>& numeric_cases() {
         {"dynamic_yarn", "attn_factor", 0.0, E::out_of_range},
         {"dynamic_yarn", "attn_factor", k_nan, E::not_finite},
         // llama3: every key
-        {"llama3", "factor", 0.5, E::out_of_range}, {"llama3", "factor", k_inf, E::not_finite},
+        {"llama3", "factor", 0.5, E::out_of_range},
+        {"llama3", "factor", k_inf, E::not_finite},
         {"llama3", "low_freq_factor", 0.0, E::out_of_range},
         {"llama3", "low_freq_factor", k_nan, E::not_finite},
         {"llama3", "high_freq_factor", k_nan, E::not_finite},
@@ -283,7 +310,8 @@ const std::vector<numeric_case>& numeric_cases() {
         {"llama3", "original_max_position_embeddings", -8192, E::out_of_range},
         // longrope: every key
         {"longrope", "original_max_position_embeddings", 0, E::out_of_range},
-        {"longrope", "factor", 0.0, E::out_of_range}, {"longrope", "factor", k_nan, E::not_finite},
+        {"longrope", "factor", 0.0, E::out_of_range},
+        {"longrope", "factor", k_nan, E::not_finite},
         {"longrope", "max_position_embeddings", 0, E::out_of_range},
         {"longrope", "attention_factor", -1.0, E::out_of_range},
         {"longrope", "attention_factor", k_nan, E::not_finite},
@@ -306,19 +334,37 @@ TEST(bad_params, wrong_json_types_name_the_key) {
         const char* key;
     };
     const key_case keys[] = {
-        {"linear", "factor"}, {"dynamic", "factor"}, {"ntk_aware", "alpha"},
-        {"ntk_by_parts", "factor"}, {"ntk_by_parts", "ntk_factor"}, {"ntk_by_parts", "extrapolation_factor"},
-        {"ntk_by_parts", "beta_0"}, {"ntk_by_parts", "beta_1"}, {"ntk_by_parts", "gamma_0"},
-        {"ntk_by_parts", "gamma_1"}, {"ntk_by_parts", "original_max_position_embeddings"},
-        {"yarn", "factor"}, {"yarn", "beta_fast"}, {"yarn", "beta_slow"}, {"yarn", "attention_factor"},
-        {"yarn", "mscale"}, {"yarn", "mscale_all_dim"}, {"yarn", "extrapolation_factor"},
-        {"yarn", "attn_factor"}, {"yarn", "original_max_position_embeddings"},
-        {"dynamic_yarn", "beta_fast"}, {"dynamic_yarn", "beta_slow"},
-        {"dynamic_yarn", "extrapolation_factor"}, {"dynamic_yarn", "attn_factor"},
+        {"linear", "factor"},
+        {"dynamic", "factor"},
+        {"ntk_aware", "alpha"},
+        {"ntk_by_parts", "factor"},
+        {"ntk_by_parts", "ntk_factor"},
+        {"ntk_by_parts", "extrapolation_factor"},
+        {"ntk_by_parts", "beta_0"},
+        {"ntk_by_parts", "beta_1"},
+        {"ntk_by_parts", "gamma_0"},
+        {"ntk_by_parts", "gamma_1"},
+        {"ntk_by_parts", "original_max_position_embeddings"},
+        {"yarn", "factor"},
+        {"yarn", "beta_fast"},
+        {"yarn", "beta_slow"},
+        {"yarn", "attention_factor"},
+        {"yarn", "mscale"},
+        {"yarn", "mscale_all_dim"},
+        {"yarn", "extrapolation_factor"},
+        {"yarn", "attn_factor"},
+        {"yarn", "original_max_position_embeddings"},
+        {"dynamic_yarn", "beta_fast"},
+        {"dynamic_yarn", "beta_slow"},
+        {"dynamic_yarn", "extrapolation_factor"},
+        {"dynamic_yarn", "attn_factor"},
         {"dynamic_yarn", "original_max_position_embeddings"},
-        {"llama3", "factor"}, {"llama3", "low_freq_factor"}, {"llama3", "high_freq_factor"},
+        {"llama3", "factor"},
+        {"llama3", "low_freq_factor"},
+        {"llama3", "high_freq_factor"},
         {"llama3", "original_max_position_embeddings"},
-        {"longrope", "factor"}, {"longrope", "attention_factor"},
+        {"longrope", "factor"},
+        {"longrope", "attention_factor"},
         {"longrope", "original_max_position_embeddings"},
     };
     for (const auto& k : keys) {
@@ -335,8 +381,8 @@ TEST(bad_params, wrong_json_types_name_the_key) {
         }
     }
     // Booleans given as something else.
-    for (const auto& [method, key] : {std::pair<const char*, const char*>{"yarn", "truncate"},
-                                      {"dynamic_yarn", "finetuned"}}) {
+    for (const auto& [method, key] :
+         {std::pair<const char*, const char*>{"yarn", "truncate"}, {"dynamic_yarn", "finetuned"}}) {
         for (const json& bad : {json(1), json("true"), json::array()}) {
             json j = hf_config(spec(method));
             j["rope_scaling"][key] = bad;
@@ -370,10 +416,14 @@ TEST(bad_params, lengths_must_be_integers_that_fit) {
         const char* key;
     };
     const length_case keys[] = {
-        {"dynamic", "max_position_embeddings"}, {"ntk_by_parts", "original_max_position_embeddings"},
-        {"yarn", "original_max_position_embeddings"}, {"dynamic_yarn", "original_max_position_embeddings"},
-        {"dynamic_yarn", "max_position_embeddings"}, {"llama3", "original_max_position_embeddings"},
-        {"longrope", "original_max_position_embeddings"}, {"longrope", "max_position_embeddings"},
+        {"dynamic", "max_position_embeddings"},
+        {"ntk_by_parts", "original_max_position_embeddings"},
+        {"yarn", "original_max_position_embeddings"},
+        {"dynamic_yarn", "original_max_position_embeddings"},
+        {"dynamic_yarn", "max_position_embeddings"},
+        {"llama3", "original_max_position_embeddings"},
+        {"longrope", "original_max_position_embeddings"},
+        {"longrope", "max_position_embeddings"},
     };
     for (const auto& k : keys) {
         SCOPED_TRACE(std::string(k.method) + " " + k.key);
@@ -417,7 +467,8 @@ TEST(bad_params, shared_fields_for_every_method) {
             {"rope_theta", "1e4", rs::errc::wrong_type, "rope_theta"},
             {"partial_rotary_factor", 0.0, rs::errc::out_of_range, "partial_rotary_factor"},
             {"partial_rotary_factor", 1.25, rs::errc::out_of_range, "partial_rotary_factor"},
-            {"partial_rotary_factor", 0.2, rs::errc::out_of_range, "partial_rotary_factor"},  // int(25.6) = 25: odd
+            {"partial_rotary_factor", 0.2, rs::errc::out_of_range,
+             "partial_rotary_factor"},  // int(25.6) = 25: odd
             {"head_dim", 127, rs::errc::out_of_range, "head_dim"},
             {"head_dim", 0, rs::errc::out_of_range, "head_dim"},
             {"head_dim", -128, rs::errc::out_of_range, "head_dim"},
@@ -438,7 +489,8 @@ TEST(bad_params, shared_fields_for_every_method) {
             const auto t = rs::compute_frequencies(cfg);
             ASSERT_FALSE(t) << theta;
             EXPECT_EQ(t.err().field, "rope_theta");
-            EXPECT_EQ(t.err().code, std::isfinite(theta) ? rs::errc::out_of_range : rs::errc::not_finite);
+            EXPECT_EQ(t.err().code,
+                      std::isfinite(theta) ? rs::errc::out_of_range : rs::errc::not_finite);
         }
         cfg = cpp_config(m);
         cfg.rotary_dim = 130;
@@ -450,7 +502,7 @@ TEST(bad_params, shared_fields_for_every_method) {
         ASSERT_FALSE(t);
         EXPECT_EQ(t.err().field, "rotary_dim");
         cfg = cpp_config(m);
-        cfg.partial_rotary_factor = 0.3;  // int(128 * 0.3) = 38: even, accepted...
+        cfg.partial_rotary_factor = 0.3;          // int(128 * 0.3) = 38: even, accepted...
         if (std::string(m.name) != "longrope") {  // ...except LongRoPE, whose lists have 64
             EXPECT_TRUE(rs::compute_frequencies(cfg)) << m.name;
         } else {
@@ -465,7 +517,8 @@ TEST(bad_params, shared_fields_for_every_method) {
         EXPECT_EQ(t.err().code, rs::errc::not_finite);
         EXPECT_EQ(t.err().field, "partial_rotary_factor");
         // seq_len <= 0 for every method (dynamic ones use it; the others must refuse it too).
-        for (std::int64_t bad : {std::int64_t{0}, std::int64_t{-1}, std::numeric_limits<std::int64_t>::min()}) {
+        for (std::int64_t bad :
+             {std::int64_t{0}, std::int64_t{-1}, std::numeric_limits<std::int64_t>::min()}) {
             t = rs::compute_frequencies(cpp_config(m), rs::table_options{bad, std::nullopt});
             ASSERT_FALSE(t) << bad;
             EXPECT_EQ(t.err().code, rs::errc::out_of_range);

@@ -14,6 +14,8 @@
 // elements share bytes).
 #include <gtest/gtest.h>
 
+#include "isa_kernels.hpp"
+
 #include <ropescale/dispatch.hpp>
 #include <ropescale/ropescale.hpp>
 
@@ -22,12 +24,6 @@
 #include <cstring>
 #include <thread>
 #include <vector>
-
-#if ROPESCALE_TEST_DISPATCH
-ROPESCALE_DECLARE_KERNELS(xsimd::sse2)
-ROPESCALE_DECLARE_KERNELS(xsimd::fma3<xsimd::avx2>)
-ROPESCALE_DECLARE_KERNELS(xsimd::avx512bw)
-#endif
 
 namespace {
 
@@ -62,10 +58,16 @@ constexpr int q_heads = 8, k_heads = 2, head_dim = 128;
 struct tensors {
     std::vector<float> q, k;
     std::vector<std::int64_t> pos;
-    tensors() : q(static_cast<std::size_t>(tokens) * q_heads * head_dim), k(static_cast<std::size_t>(tokens) * k_heads * head_dim), pos(tokens) {
-        for (std::size_t i = 0; i < q.size(); ++i) q[i] = static_cast<float>((i * 7919) % 1000) / 500.0f - 1.0f;
-        for (std::size_t i = 0; i < k.size(); ++i) k[i] = static_cast<float>((i * 104729) % 1000) / 500.0f - 1.0f;
-        for (std::int64_t t = 0; t < tokens; ++t) pos[static_cast<std::size_t>(t)] = (t * 37) % 1000;
+    tensors()
+        : q(static_cast<std::size_t>(tokens) * q_heads * head_dim),
+          k(static_cast<std::size_t>(tokens) * k_heads * head_dim),
+          pos(tokens) {
+        for (std::size_t i = 0; i < q.size(); ++i)
+            q[i] = static_cast<float>((i * 7919) % 1000) / 500.0f - 1.0f;
+        for (std::size_t i = 0; i < k.size(); ++i)
+            k[i] = static_cast<float>((i * 104729) % 1000) / 500.0f - 1.0f;
+        for (std::int64_t t = 0; t < tokens; ++t)
+            pos[static_cast<std::size_t>(t)] = (t * 37) % 1000;
     }
 };
 
@@ -79,9 +81,12 @@ bool rotate_range(const rs::rope_cache* cache, const rs::frequency_table* table,
     const auto pos = rs::position_span(x.pos).subspan(b, n);
     bool ok = true;
     for (int i = 0; i < repeat; ++i) {
-        const auto dir = i % 2 == 0 ? rs::rotation_direction::forward : rs::rotation_direction::inverse;
-        const auto s = cache ? rs::apply_rope<Arch>(*cache, rs::rotary_layout::half_split, pos, rs::in_place(q), rs::in_place(k), dir)
-                             : rs::apply_rope<Arch>(*table, rs::rotary_layout::interleaved, pos, rs::in_place(q), rs::in_place(k), dir);
+        const auto dir =
+            i % 2 == 0 ? rs::rotation_direction::forward : rs::rotation_direction::inverse;
+        const auto s = cache ? rs::apply_rope<Arch>(*cache, rs::rotary_layout::half_split, pos,
+                                                    rs::in_place(q), rs::in_place(k), dir)
+                             : rs::apply_rope<Arch>(*table, rs::rotary_layout::interleaved, pos,
+                                                    rs::in_place(q), rs::in_place(k), dir);
         ok = ok && static_cast<bool>(s);
     }
     return ok;
@@ -91,7 +96,8 @@ template <class Arch>
 void two_threads_disjoint_ranges(bool cached) {
     SCOPED_TRACE(cached ? "shared cache" : "shared table, on the fly");
     const rs::frequency_table table = yarn_table();
-    const rs::rope_cache cache = *rs::build_rope_cache(table, 1000, rs::attention_factor_mode::folded);
+    const rs::rope_cache cache =
+        *rs::build_rope_cache(table, 1000, rs::attention_factor_mode::folded);
     const rs::rope_cache* c = cached ? &cache : nullptr;
     constexpr int repeat = 9;  // odd: ends forward
 
@@ -136,8 +142,9 @@ TEST(concurrency, caches_built_concurrently_from_one_table_are_identical) {
     for (int i = 0; i < n; ++i)
         pool.emplace_back([&, i] {
             line.arrive_and_wait();
-            auto c = rs::build_rope_cache(table, 700, i == 0 ? rs::attention_factor_mode::separate
-                                                             : rs::attention_factor_mode::folded);
+            auto c = rs::build_rope_cache(table, 700,
+                                          i == 0 ? rs::attention_factor_mode::separate
+                                                 : rs::attention_factor_mode::folded);
             ok[i] = static_cast<bool>(c);
             if (c) caches[static_cast<std::size_t>(i)] = std::move(*c);
         });
@@ -153,7 +160,8 @@ TEST(concurrency, caches_built_concurrently_from_one_table_are_identical) {
 TEST(concurrency, first_dispatched_call_from_several_threads) {
     using any_isa = rs::dynamic_dispatch<xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
     const rs::frequency_table table = yarn_table();
-    const rs::rope_cache cache = *rs::build_rope_cache(table, 1000, rs::attention_factor_mode::folded);
+    const rs::rope_cache cache =
+        *rs::build_rope_cache(table, 1000, rs::attention_factor_mode::folded);
     tensors serial, parallel;
     ASSERT_TRUE(rotate_range<xsimd::sse2>(&cache, &table, serial, 0, tokens, 1));
     constexpr int n = 4;
@@ -168,7 +176,8 @@ TEST(concurrency, first_dispatched_call_from_several_threads) {
     for (auto& t : pool) t.join();
     for (int i = 0; i < n; ++i) EXPECT_TRUE(ok[i]);
     // Different ISAs round differently (FMA): compare within the f32 bound, not bitwise.
-    for (std::size_t i = 0; i < serial.q.size(); ++i) ASSERT_NEAR(serial.q[i], parallel.q[i], 1e-5) << i;
+    for (std::size_t i = 0; i < serial.q.size(); ++i)
+        ASSERT_NEAR(serial.q[i], parallel.q[i], 1e-5) << i;
 }
 #endif
 

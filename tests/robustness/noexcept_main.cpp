@@ -5,6 +5,8 @@
 // as a value. Plain main (no GoogleTest: gtest_main is built with exceptions); it prints
 // "N passed, 0 failed" and exits non-zero on any failure. (hf_config.hpp's -fno-exceptions
 // build is tests/hf/hf_noexcept_test.cpp.)
+#include "isa_kernels.hpp"
+
 #include <ropescale/dispatch.hpp>
 #include <ropescale/ropescale.hpp>
 
@@ -18,12 +20,6 @@
 #error "this translation unit must be compiled with -fno-exceptions"
 #endif
 static_assert(ROPESCALE_USE_EXCEPTIONS == 0, "config.hpp must see that exceptions are off");
-
-#if ROPESCALE_TEST_DISPATCH
-ROPESCALE_DECLARE_KERNELS(xsimd::sse2)
-ROPESCALE_DECLARE_KERNELS(xsimd::fma3<xsimd::avx2>)
-ROPESCALE_DECLARE_KERNELS(xsimd::avx512bw)
-#endif
 
 namespace {
 
@@ -64,27 +60,40 @@ std::vector<rs::scaling_method> every_method() {
     lr.long_factor.assign(64, 4.0);
     lr.original_max_position_embeddings = 4096;
     lr.max_position_embeddings = 131072;
-    return {rs::plain{}, rs::linear{4.0}, rs::ntk_aware{2.0}, rs::dynamic_ntk{2.0, 4096}, nbp, y, dy,
-            rs::llama3{8.0, 1.0, 4.0, 8192}, lr};
+    return {rs::plain{},
+            rs::linear{4.0},
+            rs::ntk_aware{2.0},
+            rs::dynamic_ntk{2.0, 4096},
+            nbp,
+            y,
+            dy,
+            rs::llama3{8.0, 1.0, 4.0, 8192},
+            lr};
 }
 
 template <class Arch>
 double rotate_max_error(const rs::rope_cache& cache, const rs::frequency_table& table) {
     std::vector<float> a(4 * 2 * 128), b;
-    for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(std::sin(static_cast<double>(i)));
+    for (std::size_t i = 0; i < a.size(); ++i)
+        a[i] = static_cast<float>(std::sin(static_cast<double>(i)));
     b = a;
     std::vector<std::int32_t> pos = {0, 5, 4095, 17};
-    const auto view = [](std::vector<float>& v) { return rs::in_place(rs::make_heads_view(v.data(), 4, 2, 128)); };
+    const auto view = [](std::vector<float>& v) {
+        return rs::in_place(rs::make_heads_view(v.data(), 4, 2, 128));
+    };
     if (!rs::apply_rope<Arch>(cache, rs::rotary_layout::half_split, pos, view(a))) return 1e9;
-    if (!rs::apply_rope<rs::scalar_reference>(cache, rs::rotary_layout::half_split, pos, view(b))) return 1e9;
+    if (!rs::apply_rope<rs::scalar_reference>(cache, rs::rotary_layout::half_split, pos, view(b)))
+        return 1e9;
     double worst = 0;
     for (std::size_t i = 0; i < a.size(); ++i) worst = std::fmax(worst, std::fabs(a[i] - b[i]));
     // And on the fly, forward then inverse: back to the input within the f32 bound.
     std::vector<float> c = a;
     if (!rs::apply_rope<Arch>(table, rs::rotary_layout::interleaved, pos, view(c))) return 1e9;
-    if (!rs::apply_rope<Arch>(table, rs::rotary_layout::interleaved, pos, view(c), {}, rs::rotation_direction::inverse))
+    if (!rs::apply_rope<Arch>(table, rs::rotary_layout::interleaved, pos, view(c), {},
+                              rs::rotation_direction::inverse))
         return 1e9;
-    for (std::size_t i = 0; i < a.size(); ++i) worst = std::fmax(worst, std::fabs(c[i] - a[i]) / 4.0);
+    for (std::size_t i = 0; i < a.size(); ++i)
+        worst = std::fmax(worst, std::fabs(c[i] - a[i]) / 4.0);
     return worst;
 }
 
@@ -104,12 +113,14 @@ int main() {
     rs::rope_config bad;
     bad.head_dim = 128;
     bad.scaling = rs::linear{0.5};
-    check(refused(rs::compute_frequencies(bad), rs::errc::out_of_range, "factor"), "factor < 1 refused");
+    check(refused(rs::compute_frequencies(bad), rs::errc::out_of_range, "factor"),
+          "factor < 1 refused");
     bad.scaling = rs::plain{};
     bad.rope_theta = std::nan("");
     check(refused(rs::validate(bad), rs::errc::not_finite, "rope_theta"), "NaN rope_theta refused");
     bad.rope_theta = 10000.0;
-    check(refused(rs::compute_frequencies(bad, rs::table_options{0, std::nullopt}), rs::errc::out_of_range, "seq_len"),
+    check(refused(rs::compute_frequencies(bad, rs::table_options{0, std::nullopt}),
+                  rs::errc::out_of_range, "seq_len"),
           "seq_len 0 refused");
 
     rs::rope_config good;
@@ -124,7 +135,8 @@ int main() {
         std::printf("%d passed, %d failed\n", passed, failed);
         return 1;
     }
-    check(refused(rs::build_rope_cache(*table, -1, rs::attention_factor_mode::folded), rs::errc::out_of_range, "positions"),
+    check(refused(rs::build_rope_cache(*table, -1, rs::attention_factor_mode::folded),
+                  rs::errc::out_of_range, "positions"),
           "negative cache size refused");
     const auto cache = rs::build_rope_cache(*table, 4096, rs::attention_factor_mode::folded);
     check(cache && cache->size() == 4096, "cache of 4096 positions");
@@ -135,8 +147,8 @@ int main() {
     const auto q0 = q;
     const auto qv = rs::in_place(rs::make_heads_view(q.data(), 4, 2, 128));
     std::vector<std::int32_t> far = {0, 1, 2, 4096};
-    check(refused(rs::apply_rope(*cache, rs::rotary_layout::half_split, far, qv), rs::errc::position_out_of_range,
-                  "positions[3]"),
+    check(refused(rs::apply_rope(*cache, rs::rotary_layout::half_split, far, qv),
+                  rs::errc::position_out_of_range, "positions[3]"),
           "position outside the cache refused");
     std::vector<std::int32_t> pos = {0, 1, 2, 3};
     check(refused(rs::apply_rope(*cache, rs::rotary_layout::half_split, pos,
@@ -147,23 +159,26 @@ int main() {
                                  rs::in_place(rs::make_heads_view<float>(nullptr, 4, 2, 128))),
                   rs::errc::invalid_argument, "q.in.data"),
           "null data refused");
-    check(refused(rs::shift_rope(*cache, rs::rotary_layout::half_split, pos, qv), rs::errc::inconsistent, "cache"),
+    check(refused(rs::shift_rope(*cache, rs::rotary_layout::half_split, pos, qv),
+                  rs::errc::inconsistent, "cache"),
           "shift with a folded cache refused");
-    check(refused(rs::apply_rope(rs::rope_cache{}, rs::rotary_layout::half_split, pos, qv), rs::errc::invalid_argument,
-                  "cache"),
+    check(refused(rs::apply_rope(rs::rope_cache{}, rs::rotary_layout::half_split, pos, qv),
+                  rs::errc::invalid_argument, "cache"),
           "empty cache refused");
     check(q == q0, "refused calls wrote nothing");
 
     // The kernels: static dispatch, run-time dispatch, against the reference.
-    check(rotate_max_error<xsimd::default_arch>(*cache, *table) < 1e-5, "static kernel matches the reference");
+    check(rotate_max_error<xsimd::default_arch>(*cache, *table) < 1e-5,
+          "static kernel matches the reference");
 #if ROPESCALE_TEST_DISPATCH
-    using any_isa = rs::dynamic_dispatch<xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
-    check(rotate_max_error<any_isa>(*cache, *table) < 1e-5, std::string("dispatched kernel (") + any_isa::name() +
-                                                                ") matches the reference");
+    using any_isa = robustness::dispatched;
+    check(rotate_max_error<any_isa>(*cache, *table) < 1e-5,
+          std::string("dispatched kernel (") + any_isa::name() + ") matches the reference");
 #endif
     // A shift by +d then -d returns the keys.
     std::vector<float> k(4 * 128);
-    for (std::size_t i = 0; i < k.size(); ++i) k[i] = static_cast<float>(std::cos(static_cast<double>(i)));
+    for (std::size_t i = 0; i < k.size(); ++i)
+        k[i] = static_cast<float>(std::cos(static_cast<double>(i)));
     const auto k0 = k;
     const auto kv = rs::in_place(rs::make_heads_view(k.data(), 4, 1, 128));
     std::vector<std::int64_t> d = {3, -7, 100, 4095}, minus_d = {-3, 7, -100, -4095};

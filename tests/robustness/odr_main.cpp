@@ -28,12 +28,16 @@ int main() {
     check(a.method_name == b.method_name, "ropescale::method_name has one address");
     check(a.rotation_sincos == b.rotation_sincos, "ropescale::rotation_sincos has one address");
     check(a.to_fp16 == b.to_fp16, "ropescale::to_fp16 has one address");
-    check(a.stream_threshold == b.stream_threshold, "detail::stream_threshold_bytes has one address");
-    check(a.optional_entry == b.optional_entry, "the optional headers' entry points have one address");
-    check(a.attention_factor == b.attention_factor && a.attention_factor > 1.0, "same table in both units");
+    check(a.stream_threshold == b.stream_threshold,
+          "detail::stream_threshold_bytes has one address");
+    check(a.optional_entry == b.optional_entry,
+          "the optional headers' entry points have one address");
+    check(a.attention_factor == b.attention_factor && a.attention_factor > 1.0,
+          "same table in both units");
     check(a.rotated == b.rotated, "same rotation in both units");
     check(a.headers == b.headers && a.headers > 0, "both units include the same headers");
-    std::printf("odr: %d public headers, each alone in a unit and all in two units: linked; %d failed\n",
-                a.headers, failed);
+    std::printf(
+        "odr: %d public headers, each alone in a unit and all in two units: linked; %d failed\n",
+        a.headers, failed);
     return failed == 0 ? 0 : 1;
 }
