@@ -92,21 +92,26 @@ enum class mode { cached, on_the_fly, scalar };
 
 template <class T>
 T from_float(float v) {
-    if constexpr (std::is_same<T, rs::fp16>::value) return rs::to_fp16(v);
-    else if constexpr (std::is_same<T, rs::bf16>::value) return rs::to_bf16(v);
-    else return static_cast<T>(v);
+    if constexpr (std::is_same<T, rs::fp16>::value)
+        return rs::to_fp16(v);
+    else if constexpr (std::is_same<T, rs::bf16>::value)
+        return rs::to_bf16(v);
+    else
+        return static_cast<T>(v);
 }
 template <class T>
 double to_double(T v) {
     if constexpr (std::is_same<T, rs::fp16>::value || std::is_same<T, rs::bf16>::value)
         return static_cast<double>(rs::to_float(v));
-    else return static_cast<double>(v);
+    else
+        return static_cast<double>(v);
 }
 
 std::vector<std::int32_t> positions(std::int64_t tokens) {
     std::vector<std::int32_t> p(static_cast<std::size_t>(tokens));
     // Decode: one late position; prefill: 0 .. tokens - 1.
-    for (std::int64_t t = 0; t < tokens; ++t) p[static_cast<std::size_t>(t)] = tokens == 1 ? 20000 : static_cast<std::int32_t>(t);
+    for (std::int64_t t = 0; t < tokens; ++t)
+        p[static_cast<std::size_t>(t)] = tokens == 1 ? 20000 : static_cast<std::int32_t>(t);
     return p;
 }
 
@@ -129,9 +134,10 @@ bool verify(mode m, rs::rotary_layout layout, const std::vector<std::int32_t>& p
     aligned_vector<T> ref(n);
     const auto in = rs::make_heads_view<const T>(x, tokens, heads, head_dim);
     const auto out = rs::make_heads_view(ref.data(), tokens, heads, head_dim);
-    rs::status s = m == mode::on_the_fly
-                       ? rs::apply_rope<rs::scalar_reference>(table(), layout, pos, rs::out_of_place(in, out))
-                       : rs::apply_rope<rs::scalar_reference>(cache(), layout, pos, rs::out_of_place(in, out));
+    rs::status s =
+        m == mode::on_the_fly
+            ? rs::apply_rope<rs::scalar_reference>(table(), layout, pos, rs::out_of_place(in, out))
+            : rs::apply_rope<rs::scalar_reference>(cache(), layout, pos, rs::out_of_place(in, out));
     if (!s) {
         why = s.err().what();
         return false;
@@ -140,10 +146,12 @@ bool verify(mode m, rs::rotary_layout layout, const std::vector<std::int32_t>& p
     const bool half = sizeof(T) == 2;
     for (std::size_t i = 0; i < n; ++i) {
         const double a = to_double(y[i]), b = to_double(ref[i]);
-        const double bound = std::ldexp(8.0 * af, -21) + (half ? std::ldexp(std::fabs(b), -7) : 0.0);
+        const double bound =
+            std::ldexp(8.0 * af, -21) + (half ? std::ldexp(std::fabs(b), -7) : 0.0);
         if (!(std::fabs(a - b) <= bound)) {
-            why = "output " + std::to_string(i) + " differs from the scalar reference: " +
-                  std::to_string(a) + " vs " + std::to_string(b);
+            why = "output " + std::to_string(i) +
+                  " differs from the scalar reference: " + std::to_string(a) + " vs " +
+                  std::to_string(b);
             return false;
         }
     }
@@ -151,15 +159,18 @@ bool verify(mode m, rs::rotary_layout layout, const std::vector<std::int32_t>& p
 }
 
 template <class T>
-void bm_apply(benchmark::State& state, mode m, rs::rotary_layout layout, std::int64_t tokens, int heads) {
-    const std::size_t n = static_cast<std::size_t>(tokens) * static_cast<std::size_t>(heads) * head_dim;
+void bm_apply(benchmark::State& state, mode m, rs::rotary_layout layout, std::int64_t tokens,
+              int heads) {
+    const std::size_t n =
+        static_cast<std::size_t>(tokens) * static_cast<std::size_t>(heads) * head_dim;
     io_buffers& buf = buffers(n * sizeof(T));
     T* x = reinterpret_cast<T*>(buf.in.data());
     T* y = reinterpret_cast<T*>(buf.out.data());
     std::uint64_t s = 12345;
     for (std::size_t i = 0; i < n; ++i) {
         s = s * 6364136223846793005ull + 1442695040888963407ull;
-        x[i] = from_float<T>(static_cast<float>(static_cast<double>(s >> 11) * 0x1p-53 * 4.0 - 2.0));
+        x[i] =
+            from_float<T>(static_cast<float>(static_cast<double>(s >> 11) * 0x1p-53 * 4.0 - 2.0));
     }
     const auto pos = positions(tokens);
     const auto op = rs::out_of_place(rs::make_heads_view<const T>(x, tokens, heads, head_dim),
@@ -191,11 +202,14 @@ void bm_apply(benchmark::State& state, mode m, rs::rotary_layout layout, std::in
         benchmark::ClobberMemory();
     }
     const auto c1 = clock::now();
-    const double apply_ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(iterations);
-    const double copy_ns = std::chrono::duration<double, std::nano>(c1 - c0).count() / static_cast<double>(iterations);
+    const double apply_ns =
+        std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(iterations);
+    const double copy_ns =
+        std::chrono::duration<double, std::nano>(c1 - c0).count() / static_cast<double>(iterations);
     state.counters["copy_ns"] = copy_ns;
     state.counters["vs_copy"] = apply_ns / copy_ns;
-    state.SetBytesProcessed(static_cast<std::int64_t>(iterations) * static_cast<std::int64_t>(2 * bytes));
+    state.SetBytesProcessed(static_cast<std::int64_t>(iterations) *
+                            static_cast<std::int64_t>(2 * bytes));
 }
 
 void bm_copy(benchmark::State& state, std::size_t bytes) {
@@ -206,7 +220,8 @@ void bm_copy(benchmark::State& state, std::size_t bytes) {
         benchmark::ClobberMemory();
     }
     state.counters["bytes"] = static_cast<double>(bytes);
-    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(2 * bytes));
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                            static_cast<std::int64_t>(2 * bytes));
 }
 
 // One call split by token range over the benchmark's threads (shared buffers).
@@ -215,8 +230,10 @@ struct mt_buffers {
     static constexpr int heads = 32;
     aligned_vector<float> x, y;
     std::vector<std::int32_t> pos;
-    mt_buffers() : x(tokens * heads * head_dim), y(tokens * heads * head_dim), pos(positions(tokens)) {
-        for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 1000) * 1e-3f - 0.5f;
+    mt_buffers()
+        : x(tokens * heads * head_dim), y(tokens * heads * head_dim), pos(positions(tokens)) {
+        for (std::size_t i = 0; i < x.size(); ++i)
+            x[i] = static_cast<float>(i % 1000) * 1e-3f - 0.5f;
     }
 };
 
@@ -229,13 +246,16 @@ void bm_apply_mt(benchmark::State& state) {
     auto& b = mt();
     const std::int64_t begin = mt_buffers::tokens * state.thread_index() / state.threads();
     const std::int64_t end = mt_buffers::tokens * (state.thread_index() + 1) / state.threads();
-    const auto in = rs::make_heads_view<const float>(b.x.data(), mt_buffers::tokens, mt_buffers::heads, head_dim)
+    const auto in = rs::make_heads_view<const float>(b.x.data(), mt_buffers::tokens,
+                                                     mt_buffers::heads, head_dim)
                         .token_range(begin, end - begin);
-    const auto out = rs::make_heads_view(b.y.data(), mt_buffers::tokens, mt_buffers::heads, head_dim)
-                         .token_range(begin, end - begin);
+    const auto out =
+        rs::make_heads_view(b.y.data(), mt_buffers::tokens, mt_buffers::heads, head_dim)
+            .token_range(begin, end - begin);
     const rs::position_span pos = rs::position_span(b.pos).subspan(begin, end - begin);
     for (auto _ : state) {
-        auto st = rs::apply_rope(cache(), rs::rotary_layout::half_split, pos, rs::out_of_place(in, out));
+        auto st =
+            rs::apply_rope(cache(), rs::rotary_layout::half_split, pos, rs::out_of_place(in, out));
         benchmark::DoNotOptimize(st);
         benchmark::ClobberMemory();
     }
@@ -258,7 +278,8 @@ void bm_build_cache(benchmark::State& state) {
     for (std::int64_t p = 0; p < positions_n; ++p)
         for (int i = 0; i < 64; ++i) {
             const auto e = rs::rotation_sincos(p, table().inv_freq[static_cast<std::size_t>(i)]);
-            const double ec = std::fabs(c.cos_row(p)[i] - m * e.cos), es = std::fabs(c.sin_row(p)[i] - m * e.sin);
+            const double ec = std::fabs(c.cos_row(p)[i] - m * e.cos),
+                         es = std::fabs(c.sin_row(p)[i] - m * e.sin);
             max_error = std::max({max_error, ec, es});
             max_excess = std::max({max_excess, ec - 1e-7 - std::ldexp(std::fabs(m * e.cos), -24),
                                    es - 1e-7 - std::ldexp(std::fabs(m * e.sin), -24)});
@@ -275,8 +296,8 @@ void bm_build_cache_rows(benchmark::State& state) {
     const auto& t = table();
     std::vector<float> rows(static_cast<std::size_t>(positions_n) * 128, 0.0f);
     for (auto _ : state) {
-        rs::detail::kernel_runner<xsimd::default_arch>::build_cache(t.inv_freq.data(), 64, t.attention_factor,
-                                                                    0, positions_n, rows.data());
+        rs::detail::kernel_runner<xsimd::default_arch>::build_cache(
+            t.inv_freq.data(), 64, t.attention_factor, 0, positions_n, rows.data());
         benchmark::DoNotOptimize(rows.data());
         benchmark::ClobberMemory();
     }
@@ -304,10 +325,12 @@ void register_type(const char* type) {
         for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
             for (const shape& s : shapes) {
                 if (m == mode::scalar && s.tokens > 512) continue;  // minutes per run; not a target
-                const std::string name = std::string("BM_apply/") + mode_name(m) + "/" + layout_name(layout) + "/" +
-                                         type + "/" + std::to_string(s.tokens) + "x" + std::to_string(s.heads) + "x128";
-                benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) { bm_apply<T>(st, m, layout, s.tokens, s.heads); })
-                    ->ComputeStatistics("min", min_of);
+                const std::string name =
+                    std::string("BM_apply/") + mode_name(m) + "/" + layout_name(layout) + "/" +
+                    type + "/" + std::to_string(s.tokens) + "x" + std::to_string(s.heads) + "x128";
+                benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) {
+                    bm_apply<T>(st, m, layout, s.tokens, s.heads);
+                })->ComputeStatistics("min", min_of);
             }
 }
 
@@ -315,20 +338,27 @@ void register_all() {
     std::vector<std::size_t> sizes;
     for (const shape& s : shapes)
         for (std::size_t elem : {std::size_t{4}, std::size_t{2}})
-            sizes.push_back(static_cast<std::size_t>(s.tokens) * static_cast<std::size_t>(s.heads) * head_dim * elem);
+            sizes.push_back(static_cast<std::size_t>(s.tokens) * static_cast<std::size_t>(s.heads) *
+                            head_dim * elem);
     std::sort(sizes.begin(), sizes.end());
     sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
     for (std::size_t b : sizes)
-        benchmark::RegisterBenchmark(("BM_copy/" + std::to_string(b)).c_str(), [=](benchmark::State& st) { bm_copy(st, b); })
+        benchmark::RegisterBenchmark(("BM_copy/" + std::to_string(b)).c_str(),
+                                     [=](benchmark::State& st) { bm_copy(st, b); })
             ->ComputeStatistics("min", min_of);
     register_type<float>("f32");
     register_type<rs::bf16>("bf16");
     register_type<rs::fp16>("f16");
     benchmark::RegisterBenchmark("BM_apply_mt/cached/half_split/f32/4096x32x128", bm_apply_mt)
-        ->Threads(1)->Threads(2)->UseRealTime()->ComputeStatistics("min", min_of);
-    benchmark::RegisterBenchmark("BM_build_cache", bm_build_cache)->Unit(benchmark::kMillisecond)
+        ->Threads(1)
+        ->Threads(2)
+        ->UseRealTime()
         ->ComputeStatistics("min", min_of);
-    benchmark::RegisterBenchmark("BM_build_cache_rows", bm_build_cache_rows)->Unit(benchmark::kMillisecond)
+    benchmark::RegisterBenchmark("BM_build_cache", bm_build_cache)
+        ->Unit(benchmark::kMillisecond)
+        ->ComputeStatistics("min", min_of);
+    benchmark::RegisterBenchmark("BM_build_cache_rows", bm_build_cache_rows)
+        ->Unit(benchmark::kMillisecond)
         ->ComputeStatistics("min", min_of);
 }
 
@@ -345,11 +375,13 @@ class ratio_reporter : public benchmark::BenchmarkReporter {
             if (r.error_occurred) continue;
             const double ns = r.GetAdjustedRealTime() * to_ns(r.time_unit);
             const auto entries = r.counters.find("entries");
-            if (entries != r.counters.end() && r.aggregate_name != "stddev" && r.aggregate_name != "cv")
+            if (entries != r.counters.end() && r.aggregate_name != "stddev" &&
+                r.aggregate_name != "cv")
                 r.counters["ns_per_entry"] = benchmark::Counter(ns / entries->second.value);
         }
         inner_->ReportRuns(out);
     }
+
   private:
     static double to_ns(benchmark::TimeUnit u) {
         switch (u) {

@@ -23,15 +23,15 @@ int main() {
         std::fprintf(stderr, "error: %s\n", table.err().what().c_str());
         return 1;
     }
-    std::printf("%s: %d pairs, correction range [%g, %g], attention factor %.6f\n",
-                table->method, table->pairs(), table->correction->low, table->correction->high,
+    std::printf("%s: %d pairs, correction range [%g, %g], attention factor %.6f\n", table->method,
+                table->pairs(), table->correction->low, table->correction->high,
                 table->attention_factor);
     std::printf("inv_freq[0] = %.6g, inv_freq[63] = %.6g (plain: %.6g)\n", table->inv_freq[0],
                 table->inv_freq[63], ropescale::plain_inv_freq(10000.0, 128, 63));
 
     // 3. cos/sin for positions [0, 65536), with the attention factor folded in.
-    const auto cache = ropescale::build_rope_cache(*table, 65536,
-                                                   ropescale::attention_factor_mode::folded);
+    const auto cache =
+        ropescale::build_rope_cache(*table, 65536, ropescale::attention_factor_mode::folded);
     if (!cache) {
         std::fprintf(stderr, "error: %s\n", cache.err().what().c_str());
         return 1;

@@ -57,7 +57,7 @@ inline T reduce_two_pi(T hi, T lo) noexcept {
 inline double reduce_angle(std::int64_t position, double inv_freq) noexcept {
     const double p = static_cast<double>(position);  // exact for |position| <= 2^53
     const double hi = p * inv_freq;
-    const double lo = std::fma(p, inv_freq, -hi);    // exact rounding error of the product
+    const double lo = std::fma(p, inv_freq, -hi);  // exact rounding error of the product
     return detail::reduce_two_pi(hi, lo);
 }
 

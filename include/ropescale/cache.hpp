@@ -115,7 +115,8 @@ namespace detail {
 // Templated on the kernel selector like everything a per-ISA translation unit may compile.
 template <class Arch>
 status check_table(const frequency_table& t) {
-    if (t.head_dim <= 0) return make_error(errc::out_of_range, "table.head_dim", "must be > 0", t.head_dim);
+    if (t.head_dim <= 0)
+        return make_error(errc::out_of_range, "table.head_dim", "must be > 0", t.head_dim);
     if (t.rotary_dim <= 0 || t.rotary_dim % 2 != 0 || t.rotary_dim > t.head_dim)
         return error{errc::inconsistent, "table.rotary_dim",
                      "must be even, > 0 and <= head_dim = " + std::to_string(t.head_dim) +
@@ -165,7 +166,7 @@ expected<rope_cache> build_rope_cache(const frequency_table& table, std::int64_t
     cache.attention_factor_ = table.attention_factor;
     cache.attention_ = mode;
     cache.data_ = detail::aligned_buffer<float>(static_cast<std::size_t>(positions) *
-                                               static_cast<std::size_t>(table.rotary_dim));
+                                                static_cast<std::size_t>(table.rotary_dim));
     detail::kernel_runner<Arch>::build_cache(table.inv_freq.data(), table.pairs(),
                                              cache.folded_factor(), 0, positions,
                                              cache.data_.data());

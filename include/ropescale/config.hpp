@@ -27,10 +27,10 @@
 #ifdef NDEBUG
 #define ROPESCALE_ASSERT(cond) ((void)0)
 #else
-#define ROPESCALE_ASSERT(cond)                                                              \
-    ((cond) ? (void)0                                                                        \
-            : (std::fprintf(stderr, "%s:%d: ropescale assertion failed: %s\n", __FILE__,    \
-                            __LINE__, #cond),                                                \
+#define ROPESCALE_ASSERT(cond)                                                                     \
+    ((cond) ? (void)0                                                                              \
+            : (std::fprintf(stderr, "%s:%d: ropescale assertion failed: %s\n", __FILE__, __LINE__, \
+                            #cond),                                                                \
                std::abort()))
 #endif
 #endif

@@ -45,16 +45,16 @@
 
 // The per-ISA entry points for one arch: explicit instantiation (PREFIX empty) or explicit
 // instantiation declaration (PREFIX extern).
-#define ROPESCALE_KERNEL_INSTANCES_(PREFIX, ARCH)                                                 \
-    PREFIX template void ::ropescale::detail::rope_run<ARCH, float>(                              \
-        const ::ropescale::detail::rope_job<float>&) noexcept;                                    \
-    PREFIX template void ::ropescale::detail::rope_run<ARCH, double>(                             \
-        const ::ropescale::detail::rope_job<double>&) noexcept;                                   \
-    PREFIX template void ::ropescale::detail::rope_run<ARCH, ::ropescale::fp16>(                  \
-        const ::ropescale::detail::rope_job<::ropescale::fp16>&) noexcept;                        \
-    PREFIX template void ::ropescale::detail::rope_run<ARCH, ::ropescale::bf16>(                  \
-        const ::ropescale::detail::rope_job<::ropescale::bf16>&) noexcept;                        \
-    PREFIX template void ::ropescale::detail::build_cache_rows<ARCH>(                             \
+#define ROPESCALE_KERNEL_INSTANCES_(PREFIX, ARCH)                                \
+    PREFIX template void ::ropescale::detail::rope_run<ARCH, float>(             \
+        const ::ropescale::detail::rope_job<float>&) noexcept;                   \
+    PREFIX template void ::ropescale::detail::rope_run<ARCH, double>(            \
+        const ::ropescale::detail::rope_job<double>&) noexcept;                  \
+    PREFIX template void ::ropescale::detail::rope_run<ARCH, ::ropescale::fp16>( \
+        const ::ropescale::detail::rope_job<::ropescale::fp16>&) noexcept;       \
+    PREFIX template void ::ropescale::detail::rope_run<ARCH, ::ropescale::bf16>( \
+        const ::ropescale::detail::rope_job<::ropescale::bf16>&) noexcept;       \
+    PREFIX template void ::ropescale::detail::build_cache_rows<ARCH>(            \
         const double*, int, double, std::int64_t, std::int64_t, float*) noexcept;
 
 /// In the translation unit compiled for ARCH: instantiates its kernels.
@@ -77,21 +77,31 @@ namespace detail {
 
 template <class Arch>
 bool cpu_supports(const xsimd::detail::supported_arch& s) noexcept {
-    if constexpr (std::is_same<Arch, xsimd::avx512bw>::value) return s.avx512bw && s.avx512dq && s.avx512cd && s.avx512f;
-    else if constexpr (std::is_same<Arch, xsimd::avx512dq>::value) return s.avx512dq && s.avx512cd && s.avx512f;
-    else if constexpr (std::is_same<Arch, xsimd::avx512cd>::value) return s.avx512cd && s.avx512f;
-    else if constexpr (std::is_same<Arch, xsimd::avx512f>::value) return s.avx512f;
-    else if constexpr (std::is_same<Arch, xsimd::fma3<xsimd::avx2>>::value) return s.fma3_avx2 && s.avx2;
-    else if constexpr (std::is_same<Arch, xsimd::avx2>::value) return s.avx2;
-    else if constexpr (std::is_same<Arch, xsimd::sse2>::value) return s.sse2;
-    else return Arch::version() <= s.best;  // xsimd's own rule for the other archs
+    if constexpr (std::is_same<Arch, xsimd::avx512bw>::value)
+        return s.avx512bw && s.avx512dq && s.avx512cd && s.avx512f;
+    else if constexpr (std::is_same<Arch, xsimd::avx512dq>::value)
+        return s.avx512dq && s.avx512cd && s.avx512f;
+    else if constexpr (std::is_same<Arch, xsimd::avx512cd>::value)
+        return s.avx512cd && s.avx512f;
+    else if constexpr (std::is_same<Arch, xsimd::avx512f>::value)
+        return s.avx512f;
+    else if constexpr (std::is_same<Arch, xsimd::fma3<xsimd::avx2>>::value)
+        return s.fma3_avx2 && s.avx2;
+    else if constexpr (std::is_same<Arch, xsimd::avx2>::value)
+        return s.avx2;
+    else if constexpr (std::is_same<Arch, xsimd::sse2>::value)
+        return s.sse2;
+    else
+        return Arch::version() <= s.best;  // xsimd's own rule for the other archs
 }
 
 template <class First, class... Rest>
 int first_supported(const xsimd::detail::supported_arch& s, int index = 0) noexcept {
     if (cpu_supports<First>(s)) return index;
-    if constexpr (sizeof...(Rest) > 0) return first_supported<Rest...>(s, index + 1);
-    else return index;  // none: the last (baseline) one
+    if constexpr (sizeof...(Rest) > 0)
+        return first_supported<Rest...>(s, index + 1);
+    else
+        return index;  // none: the last (baseline) one
 }
 
 template <class... Archs>
@@ -112,7 +122,8 @@ template <class First, class... Rest>
 void build_cache_at(int index, const double* inv_freq, int pairs, double scale, std::int64_t begin,
                     std::int64_t end, float* rows) noexcept {
     if constexpr (sizeof...(Rest) > 0) {
-        if (index != 0) return build_cache_at<Rest...>(index - 1, inv_freq, pairs, scale, begin, end, rows);
+        if (index != 0)
+            return build_cache_at<Rest...>(index - 1, inv_freq, pairs, scale, begin, end, rows);
     }
     build_cache_rows<First>(inv_freq, pairs, scale, begin, end, rows);
 }
@@ -133,7 +144,8 @@ struct kernel_runner<dynamic_dispatch<Archs...>> {
     }
     static void build_cache(const double* inv_freq, int pairs, double scale, std::int64_t begin,
                             std::int64_t end, float* rows) noexcept {
-        build_cache_at<Archs...>(selected_arch<Archs...>(), inv_freq, pairs, scale, begin, end, rows);
+        build_cache_at<Archs...>(selected_arch<Archs...>(), inv_freq, pairs, scale, begin, end,
+                                 rows);
     }
     static const char* name() noexcept { return name_at<Archs...>(selected_arch<Archs...>()); }
 };

@@ -42,7 +42,8 @@ namespace detail {
 template <class Scalar, class Ref>
 expected<heads_view<Scalar>> eigen_view(Ref& m, int head_dim, const char* name) {
     if (head_dim <= 0)
-        return make_error(errc::out_of_range, std::string(name) + ".head_dim", "must be > 0", head_dim);
+        return make_error(errc::out_of_range, std::string(name) + ".head_dim", "must be > 0",
+                          head_dim);
     if (m.cols() % head_dim != 0)
         return error{errc::inconsistent, std::string(name) + ".cols",
                      "must be a multiple of head_dim = " + std::to_string(head_dim) + " (got " +
@@ -73,8 +74,9 @@ inline expected<heads_view<double>> eigen_heads_view(eigen_rows_ref<double> m, i
 namespace detail {
 
 template <class Arch, class Source, class Scalar>
-status eigen_apply(const Source& source, int head_dim, rotary_layout layout, position_span positions,
-                   eigen_rows_ref<Scalar>* q, eigen_rows_ref<Scalar>* k, rotation_direction direction) {
+status eigen_apply(const Source& source, int head_dim, rotary_layout layout,
+                   position_span positions, eigen_rows_ref<Scalar>* q, eigen_rows_ref<Scalar>* k,
+                   rotation_direction direction) {
     rope_operand<Scalar> qo;
     rope_operand<Scalar> ko;
     if (q != nullptr && q->size() > 0) {
@@ -96,19 +98,19 @@ status eigen_apply(const Source& source, int head_dim, rotary_layout layout, pos
 // given as row-major tokens x (heads * head_dim) matrices (head_dim from the cache / table;
 // an empty matrix is skipped). Same semantics, errors ("q.cols" when not a multiple of
 // head_dim), precision and allocation behaviour as apply.hpp.
-#define ROPESCALE_EIGEN_APPLY_(SOURCE, HEAD_DIM, SCALAR)                                             \
-    template <class Arch = xsimd::default_arch>                                                      \
-    status apply_rope(const SOURCE& source, rotary_layout layout, position_span positions,         \
-                      eigen_rows_ref<SCALAR> q, eigen_rows_ref<SCALAR> k,                            \
-                      rotation_direction direction = rotation_direction::forward) {                \
-        return detail::eigen_apply<Arch>(source, HEAD_DIM, layout, positions, &q, &k, direction);   \
-    }                                                                                                \
-    template <class Arch = xsimd::default_arch>                                                      \
-    status apply_rope(const SOURCE& source, rotary_layout layout, position_span positions,         \
-                      eigen_rows_ref<SCALAR> q,                                                      \
-                      rotation_direction direction = rotation_direction::forward) {                \
-        return detail::eigen_apply<Arch, SOURCE, SCALAR>(source, HEAD_DIM, layout, positions, &q,   \
-                                                         nullptr, direction);                        \
+#define ROPESCALE_EIGEN_APPLY_(SOURCE, HEAD_DIM, SCALAR)                                          \
+    template <class Arch = xsimd::default_arch>                                                   \
+    status apply_rope(const SOURCE& source, rotary_layout layout, position_span positions,        \
+                      eigen_rows_ref<SCALAR> q, eigen_rows_ref<SCALAR> k,                         \
+                      rotation_direction direction = rotation_direction::forward) {               \
+        return detail::eigen_apply<Arch>(source, HEAD_DIM, layout, positions, &q, &k, direction); \
+    }                                                                                             \
+    template <class Arch = xsimd::default_arch>                                                   \
+    status apply_rope(const SOURCE& source, rotary_layout layout, position_span positions,        \
+                      eigen_rows_ref<SCALAR> q,                                                   \
+                      rotation_direction direction = rotation_direction::forward) {               \
+        return detail::eigen_apply<Arch, SOURCE, SCALAR>(source, HEAD_DIM, layout, positions, &q, \
+                                                         nullptr, direction);                     \
     }
 
 /// apply_rope(cache, layout, positions, q [, k] [, direction]) on float matrices.

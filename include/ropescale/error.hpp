@@ -98,18 +98,27 @@ error make_error(errc code, std::string field, const std::string& what, const V&
 template <class T>
 class [[nodiscard]] expected {
   public:
-    expected(const T& value) : state_(value) {}                         // NOLINT: implicit
-    expected(T&& value) : state_(std::move(value)) {}                   // NOLINT: implicit
-    expected(const error& err) : state_(std::in_place_index<1>, err) {} // NOLINT: implicit
+    expected(const T& value) : state_(value) {}                                // NOLINT: implicit
+    expected(T&& value) : state_(std::move(value)) {}                          // NOLINT: implicit
+    expected(const error& err) : state_(std::in_place_index<1>, err) {}        // NOLINT: implicit
     expected(error&& err) : state_(std::in_place_index<1>, std::move(err)) {}  // NOLINT
 
     bool has_value() const noexcept { return state_.index() == 0; }
     explicit operator bool() const noexcept { return has_value(); }
 
     /// The value. Precondition: has_value().
-    T& value() & { ROPESCALE_ASSERT(has_value()); return *std::get_if<0>(&state_); }
-    const T& value() const& { ROPESCALE_ASSERT(has_value()); return *std::get_if<0>(&state_); }
-    T&& value() && { ROPESCALE_ASSERT(has_value()); return std::move(*std::get_if<0>(&state_)); }
+    T& value() & {
+        ROPESCALE_ASSERT(has_value());
+        return *std::get_if<0>(&state_);
+    }
+    const T& value() const& {
+        ROPESCALE_ASSERT(has_value());
+        return *std::get_if<0>(&state_);
+    }
+    T&& value() && {
+        ROPESCALE_ASSERT(has_value());
+        return std::move(*std::get_if<0>(&state_));
+    }
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
     // `auto c = *make_something();` moves out of the temporary: without this overload it would
@@ -119,7 +128,10 @@ class [[nodiscard]] expected {
     const T* operator->() const { return &value(); }
 
     /// The error. Precondition: !has_value().
-    const error& error_value() const& { ROPESCALE_ASSERT(!has_value()); return *std::get_if<1>(&state_); }
+    const error& error_value() const& {
+        ROPESCALE_ASSERT(!has_value());
+        return *std::get_if<1>(&state_);
+    }
     const error& err() const& { return error_value(); }
 
   private:
@@ -131,12 +143,15 @@ template <>
 class [[nodiscard]] expected<void> {
   public:
     expected() = default;
-    expected(const error& err) : err_(err), ok_(false) {}  // NOLINT: implicit
+    expected(const error& err) : err_(err), ok_(false) {}        // NOLINT: implicit
     expected(error&& err) : err_(std::move(err)), ok_(false) {}  // NOLINT: implicit
 
     bool has_value() const noexcept { return ok_; }
     explicit operator bool() const noexcept { return ok_; }
-    const error& error_value() const& { ROPESCALE_ASSERT(!ok_); return err_; }
+    const error& error_value() const& {
+        ROPESCALE_ASSERT(!ok_);
+        return err_;
+    }
     const error& err() const& { return error_value(); }
 
   private:

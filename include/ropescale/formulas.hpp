@@ -4,9 +4,9 @@
 // and the tests call these; nothing re-derives them.
 //
 // All functions are pure, noexcept, double precision, and assume validated inputs (see
-// validate() in frequencies.hpp); each states its reference. Precision: each is a handful of IEEE operations
-// and libm calls (pow, log), so its relative error is a few ulp (< 1e-15) of the exact value
-// of the formula at the given double inputs.
+// validate() in frequencies.hpp); each states its reference. Precision: each is a handful of IEEE
+// operations and libm calls (pow, log), so its relative error is a few ulp (< 1e-15) of the exact
+// value of the formula at the given double inputs.
 #ifndef ROPESCALE_FORMULAS_HPP
 #define ROPESCALE_FORMULAS_HPP
 
@@ -102,7 +102,8 @@ inline double linear_ramp(int pair, correction_range range) noexcept {
 
 /// Blend of an interpolated and an extrapolated inverse frequency with extrapolation weight w
 /// (the YaRN code's `inv_freq_interpolation * (1 - mask) + inv_freq_extrapolation * mask`).
-inline double blend(double interpolated, double extrapolated, double extrapolation_weight) noexcept {
+inline double blend(double interpolated, double extrapolated,
+                    double extrapolation_weight) noexcept {
     return interpolated * (1.0 - extrapolation_weight) + extrapolated * extrapolation_weight;
 }
 
@@ -126,8 +127,8 @@ inline double llama3_inv_freq(double theta, double factor, double low_freq_facto
 inline double longrope_attention_factor(double factor,
                                         std::int64_t original_max_position_embeddings) noexcept {
     if (factor <= 1.0) return 1.0;
-    return std::sqrt(1.0 +
-                     std::log(factor) / std::log(static_cast<double>(original_max_position_embeddings)));
+    return std::sqrt(1.0 + std::log(factor) /
+                               std::log(static_cast<double>(original_max_position_embeddings)));
 }
 
 /// Where a pair sits relative to plain RoPE, judged from its frequency multiplier

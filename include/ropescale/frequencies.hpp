@@ -26,7 +26,8 @@ ROPESCALE_BEGIN_NAMESPACE
 /// The rotary dimension d of a configuration (see rope_config), or the error naming
 /// head_dim, rotary_dim or partial_rotary_factor. d is even, > 0 and <= head_dim.
 inline expected<int> resolve_rotary_dim(const rope_config& c) {
-    if (c.head_dim <= 0) return make_error(errc::out_of_range, "head_dim", "must be > 0", c.head_dim);
+    if (c.head_dim <= 0)
+        return make_error(errc::out_of_range, "head_dim", "must be > 0", c.head_dim);
     if (c.head_dim > 65536)
         return make_error(errc::out_of_range, "head_dim", "must be <= 65536", c.head_dim);
     if (c.head_dim % 2 != 0)
@@ -35,9 +36,11 @@ inline expected<int> resolve_rotary_dim(const rope_config& c) {
     if (c.partial_rotary_factor) {
         const double prf = *c.partial_rotary_factor;
         if (!std::isfinite(prf))
-            return make_error(errc::not_finite, "partial_rotary_factor", "must be a finite number", prf);
+            return make_error(errc::not_finite, "partial_rotary_factor", "must be a finite number",
+                              prf);
         if (!(prf > 0.0 && prf <= 1.0))
-            return make_error(errc::out_of_range, "partial_rotary_factor", "must be in (0, 1]", prf);
+            return make_error(errc::out_of_range, "partial_rotary_factor", "must be in (0, 1]",
+                              prf);
         // Python int() truncation of head_dim * factor, as transformers computes `dim`.
         from_factor = static_cast<int>(static_cast<double>(c.head_dim) * prf);
     }
@@ -129,8 +132,9 @@ inline expected<frequency_table> compute_frequencies(const rope_config& config,
     t.rope_theta = config.rope_theta;
     t.base = config.rope_theta;
     t.method = method_name(config.scaling);
-    std::visit([&](const auto& m) { detail::build(m, t.rotary_dim, config.rope_theta, options, t); },
-               config.scaling);
+    std::visit(
+        [&](const auto& m) { detail::build(m, t.rotary_dim, config.rope_theta, options, t); },
+        config.scaling);
     if (auto s = detail::check_built_table(t); !s) return s.err();
     return t;
 }
@@ -165,7 +169,8 @@ class dynamic_length_tracker {
             cached_ = seq_len;
             return true;
         }
-        if (policy_ == dynamic_policy::grow_and_reset && seq_len < original_ && cached_ > original_) {
+        if (policy_ == dynamic_policy::grow_and_reset && seq_len < original_ &&
+            cached_ > original_) {
             cached_ = original_;
             return true;
         }

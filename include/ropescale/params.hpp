@@ -45,8 +45,8 @@ struct ntk_aware {
 /// as the original context here, not `original_max_position_embeddings`).
 /// When to re-evaluate is the engine's policy: see dynamic_length_tracker in frequencies.hpp.
 struct dynamic_ntk {
-    double factor = 1.0;                          ///< s >= 1
-    std::int64_t max_position_embeddings = 0;     ///< L > 0
+    double factor = 1.0;                       ///< s >= 1
+    std::int64_t max_position_embeddings = 0;  ///< L > 0
 };
 
 /// NTK-by-parts as released by the YaRN authors (`LlamaPartNTKScaledRotaryEmbedding`; YaRN
@@ -126,18 +126,17 @@ enum class longrope_factors { short_factors, long_factors };
 /// Attention factor: `attention_factor` if given, else sqrt(1 + ln f / ln L) for f > 1 and 1
 /// otherwise, with f = `factor` if given, else max_position_embeddings / L.
 struct longrope {
-    std::vector<double> short_factor;                   ///< d/2 entries, each > 0
-    std::vector<double> long_factor;                    ///< d/2 entries, each > 0
-    std::int64_t original_max_position_embeddings = 0;  ///< L > 0
-    std::optional<double> factor;                       ///< > 0
+    std::vector<double> short_factor;                     ///< d/2 entries, each > 0
+    std::vector<double> long_factor;                      ///< d/2 entries, each > 0
+    std::int64_t original_max_position_embeddings = 0;    ///< L > 0
+    std::optional<double> factor;                         ///< > 0
     std::optional<std::int64_t> max_position_embeddings;  ///< needed when factor is absent
-    std::optional<double> attention_factor;             ///< > 0, replaces the computed one
+    std::optional<double> attention_factor;               ///< > 0, replaces the computed one
 };
 
 /// One of the supported methods.
-using scaling_method =
-    std::variant<plain, linear, ntk_aware, dynamic_ntk, ntk_by_parts, yarn, dynamic_yarn, llama3,
-                 longrope>;
+using scaling_method = std::variant<plain, linear, ntk_aware, dynamic_ntk, ntk_by_parts, yarn,
+                                    dynamic_yarn, llama3, longrope>;
 
 /// Everything needed to build a frequency table.
 ///
@@ -145,11 +144,11 @@ using scaling_method =
 /// (truncated like Python's int(), as transformers does) if that is given, else head_dim.
 /// Channels [d, head_dim) pass through the rotation unchanged (partial rotary).
 struct rope_config {
-    int head_dim = 0;                                  ///< even, > 0
-    double rope_theta = 10000.0;                       ///< b > 1
+    int head_dim = 0;             ///< even, > 0
+    double rope_theta = 10000.0;  ///< b > 1
     scaling_method scaling = plain{};
-    std::optional<int> rotary_dim;                     ///< even, in (0, head_dim]
-    std::optional<double> partial_rotary_factor;       ///< in (0, 1]
+    std::optional<int> rotary_dim;                ///< even, in (0, head_dim]
+    std::optional<double> partial_rotary_factor;  ///< in (0, 1]
 };
 
 /// Where a dynamic or switching method is evaluated.

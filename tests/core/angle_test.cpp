@@ -64,9 +64,11 @@ TEST(angle, split_of_two_pi_is_exact_to_100_bits) {
 TEST(angle, reduce_and_sincos_meet_the_contract) {
     const auto freqs = test_frequencies();
     std::mt19937_64 rng(12345);
-    std::uniform_int_distribution<std::int64_t> pos(-(std::int64_t{1} << 31), std::int64_t{1} << 31);
-    std::vector<std::int64_t> positions = {0, 1, 2, 3, 17, 255, 1000, 4095, 4096, 8191, 131071,
-                                           (1 << 24) - 1, 1 << 24, 2147483647, -1, -131071};
+    std::uniform_int_distribution<std::int64_t> pos(-(std::int64_t{1} << 31),
+                                                    std::int64_t{1} << 31);
+    std::vector<std::int64_t> positions = {0,       1,          2,    3,      17,     255,
+                                           1000,    4095,       4096, 8191,   131071, (1 << 24) - 1,
+                                           1 << 24, 2147483647, -1,   -131071};
     for (int i = 0; i < 2000; ++i) positions.push_back(pos(rng));
     double worst_r = 0.0, worst_cs = 0.0;
     for (std::int64_t p : positions) {
@@ -80,7 +82,8 @@ TEST(angle, reduce_and_sincos_meet_the_contract) {
     }
     EXPECT_LE(worst_r, 1e-15);
     EXPECT_LE(worst_cs, 2e-15);
-    std::printf("angle: worst reduction error %.3g rad, worst sin/cos error %.3g\n", worst_r, worst_cs);
+    std::printf("angle: worst reduction error %.3g rad, worst sin/cos error %.3g\n", worst_r,
+                worst_cs);
 }
 
 // A float32 angle at position 131071 is off by up to ~0.008 rad (STYLE.md); a double product
@@ -92,7 +95,8 @@ TEST(angle, beats_a_rounded_double_product) {
     const double naive = std::sin(static_cast<double>(p) * f);
     const double exact = rs::rotation_sincos(p, f).sin;
     EXPECT_LE(std::fabs(exact - static_cast<double>(sinq(want))), 2e-15);
-    EXPECT_GT(std::fabs(naive - static_cast<double>(sinq(want))), 1e-14);  // the naive path is visibly worse
+    EXPECT_GT(std::fabs(naive - static_cast<double>(sinq(want))),
+              1e-14);  // the naive path is visibly worse
 }
 #else
 TEST(angle, skipped_without_quadmath) { GTEST_SKIP() << "no __float128 / libquadmath"; }

@@ -138,9 +138,9 @@ TEST(formulas, yarn_code_ramp_multipliers_of_the_paper_comparison) {
 
 TEST(formulas, llama3_regions) {
     // L = 8192, low 1, high 4: wavelengths below 2048 keep theta, above 8192 get theta / 8.
-    const double hi_freq = 2.0 * rs::two_pi / 2048.0;   // wavelength 1024
+    const double hi_freq = 2.0 * rs::two_pi / 2048.0;  // wavelength 1024
     EXPECT_EQ(rs::llama3_inv_freq(hi_freq, 8.0, 1.0, 4.0, 8192), hi_freq);
-    const double lo_freq = rs::two_pi / 16384.0;        // wavelength 16384
+    const double lo_freq = rs::two_pi / 16384.0;  // wavelength 16384
     EXPECT_EQ(rs::llama3_inv_freq(lo_freq, 8.0, 1.0, 4.0, 8192), lo_freq / 8.0);
     // Wavelength 4096: a = (8192/4096 - 1) / 3 = 1/3 -> (2/3) theta/8 + (1/3) theta.
     const double mid = rs::two_pi / 4096.0;

@@ -102,9 +102,11 @@ TEST(tables, linear_divides_every_frequency) {
     auto t = rs::compute_frequencies(make(rs::linear{4.0}));
     ASSERT_TRUE(t);
     const auto plain = independent_plain(10000.0, 128);
-    for (std::size_t i = 0; i < plain.size(); ++i) EXPECT_NEAR(t->inv_freq[i], plain[i] / 4.0, 4e-16 * plain[i]);
+    for (std::size_t i = 0; i < plain.size(); ++i)
+        EXPECT_NEAR(t->inv_freq[i], plain[i] / 4.0, 4e-16 * plain[i]);
     EXPECT_EQ(t->scale, 4.0);
-    for (int i = 0; i < 64; ++i) EXPECT_EQ(rs::classify_pair(t->multiplier(i), t->scale), rs::pair_region::interpolated);
+    for (int i = 0; i < 64; ++i)
+        EXPECT_EQ(rs::classify_pair(t->multiplier(i), t->scale), rs::pair_region::interpolated);
 }
 
 // Definition 1: pair 0 unchanged, the last pair divided by alpha exactly (b'^(-(d-2)/d) =
@@ -133,7 +135,9 @@ TEST(tables, dynamic_ntk_changes_only_past_the_original_length) {
     // bracket = 8 * 4 - 7 = 25: the same table as NTK-aware with alpha 25.
     auto ntk = rs::compute_frequencies(make(rs::ntk_aware{25.0}));
     ASSERT_TRUE(ntk);
-    for (int i = 0; i < 64; ++i) EXPECT_NEAR(grown->inv_freq[static_cast<std::size_t>(i)], ntk->inv_freq[static_cast<std::size_t>(i)], 1e-15);
+    for (int i = 0; i < 64; ++i)
+        EXPECT_NEAR(grown->inv_freq[static_cast<std::size_t>(i)],
+                    ntk->inv_freq[static_cast<std::size_t>(i)], 1e-15);
     EXPECT_TRUE(grown->warnings.empty());
 }
 
@@ -146,9 +150,12 @@ TEST(tables, yarn_regions_follow_the_correction_range) {
     ASSERT_TRUE(t->correction);
     EXPECT_EQ(t->correction->low, 20.0);
     EXPECT_EQ(t->correction->high, 46.0);
-    for (int i = 0; i <= 20; ++i) EXPECT_EQ(rs::classify_pair(t->multiplier(i), 16.0), rs::pair_region::extrapolated) << i;
-    for (int i = 21; i < 46; ++i) EXPECT_EQ(rs::classify_pair(t->multiplier(i), 16.0), rs::pair_region::blended) << i;
-    for (int i = 46; i < 64; ++i) EXPECT_EQ(rs::classify_pair(t->multiplier(i), 16.0), rs::pair_region::interpolated) << i;
+    for (int i = 0; i <= 20; ++i)
+        EXPECT_EQ(rs::classify_pair(t->multiplier(i), 16.0), rs::pair_region::extrapolated) << i;
+    for (int i = 21; i < 46; ++i)
+        EXPECT_EQ(rs::classify_pair(t->multiplier(i), 16.0), rs::pair_region::blended) << i;
+    for (int i = 46; i < 64; ++i)
+        EXPECT_EQ(rs::classify_pair(t->multiplier(i), 16.0), rs::pair_region::interpolated) << i;
     EXPECT_NEAR(t->attention_factor, 0.1 * std::log(16.0) + 1.0, 1e-15);
     EXPECT_EQ(t->logit_scale, 1.0);
 }

@@ -129,7 +129,8 @@ TEST(validation, lengths) {
     auto y = good_yarn();
     y.original_max_position_embeddings = 0;
     expect_refused(make(y), rs::errc::out_of_range, "original_max_position_embeddings", "got 0");
-    expect_refused(make(rs::dynamic_ntk{2.0, -1}), rs::errc::out_of_range, "max_position_embeddings");
+    expect_refused(make(rs::dynamic_ntk{2.0, -1}), rs::errc::out_of_range,
+                   "max_position_embeddings");
     expect_refused(make(rs::llama3{8.0, 1.0, 4.0, 0}), rs::errc::out_of_range,
                    "original_max_position_embeddings");
     rs::dynamic_yarn dy;
@@ -190,10 +191,12 @@ TEST(validation, attention_factors) {
 }
 
 TEST(validation, llama3_frequency_factors) {
-    expect_refused(make(rs::llama3{8.0, 4.0, 4.0, 8192}), rs::errc::inconsistent, "high_freq_factor",
-                   "4 <= 4");
-    expect_refused(make(rs::llama3{8.0, 4.0, 1.0, 8192}), rs::errc::inconsistent, "high_freq_factor");
-    expect_refused(make(rs::llama3{8.0, 0.0, 4.0, 8192}), rs::errc::out_of_range, "low_freq_factor");
+    expect_refused(make(rs::llama3{8.0, 4.0, 4.0, 8192}), rs::errc::inconsistent,
+                   "high_freq_factor", "4 <= 4");
+    expect_refused(make(rs::llama3{8.0, 4.0, 1.0, 8192}), rs::errc::inconsistent,
+                   "high_freq_factor");
+    expect_refused(make(rs::llama3{8.0, 0.0, 4.0, 8192}), rs::errc::out_of_range,
+                   "low_freq_factor");
 }
 
 TEST(validation, longrope_lists) {
@@ -234,7 +237,8 @@ TEST(validation, errors_render_as_field_colon_message) {
 
 #if ROPESCALE_USE_EXCEPTIONS
 TEST(validation, throwing_convenience) {
-    EXPECT_THROW((void)rs::compute_frequencies_or_throw(make(rs::linear{0.5})), rs::error_exception);
+    EXPECT_THROW((void)rs::compute_frequencies_or_throw(make(rs::linear{0.5})),
+                 rs::error_exception);
     try {
         (void)rs::compute_frequencies_or_throw(make(rs::linear{0.5}));
     } catch (const rs::error_exception& e) {
@@ -262,7 +266,7 @@ ropescale::expected<copy_counter> make_counter() { return copy_counter{}; }
 
 TEST(validation, dereferencing_a_temporary_expected_moves_its_value) {
     copy_counter::copies = 0;
-    const copy_counter a = *make_counter();        // operator* on an rvalue
+    const copy_counter a = *make_counter();         // operator* on an rvalue
     const copy_counter b = make_counter().value();  // value() on an rvalue
     auto kept = make_counter();
     const copy_counter c = *kept;  // an lvalue is still copied, as it must be

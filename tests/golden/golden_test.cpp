@@ -87,7 +87,8 @@ T kwarg(const json& kwargs, const char* key, T fallback) {
         throw std::runtime_error(std::string("constructor argument ") + key + " is not a bool");
     } else {
         if (!it->is_number())
-            throw std::runtime_error(std::string("constructor argument ") + key + " is not a number");
+            throw std::runtime_error(std::string("constructor argument ") + key +
+                                     " is not a number");
         return it->template get<T>();
     }
 }
@@ -102,7 +103,8 @@ interpreted_case interpret_hf(const json& params) {
     interpreted_case c;
     c.config = read->config;
     c.hf_config = config;
-    if (!params.at("seq_len").is_null()) c.options.seq_len = params.at("seq_len").get<std::int64_t>();
+    if (!params.at("seq_len").is_null())
+        c.options.seq_len = params.at("seq_len").get<std::int64_t>();
     return c;
 }
 
@@ -136,7 +138,9 @@ interpreted_case interpret_yarn_repo(const json& params) {
             c.options.seq_len = seq_len;
         } else {
             // "Dynamic linear": positions times max_position_embeddings / seq_len once grown.
-            const double scale = seq_len > max_pos ? static_cast<double>(seq_len) / static_cast<double>(max_pos) : 1.0;
+            const double scale = seq_len > max_pos
+                                     ? static_cast<double>(seq_len) / static_cast<double>(max_pos)
+                                     : 1.0;
             c.config.scaling = ropescale::linear{scale};
             c.recorded_inv_freq_multiplier = scale;
         }
@@ -217,7 +221,8 @@ struct case_report {
 #ifdef ROPESCALE_INSPECT_PATH
 // Runs `ropescale-inspect --json` on the case's config.json, as a user would, and checks the
 // printed inv_freq and attention factor against the reference (same bounds as the library).
-void check_cli(const interpreted_case& ic, const json& doc, const fs::path& scratch, case_report& r) {
+void check_cli(const interpreted_case& ic, const json& doc, const fs::path& scratch,
+               case_report& r) {
     const fs::path config_file = scratch / (r.name + ".config.json");
     std::ofstream(config_file) << ic.hf_config.dump();
     std::string cmd = std::string("\"") + ROPESCALE_INSPECT_PATH + "\" --json";
@@ -246,8 +251,8 @@ void check_cli(const interpreted_case& ic, const json& doc, const fs::path& scra
     for (std::size_t i = 0; i < want.size(); ++i)
         if (!(rel_diff(got[i], want[i]) <= inv_freq_rel_tol))
             r.failures.push_back("ropescale-inspect inv_freq[" + std::to_string(i) + "] off");
-    if (!(rel_diff(printed.at("attention_factor").get<double>(), doc.at("attention_factor_f64").get<double>()) <=
-          factor_rel_tol))
+    if (!(rel_diff(printed.at("attention_factor").get<double>(),
+                   doc.at("attention_factor_f64").get<double>()) <= factor_rel_tol))
         r.failures.push_back("ropescale-inspect attention_factor off");
     r.checked_cli = true;
 }
@@ -265,7 +270,8 @@ void check_rotation(const ropescale::frequency_table& table, const json& doc, ca
     for (const auto& row : rot.at("q"))
         for (const auto& head : row)
             for (const auto& v : head) q.push_back(v.get<double>());
-    if (q.size() != static_cast<std::size_t>(tokens * heads * head_dim) || head_dim != table.head_dim) {
+    if (q.size() != static_cast<std::size_t>(tokens * heads * head_dim) ||
+        head_dim != table.head_dim) {
         r.failures.push_back("rotation example does not match positions x heads x head_dim");
         return;
     }
@@ -280,10 +286,12 @@ void check_rotation(const ropescale::frequency_table& table, const json& doc, ca
         std::vector<double> out(q.size(), 0.0);
         const auto s = ropescale::apply_rope(
             table, layout, positions,
-            ropescale::out_of_place(ropescale::make_heads_view(q.data(), tokens, heads, head_dim),
-                                    ropescale::make_heads_view(out.data(), tokens, heads, head_dim)));
+            ropescale::out_of_place(
+                ropescale::make_heads_view(q.data(), tokens, heads, head_dim),
+                ropescale::make_heads_view(out.data(), tokens, heads, head_dim)));
         if (!s) {
-            r.failures.push_back(std::string("apply_rope refused the ") + key + " example: " + s.err().what());
+            r.failures.push_back(std::string("apply_rope refused the ") + key +
+                                 " example: " + s.err().what());
             continue;
         }
         if (want.size() != out.size()) {
@@ -294,7 +302,8 @@ void check_rotation(const ropescale::frequency_table& table, const json& doc, ca
             const double d = std::fabs(out[i] - want[i]);
             r.max_rotation_abs = std::max(r.max_rotation_abs, d);
             if (!(d <= rotation_abs_tol)) {
-                r.failures.push_back(std::string(key) + " element " + std::to_string(i) + " off by " + sci(d));
+                r.failures.push_back(std::string(key) + " element " + std::to_string(i) +
+                                     " off by " + sci(d));
                 break;
             }
         }
@@ -333,7 +342,8 @@ case_report check_case(const fs::path& file, const fs::path& scratch) {
         return r;
     }
     for (std::size_t i = 0; i < want_inv.size(); ++i) {
-        const double d = rel_diff(table->inv_freq[i] * ic.recorded_inv_freq_multiplier, want_inv[i]);
+        const double d =
+            rel_diff(table->inv_freq[i] * ic.recorded_inv_freq_multiplier, want_inv[i]);
         r.max_inv_freq_rel = std::max(r.max_inv_freq_rel, d);
         if (!(d <= inv_freq_rel_tol))
             r.failures.push_back("inv_freq[" + std::to_string(i) + "] relative error " + sci(d));
@@ -342,11 +352,12 @@ case_report check_case(const fs::path& file, const fs::path& scratch) {
     if (!(rel_diff(table->attention_factor, want_af) <= factor_rel_tol))
         r.failures.push_back("attention factor " + std::to_string(table->attention_factor) +
                              " vs reference " + std::to_string(want_af));
-    if (const json* logit = find_key(doc.at("cross_checks"), "softmax_scale_multiplier_mscale_squared")) {
+    if (const json* logit =
+            find_key(doc.at("cross_checks"), "softmax_scale_multiplier_mscale_squared")) {
         r.checked_logit = true;
         if (!(rel_diff(table->logit_scale, logit->get<double>()) <= factor_rel_tol))
-            r.failures.push_back("logit scale " + std::to_string(table->logit_scale) + " vs reference " +
-                                 std::to_string(logit->get<double>()));
+            r.failures.push_back("logit scale " + std::to_string(table->logit_scale) +
+                                 " vs reference " + std::to_string(logit->get<double>()));
     }
 
 #ifdef ROPESCALE_INSPECT_PATH
@@ -415,8 +426,9 @@ TEST(golden, every_case_matches_the_reference) {
         ADD_FAILURE() << msg.str();
     }
     if (passed == files.size()) {
-        std::cout << "golden: " << passed << " cases passed (tables, attention factor, logit scale in "
-                  << logit_checked << ", cos/sin, rotation: half-split, interleaved, "
+        std::cout << "golden: " << passed
+                  << " cases passed (tables, attention factor, logit scale in " << logit_checked
+                  << ", cos/sin, rotation: half-split, interleaved, "
                   << "ropescale-inspect --json in " << cli_checked << ") from " << dir.string()
                   << "; worst inv_freq rel " << worst_inv << ", worst cos/sin abs " << worst_cs
                   << ", worst rotation abs " << worst_rot << "\n";

@@ -53,7 +53,8 @@ void check_entries(const float* data, const rs::frequency_table& table, double m
         const float* c = data + p * table.rotary_dim;
         const float* s = c + table.pairs();
         for (int i = 0; i < table.pairs(); ++i) {
-            const rs::sin_cos e = rs::rotation_sincos(p, table.inv_freq[static_cast<std::size_t>(i)]);
+            const rs::sin_cos e =
+                rs::rotation_sincos(p, table.inv_freq[static_cast<std::size_t>(i)]);
             const double vc = m * e.cos;
             const double vs = m * e.sin;
             worst = std::max({worst, contract_excess(c[i], vc), contract_excess(s[i], vs)});
@@ -98,8 +99,8 @@ rs::frequency_table custom_table(std::vector<double> inv_freq, double attention_
 // 13 pairs (a partial batch on every arch): steps near pi and above 1 (large rotations per
 // row), 1, small, tiny and zero, with a folded factor of 1.37.
 rs::frequency_table large_step_table() {
-    return custom_table({3.0, 1.0, 3.1405926535897932, 2.9, 0.5, 1e-3, 1e-9, 0.0, 0.7071067811865476,
-                         1.999, 2.5, 1.25, 0.123456789},
+    return custom_table({3.0, 1.0, 3.1405926535897932, 2.9, 0.5, 1e-3, 1e-9, 0.0,
+                         0.7071067811865476, 1.999, 2.5, 1.25, 0.123456789},
                         1.37);
 }
 
@@ -108,7 +109,8 @@ class cache_contract : public ::testing::TestWithParam<isa> {};
 TEST_P(cache_contract, dense_prefix_plain_128) {
     KT_SKIP_UNLESS_AVAILABLE(GetParam());
     kt::with_isa(GetParam(), [](auto arch) {
-        check_dense<decltype(arch)>(kt::plain_table(128, 128), rs::attention_factor_mode::separate, 65536);
+        check_dense<decltype(arch)>(kt::plain_table(128, 128), rs::attention_factor_mode::separate,
+                                    65536);
     });
 }
 
@@ -134,7 +136,8 @@ TEST_P(cache_contract, every_position_below_2_pow_24_for_inv_freq_1) {
 TEST_P(cache_contract, recurrence_across_anchors_large_and_odd_frequencies_folded) {
     KT_SKIP_UNLESS_AVAILABLE(GetParam());
     kt::with_isa(GetParam(), [](auto arch) {
-        check_dense<decltype(arch)>(large_step_table(), rs::attention_factor_mode::folded, std::int64_t{1} << 18);
+        check_dense<decltype(arch)>(large_step_table(), rs::attention_factor_mode::folded,
+                                    std::int64_t{1} << 18);
     });
 }
 
@@ -165,10 +168,12 @@ TEST_P(cache_contract, row_ranges_split_anywhere_give_the_rows_of_one_build) {
             std::vector<float> whole(static_cast<std::size_t>(n) * row, -5.0f);
             runner::build_cache(table.inv_freq.data(), table.pairs(), m, 0, n, whole.data());
             check_entries(whole.data(), table, m, n);
-            const std::vector<std::int64_t> cuts = {0, 1, 2, 63, 64, 65, 127, 130, 191, 200, 257, 299, 300};
+            const std::vector<std::int64_t> cuts = {0,   1,   2,   63,  64,  65, 127,
+                                                    130, 191, 200, 257, 299, 300};
             std::vector<float> split(whole.size(), -5.0f);
             for (std::size_t k = 0; k + 1 < cuts.size(); ++k)
-                runner::build_cache(table.inv_freq.data(), table.pairs(), m, cuts[k], cuts[k + 1], split.data());
+                runner::build_cache(table.inv_freq.data(), table.pairs(), m, cuts[k], cuts[k + 1],
+                                    split.data());
             EXPECT_EQ(std::memcmp(whole.data(), split.data(), whole.size() * sizeof(float)), 0);
             // One row alone, mid-block: only that row is written.
             std::vector<float> one(whole.size(), -5.0f);
@@ -192,15 +197,19 @@ void on_the_fly_unit_pairs(rs::rotary_layout layout, const std::vector<std::int6
     const auto n = static_cast<std::int64_t>(pos.size());
     const bool half = layout == rs::rotary_layout::half_split;
     std::vector<float> x(static_cast<std::size_t>(n) * static_cast<std::size_t>(head_dim), 0.0f);
-    const auto at = [&](std::int64_t t, int k) { return static_cast<std::size_t>(t) * head_dim + static_cast<std::size_t>(k); };
+    const auto at = [&](std::int64_t t, int k) {
+        return static_cast<std::size_t>(t) * head_dim + static_cast<std::size_t>(k);
+    };
     for (std::int64_t t = 0; t < n; ++t)
         for (int i = 0; i < pairs; ++i) x[at(t, half ? i : 2 * i)] = 1.0f;
-    ASSERT_TRUE(rs::apply_rope<Arch>(table, layout, pos, rs::in_place(rs::make_heads_view(x.data(), n, 1, head_dim))));
+    ASSERT_TRUE(rs::apply_rope<Arch>(table, layout, pos,
+                                     rs::in_place(rs::make_heads_view(x.data(), n, 1, head_dim))));
     double worst = -1.0;
     std::int64_t not_nearest = 0;
     for (std::int64_t t = 0; t < n; ++t) {
         for (int i = 0; i < pairs; ++i) {
-            const rs::sin_cos e = rs::rotation_sincos(pos[static_cast<std::size_t>(t)], table.inv_freq[static_cast<std::size_t>(i)]);
+            const rs::sin_cos e = rs::rotation_sincos(pos[static_cast<std::size_t>(t)],
+                                                      table.inv_freq[static_cast<std::size_t>(i)]);
             const double vc = table.attention_factor * e.cos;
             const double vs = table.attention_factor * e.sin;
             const float c = x[at(t, half ? i : 2 * i)];
@@ -210,7 +219,8 @@ void on_the_fly_unit_pairs(rs::rotary_layout layout, const std::vector<std::int6
         }
     }
     EXPECT_LE(worst, 0.0) << "contract violated (" << rs::to_string(layout) << ")";
-    EXPECT_LE(not_nearest, 2 * n * pairs / 1000 + 4) << "entries that are not fl32(v) (" << rs::to_string(layout) << ")";
+    EXPECT_LE(not_nearest, 2 * n * pairs / 1000 + 4)
+        << "entries that are not fl32(v) (" << rs::to_string(layout) << ")";
 }
 
 TEST_P(cache_contract, on_the_fly_f32_dense_prefix_and_extreme_positions_both_layouts) {
@@ -228,8 +238,9 @@ TEST_P(cache_contract, on_the_fly_f32_dense_prefix_and_extreme_positions_both_la
         for (const auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved}) {
             on_the_fly_unit_pairs<Arch>(layout, pos, kt::yarn_or_plain_table(128, 128));
             // Odd pair count (partial batches) and a factor of 1.37.
-            on_the_fly_unit_pairs<Arch>(layout, std::vector<std::int64_t>(pos.begin(), pos.begin() + 4096),
-                                        custom_table({1.0, 0.999, 0.5, 1e-3, 1e-9, 0.0, 0.7071067811865476}, 1.37));
+            on_the_fly_unit_pairs<Arch>(
+                layout, std::vector<std::int64_t>(pos.begin(), pos.begin() + 4096),
+                custom_table({1.0, 0.999, 0.5, 1e-3, 1e-9, 0.0, 0.7071067811865476}, 1.37));
         }
     });
 }
@@ -244,13 +255,15 @@ void sampled_on_the_fly(int head_dim) {
     for (auto& p : pos) p = r.integer(0, (std::int64_t{1} << 24) - 1);
     std::vector<float> x(static_cast<std::size_t>(n) * head_dim, 0.0f);
     for (int t = 0; t < n; ++t)
-        for (int i = 0; i < pairs; ++i) x[static_cast<std::size_t>(t) * head_dim + i] = 1.0f;  // half-split (1, 0)
+        for (int i = 0; i < pairs; ++i)
+            x[static_cast<std::size_t>(t) * head_dim + i] = 1.0f;  // half-split (1, 0)
     ASSERT_TRUE(rs::apply_rope<Arch>(table, rs::rotary_layout::half_split, pos,
                                      rs::in_place(rs::make_heads_view(x.data(), n, 1, head_dim))));
     double worst = -1.0;
     for (int t = 0; t < n; ++t) {
         for (int i = 0; i < pairs; ++i) {
-            const rs::sin_cos e = rs::rotation_sincos(pos[t], table.inv_freq[static_cast<std::size_t>(i)]);
+            const rs::sin_cos e =
+                rs::rotation_sincos(pos[t], table.inv_freq[static_cast<std::size_t>(i)]);
             const float c = x[static_cast<std::size_t>(t) * head_dim + i];
             const float s = x[static_cast<std::size_t>(t) * head_dim + pairs + i];
             worst = std::max({worst, contract_excess(c, table.attention_factor * e.cos),
@@ -279,31 +292,37 @@ TEST_P(cache_contract, double_path_is_within_1e_15_of_rotation_sincos) {
         pos[1] = 131071;
         std::vector<double> x(static_cast<std::size_t>(n) * 128, 0.0);
         for (int t = 0; t < n; ++t)
-            for (int i = 0; i < 64; ++i) x[static_cast<std::size_t>(t) * 128 + 2 * i] = 1.0;  // interleaved (1, 0)
+            for (int i = 0; i < 64; ++i)
+                x[static_cast<std::size_t>(t) * 128 + 2 * i] = 1.0;  // interleaved (1, 0)
         ASSERT_TRUE(rs::apply_rope<Arch>(table, rs::rotary_layout::interleaved, pos,
                                          rs::in_place(rs::make_heads_view(x.data(), n, 1, 128))));
         double worst = 0.0;
         for (int t = 0; t < n; ++t)
             for (int i = 0; i < 64; ++i) {
-                const rs::sin_cos e = rs::rotation_sincos(pos[t], table.inv_freq[static_cast<std::size_t>(i)]);
-                worst = std::max({worst, std::fabs(x[static_cast<std::size_t>(t) * 128 + 2 * i] - e.cos),
-                                  std::fabs(x[static_cast<std::size_t>(t) * 128 + 2 * i + 1] - e.sin)});
+                const rs::sin_cos e =
+                    rs::rotation_sincos(pos[t], table.inv_freq[static_cast<std::size_t>(i)]);
+                worst = std::max(
+                    {worst, std::fabs(x[static_cast<std::size_t>(t) * 128 + 2 * i] - e.cos),
+                     std::fabs(x[static_cast<std::size_t>(t) * 128 + 2 * i + 1] - e.sin)});
             }
         EXPECT_LE(worst, 1e-15);
     });
 }
 
-INSTANTIATE_TEST_SUITE_P(isa, cache_contract, ::testing::Values(isa::sse2, isa::avx2, isa::avx512bw),
+INSTANTIATE_TEST_SUITE_P(isa, cache_contract,
+                         ::testing::Values(isa::sse2, isa::avx2, isa::avx512bw),
                          kt::isa_param_name);
 
 TEST(cache_reference, dense_prefix_scalar_reference) {
-    check_dense<rs::scalar_reference>(kt::yarn_or_plain_table(128, 128), rs::attention_factor_mode::folded, 4096);
+    check_dense<rs::scalar_reference>(kt::yarn_or_plain_table(128, 128),
+                                      rs::attention_factor_mode::folded, 4096);
 }
 
 TEST(cache_reference, default_arch_static_dispatch_builds_the_same_cache) {
     const auto t = kt::yarn_or_plain_table(96, 64);
     const auto a = *rs::build_rope_cache(t, 1000, rs::attention_factor_mode::folded);
-    const auto b = *rs::build_rope_cache<rs::scalar_reference>(t, 1000, rs::attention_factor_mode::folded);
+    const auto b =
+        *rs::build_rope_cache<rs::scalar_reference>(t, 1000, rs::attention_factor_mode::folded);
     ASSERT_EQ(a.size(), b.size());
     EXPECT_EQ(a.head_dim(), 96);
     EXPECT_EQ(a.rotary_dim(), 64);
@@ -356,8 +375,7 @@ TEST(cache_modes, folded_and_separate_differ_by_the_factor) {
     EXPECT_EQ(f.attention_factor(), m);
     EXPECT_EQ(s.attention_factor(), m);
     EXPECT_EQ(s.folded_factor(), 1.0);
-    for (int k = 0; k < 100 * 64; ++k)
-        EXPECT_NEAR(f.data()[k], m * s.data()[k], 3e-7);
+    for (int k = 0; k < 100 * 64; ++k) EXPECT_NEAR(f.data()[k], m * s.data()[k], 3e-7);
 }
 
 }  // namespace

@@ -40,14 +40,16 @@ TEST(eigen, matrices_maps_and_blocks_match_heads_views) {
     row_matrix expect = orig;
     auto qv = rs::make_heads_view(expect.data(), tokens, hq, 64, expect.cols(), 64);
     auto kv = rs::make_heads_view(expect.data() + hq * 64, tokens, hk, 64, expect.cols(), 64);
-    ASSERT_TRUE(rs::apply_rope(cache, rs::rotary_layout::half_split, pos, rs::in_place(qv), rs::in_place(kv)));
+    ASSERT_TRUE(rs::apply_rope(cache, rs::rotary_layout::half_split, pos, rs::in_place(qv),
+                               rs::in_place(kv)));
     EXPECT_EQ(qkv, expect);
     // v untouched
     EXPECT_EQ(qkv.rightCols(hk * 64), orig.rightCols(hk * 64));
 
     // A Map with an outer stride, on the fly, q only.
     std::vector<float> buf(tokens * 300, 0.25f);
-    Eigen::Map<row_matrix, 0, Eigen::OuterStride<>> m(buf.data(), tokens, 256, Eigen::OuterStride<>(300));
+    Eigen::Map<row_matrix, 0, Eigen::OuterStride<>> m(buf.data(), tokens, 256,
+                                                      Eigen::OuterStride<>(300));
     ASSERT_TRUE(rs::apply_rope(t, rs::rotary_layout::interleaved, pos, m));
     for (int r = 0; r < tokens; ++r)
         for (int c = 256; c < 300; ++c) EXPECT_EQ(buf[r * 300 + c], 0.25f);  // padding untouched
@@ -76,7 +78,8 @@ TEST(eigen, double_matrices_use_the_double_path) {
     const auto q0 = q;
     std::vector<std::int64_t> pos{0, 100000, 7};
     ASSERT_TRUE(rs::apply_rope(t, rs::rotary_layout::half_split, pos, q));
-    ASSERT_TRUE(rs::apply_rope(t, rs::rotary_layout::half_split, pos, q, rs::rotation_direction::inverse));
+    ASSERT_TRUE(
+        rs::apply_rope(t, rs::rotary_layout::half_split, pos, q, rs::rotation_direction::inverse));
     EXPECT_LE((q - q0).cwiseAbs().maxCoeff(), 1e-14);
 }
 

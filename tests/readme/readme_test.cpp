@@ -71,7 +71,8 @@ TEST(readme, every_cpp_block_is_compiled) {
     ASSERT_FALSE(cpp.empty());
     for (const auto& b : cpp)
         EXPECT_TRUE(contained_in_order(b, quickstart) || contained_in_order(b, snippets))
-            << "README block not found in a compiled source:\n" << b;
+            << "README block not found in a compiled source:\n"
+            << b;
 }
 
 TEST(readme, quickstart_is_shown_verbatim_with_its_output) {
@@ -82,7 +83,8 @@ TEST(readme, quickstart_is_shown_verbatim_with_its_output) {
     const std::string output = run(std::string("\"") + ROPESCALE_QUICKSTART_EXE + "\"");
     ASSERT_FALSE(output.empty());
     EXPECT_NE(readme.find("```text\n" + output + "```\n"), std::string::npos)
-        << "README does not show the quick start's output; it prints:\n" << output;
+        << "README does not show the quick start's output; it prints:\n"
+        << output;
 }
 
 TEST(readme, snippets_run) {

@@ -82,7 +82,8 @@ inline xsimd::batch<double, Arch> fused_fms(const xsimd::batch<double, Arch>& x,
                                             const xsimd::batch<double, Arch>& y,
                                             const xsimd::batch<double, Arch>& z) noexcept {
 #if XSIMD_WITH_AVX512F
-    if constexpr (is_avx512_family<Arch>) return _mm512_fmsub_pd(x, y, z);
+    if constexpr (is_avx512_family<Arch>)
+        return _mm512_fmsub_pd(x, y, z);
     else
 #endif
         return xsimd::fms(x, y, z);
@@ -114,7 +115,8 @@ inline void store_as(W* out, const xsimd::batch<double, Arch>& v) noexcept {
 #endif
         alignas(64) double buf[xsimd::batch<double, Arch>::size];
         v.store_aligned(buf);
-        for (std::size_t i = 0; i < xsimd::batch<double, Arch>::size; ++i) out[i] = static_cast<float>(buf[i]);
+        for (std::size_t i = 0; i < xsimd::batch<double, Arch>::size; ++i)
+            out[i] = static_cast<float>(buf[i]);
     }
 }
 
@@ -136,8 +138,10 @@ inline void store_expanded(float* c2, float* s2, const xsimd::batch<double, Arch
         const __m256i dup = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
         const __m256 neg_even = _mm256_castsi256_ps(
             _mm256_setr_epi32(INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0));
-        _mm256_storeu_ps(c2, _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(c)), dup));
-        _mm256_storeu_ps(s2, _mm256_xor_ps(_mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(s)), dup),
+        _mm256_storeu_ps(c2,
+                         _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(c)), dup));
+        _mm256_storeu_ps(s2, _mm256_xor_ps(_mm256_permutevar8x32_ps(
+                                               _mm256_castps128_ps256(_mm256_cvtpd_ps(s)), dup),
                                            neg_even));
         return;
     }
@@ -170,7 +174,7 @@ struct frequency_pack {
 
     const double* src = nullptr;  // fused: whole batches [0, full) read from here
     int full = 0;
-    int padded = 0;  // entries written by sincos_row: n rounded up to whole batches
+    int padded = 0;                  // entries written by sincos_row: n rounded up to whole batches
     alignas(64) double tail[lanes];  // fused: entries [full, n), zero-padded
     alignas(64) double f1[split ? Capacity : 1];
     alignas(64) double f2[split ? Capacity : 1];
@@ -237,7 +241,8 @@ inline xsimd::batch<double, Arch> select_odd(const xsimd::batch<std::uint64_t, A
         return _mm256_blendv_pd(b, a, xsimd::bitwise_cast<batch>(ti << 63));
 #endif
     // n's lowest bit moved to the top exponent bit (2.0 or +0.0: no subnormal, safe under DAZ).
-    const auto odd = xsimd::bitwise_cast<batch>((ti << 62) & ubatch(std::uint64_t{1} << 62)) != batch(0.0);
+    const auto odd =
+        xsimd::bitwise_cast<batch>((ti << 62) & ubatch(std::uint64_t{1} << 62)) != batch(0.0);
     return xsimd::select(odd, a, b);
 }
 
@@ -300,8 +305,8 @@ inline void sincos_reduced(const xsimd::batch<double, Arch>& r, xsimd::batch<dou
     const batch z = x * x;
     // Cephes: sin x = x + x z S(z), cos x = 1 - z/2 + z^2 C(z).
     static constexpr double s_coeffs[] = {
-        1.58962301576546568060E-10,  -2.50507477628578072866E-8, 2.75573136213857245213E-6,
-        -1.98412698295895385996E-4,  8.33333333332211858878E-3,  -1.66666666666666307295E-1,
+        1.58962301576546568060E-10, -2.50507477628578072866E-8, 2.75573136213857245213E-6,
+        -1.98412698295895385996E-4, 8.33333333332211858878E-3,  -1.66666666666666307295E-1,
     };
     static constexpr double c_coeffs[] = {
         -1.13585365213876817300E-11, 2.08757008419747316778E-9,  -2.75573141792967388112E-7,
@@ -337,7 +342,8 @@ inline void sincos_row(double position, const frequency_pack<Arch, Capacity>& pa
     constexpr int lanes = static_cast<int>(batch::size);
     constexpr sincos_precision precision =
         std::is_same<W, double>::value ? sincos_precision::full : sincos_precision::float_output;
-    static_assert(Form == row_form::compact || (std::is_same<W, float>::value && has_expanded_store<Arch>),
+    static_assert(Form == row_form::compact ||
+                      (std::is_same<W, float>::value && has_expanded_store<Arch>),
                   "expanded rows are float, on archs with store_expanded");
     const batch p(position);
     const batch cs(cos_scale);

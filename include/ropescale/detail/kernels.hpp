@@ -57,7 +57,7 @@ struct rope_job {
     int head_dim = 0;
     int rotary_dim = 0;
     rotary_layout layout = rotary_layout::half_split;
-    const float* cache = nullptr;    // row r: cos at [r*rotary_dim, +d/2), sin at [+d/2, +d)
+    const float* cache = nullptr;  // row r: cos at [r*rotary_dim, +d/2), sin at [+d/2, +d)
     std::int64_t cache_rows = 0;
     const double* inv_freq = nullptr;  // rotary_dim / 2 entries
     double cos_scale = 1.0;
@@ -89,20 +89,26 @@ inline xsimd::batch<W, Arch> swap_pairs(const xsimd::batch<W, Arch>& x) noexcept
     constexpr bool is_float = std::is_same<W, float>::value;
 #if XSIMD_WITH_AVX512F
     if constexpr (is_avx512_family<Arch>) {
-        if constexpr (is_float) return _mm512_permute_ps(x, 0xB1);
-        else return _mm512_permute_pd(x, 0x55);
+        if constexpr (is_float)
+            return _mm512_permute_ps(x, 0xB1);
+        else
+            return _mm512_permute_pd(x, 0x55);
     }
 #endif
 #if XSIMD_WITH_AVX
     if constexpr (std::is_base_of<xsimd::avx, Arch>::value) {
-        if constexpr (is_float) return _mm256_permute_ps(x, 0xB1);
-        else return _mm256_permute_pd(x, 0x5);
+        if constexpr (is_float)
+            return _mm256_permute_ps(x, 0xB1);
+        else
+            return _mm256_permute_pd(x, 0x5);
     }
 #endif
 #if XSIMD_WITH_SSE2
     if constexpr (is_sse2_family<Arch>) {
-        if constexpr (is_float) return _mm_shuffle_ps(x, x, 0xB1);
-        else return _mm_shuffle_pd(x, x, 0x1);
+        if constexpr (is_float)
+            return _mm_shuffle_ps(x, x, 0xB1);
+        else
+            return _mm_shuffle_pd(x, x, 0x1);
     }
 #endif
     using index = std::conditional_t<sizeof(W) == 4, std::uint32_t, std::uint64_t>;
@@ -117,8 +123,8 @@ inline constexpr int group_batches = 4;
 
 // Half-split: pairs [i, i + n) of one head, x1 = in1[i], x2 = in2[i] (in2 = in1 + d/2).
 template <class Arch, class T, class W>
-inline void rotate_half_split(const T* in1, const T* in2, T* out1, T* out2, const W* c,
-                              const W* s, int i, int n) noexcept {
+inline void rotate_half_split(const T* in1, const T* in2, T* out1, T* out2, const W* c, const W* s,
+                              int i, int n) noexcept {
     using io = element_io<Arch, T>;
     using batch = xsimd::batch<W, Arch>;
     constexpr int lanes = static_cast<int>(batch::size);
@@ -141,7 +147,8 @@ inline void rotate_half_split(const T* in1, const T* in2, T* out1, T* out2, cons
 // Interleaved: channels [j, m) of one head with expanded tables c2 = [c0 c0 c1 c1 ...] and
 // s2 = [-s0 s0 -s1 s1 ...]: y = x * c2 + swap_pairs(x) * s2.
 template <class Arch, class T, class W>
-inline void rotate_interleaved(const T* in, T* out, const W* c2, const W* s2, int j, int m) noexcept {
+inline void rotate_interleaved(const T* in, T* out, const W* c2, const W* s2, int j,
+                               int m) noexcept {
     using io = element_io<Arch, T>;
     using batch = xsimd::batch<W, Arch>;
     constexpr int lanes = static_cast<int>(batch::size);
@@ -167,8 +174,10 @@ inline void rotate_token(const rope_job<T>& job, std::int64_t t, int c0, int n, 
                          const W* s) noexcept {
     using io = element_io<Arch, T>;
     const auto put = [](T* p, const xsimd::batch<W, Arch>& v) {
-        if constexpr (Stream) io::store_stream(p, v);
-        else io::store(p, v);
+        if constexpr (Stream)
+            io::store_stream(p, v);
+        else
+            io::store(p, v);
     };
     using batch = xsimd::batch<W, Arch>;
     constexpr int lanes = static_cast<int>(batch::size);
@@ -361,7 +370,8 @@ inline void rotate_token_bf16(const rope_job<bf16>& job, std::int64_t t, int c0,
                             eo::load(in + pairs + c0 + p, x2e, x2o);
                             eo::template store<Stream>(out + c0 + p, xsimd::fms(x1e, ce, x2e * se),
                                                        xsimd::fms(x1o, co, x2o * so));
-                            eo::template store<Stream>(out + pairs + c0 + p, xsimd::fma(x2e, ce, x1e * se),
+                            eo::template store<Stream>(out + pairs + c0 + p,
+                                                       xsimd::fma(x2e, ce, x1e * se),
                                                        xsimd::fma(x2o, co, x1o * so));
                         };
                         block(g, t0, t1, u0, u1);
@@ -371,7 +381,8 @@ inline void rotate_token_bf16(const rope_job<bf16>& job, std::int64_t t, int c0,
                         const auto block = [&](int p, const batch& vc, const batch& vs) {
                             batch x1, x2;
                             eo::load(in + 2 * (c0 + p), x1, x2);
-                            eo::template store<Stream>(out + 2 * (c0 + p), xsimd::fms(x1, vc, x2 * vs),
+                            eo::template store<Stream>(out + 2 * (c0 + p),
+                                                       xsimd::fms(x1, vc, x2 * vs),
                                                        xsimd::fma(x2, vc, x1 * vs));
                         };
                         block(g, t0, u0);
@@ -398,10 +409,12 @@ inline void rotate_token_bf16(const rope_job<bf16>& job, std::int64_t t, int c0,
                         eo::load(in + pairs + c0 + p, x2e, x2o);
                         eo::template store<false>(out + c0 + p, xsimd::fms(x1e, ce, x2e * se),
                                                   xsimd::fms(x1o, co, x2o * so));
-                        eo::template store<false>(out + pairs + c0 + p, xsimd::fma(x2e, ce, x1e * se),
+                        eo::template store<false>(out + pairs + c0 + p,
+                                                  xsimd::fma(x2e, ce, x1e * se),
                                                   xsimd::fma(x2o, co, x1o * so));
                     }
-                    rotate_half_split<Arch>(in + c0, in + pairs + c0, out + c0, out + pairs + c0, c, s, full, n);
+                    rotate_half_split<Arch>(in + c0, in + pairs + c0, out + c0, out + pairs + c0, c,
+                                            s, full, n);
                 } else {
                     int p = grouped;
                     for (; p + lanes <= n; p += lanes) {
@@ -530,9 +543,11 @@ inline void bf16_token(const rope_job<bf16>& job, std::int64_t t, std::int64_t p
         if constexpr (Layout == rotary_layout::half_split) {
             sincos_row<Arch>(static_cast<double>(p), pack, job.cos_scale, job.sin_scale,
                              tab.compact_c, tab.compact_s);
-            prepare_bf16_half_split<Arch>(tab.compact_c, tab.compact_s, n, 1.0f, 1.0f, tab.c, tab.s);
+            prepare_bf16_half_split<Arch>(tab.compact_c, tab.compact_s, n, 1.0f, 1.0f, tab.c,
+                                          tab.s);
         } else {
-            sincos_row<Arch>(static_cast<double>(p), pack, job.cos_scale, job.sin_scale, tab.c, tab.s);
+            sincos_row<Arch>(static_cast<double>(p), pack, job.cos_scale, job.sin_scale, tab.c,
+                             tab.s);
         }
     }
     rotate_token_bf16<Arch, Layout, Stream>(job, t, c0, n, c, s);
@@ -558,7 +573,8 @@ void rope_run_tokens(const rope_job<T>& job) noexcept {
                 const T* in = op.in + t * op.in_token_stride + job.rotary_dim;
                 T* out = op.out + t * op.out_token_stride + job.rotary_dim;
                 for (int h = 0; h < op.heads; ++h)
-                    copy_pass_through<Arch>(in + h * op.in_head_stride, out + h * op.out_head_stride, pass);
+                    copy_pass_through<Arch>(in + h * op.in_head_stride,
+                                            out + h * op.out_head_stride, pass);
             }
         }
         for (int c0 = 0; c0 < pairs; c0 += chunk_pairs) {
@@ -592,15 +608,17 @@ void rope_run_tokens(const rope_job<T>& job) noexcept {
             } else {
                 if (!one_chunk) pack.load(job.inv_freq + c0, n);
                 if constexpr (Layout == rotary_layout::half_split) {
-                    sincos_row<Arch>(static_cast<double>(p), pack, job.cos_scale, job.sin_scale, tab.c, tab.s);
+                    sincos_row<Arch>(static_cast<double>(p), pack, job.cos_scale, job.sin_scale,
+                                     tab.c, tab.s);
                 } else if constexpr (std::is_same<W, float>::value && has_expanded_store<Arch>) {
                     // Straight into the expanded tables: no compact row, no second pass.
-                    sincos_row<Arch, row_form::expanded>(static_cast<double>(p), pack, job.cos_scale,
-                                                         job.sin_scale, tab.c, tab.s);
+                    sincos_row<Arch, row_form::expanded>(
+                        static_cast<double>(p), pack, job.cos_scale, job.sin_scale, tab.c, tab.s);
                 } else {
                     sincos_row<Arch>(static_cast<double>(p), pack, job.cos_scale, job.sin_scale,
                                      tab.compact_c, tab.compact_s);
-                    expand_interleaved<Arch>(tab.compact_c, tab.compact_s, n, W(1), W(1), tab.c, tab.s);
+                    expand_interleaved<Arch>(tab.compact_c, tab.compact_s, n, W(1), W(1), tab.c,
+                                             tab.s);
                 }
             }
             rotate_token<Arch, T, Layout, Stream>(job, t, c0, n, c, s);
@@ -613,7 +631,8 @@ void rope_run_tokens(const rope_job<T>& job) noexcept {
 template <class Arch, class T>
 bool stream_aligned(const rope_job<T>& job, std::size_t bytes) noexcept {
     const auto fits = [bytes](std::ptrdiff_t elements) {
-        const std::size_t b = static_cast<std::size_t>(elements < 0 ? -elements : elements) * sizeof(T);
+        const std::size_t b =
+            static_cast<std::size_t>(elements < 0 ? -elements : elements) * sizeof(T);
         return b % bytes == 0;
     };
     if (job.layout == rotary_layout::half_split && !fits(job.rotary_dim / 2)) return false;
@@ -716,9 +735,11 @@ void build_cache_rows(const double* inv_freq, int pairs, double scale, std::int6
     const bool one_chunk = pairs <= chunk_pairs;
     // Large builds stream (cache_stream_stores): every 4-float store is 16-byte aligned when
     // the rows are and pairs % 4 == 0 (cos and sin halves start on 16-byte boundaries).
-    const std::size_t bytes = static_cast<std::size_t>(row_end - row_begin) * static_cast<std::size_t>(stride) * sizeof(float);
-    [[maybe_unused]] const bool stream = cache_stream_stores<Arch> && bytes > stream_threshold_bytes && pairs % 4 == 0 &&
-                        reinterpret_cast<std::uintptr_t>(rows) % 16 == 0;
+    const std::size_t bytes = static_cast<std::size_t>(row_end - row_begin) *
+                              static_cast<std::size_t>(stride) * sizeof(float);
+    [[maybe_unused]] const bool stream = cache_stream_stores<Arch> &&
+                                         bytes > stream_threshold_bytes && pairs % 4 == 0 &&
+                                         reinterpret_cast<std::uintptr_t>(rows) % 16 == 0;
     const auto load_chunk = [&](int c0, int n) {
         pack.load(inv_freq + c0, n);
         sincos_row<Arch>(1.0, pack, 1.0, 1.0, step_c, step_s);  // double: full precision

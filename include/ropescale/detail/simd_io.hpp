@@ -80,7 +80,9 @@ struct half_simd<Arch, std::enable_if_t<is_avx2_family<Arch> && !is_avx512_famil
     static batch load_fp16(const std::uint16_t* p) noexcept {
         return batch(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
     }
-    static __m128i pack_fp16(batch v) noexcept { return _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT); }
+    static __m128i pack_fp16(batch v) noexcept {
+        return _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT);
+    }
     static void store_fp16(std::uint16_t* p, batch v) noexcept {
         _mm_storeu_si128(reinterpret_cast<__m128i*>(p), pack_fp16(v));
     }
@@ -92,13 +94,15 @@ struct half_simd<Arch, std::enable_if_t<is_avx2_family<Arch> && !is_avx512_famil
 #endif
 
     static batch load_bf16(const std::uint16_t* p) noexcept {
-        const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+        const __m256i w =
+            _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
         return batch(_mm256_castsi256_ps(_mm256_slli_epi32(w, 16)));
     }
     static __m128i pack_bf16(batch v) noexcept {
         const __m256i x = _mm256_castps_si256(v);
         const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(x, 16), _mm256_set1_epi32(1));
-        const __m256i rounded = _mm256_add_epi32(x, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff)));
+        const __m256i rounded =
+            _mm256_add_epi32(x, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff)));
         // NaN lanes keep their (quieted) top half instead of rounding (which could carry a
         // NaN into inf); the unordered compare stays in the float domain (one op).
         const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
@@ -137,13 +141,15 @@ struct half_simd<Arch, std::enable_if_t<is_avx512_family<Arch>>> {
         _mm256_stream_si256(reinterpret_cast<__m256i*>(p), pack_fp16(v));
     }
     static batch load_bf16(const std::uint16_t* p) noexcept {
-        const __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+        const __m512i w =
+            _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
         return batch(_mm512_castsi512_ps(_mm512_slli_epi32(w, 16)));
     }
     static __m256i pack_bf16(batch v) noexcept {
         const __m512i x = _mm512_castps_si512(v);
         const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1));
-        const __m512i rounded = _mm512_add_epi32(x, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
+        const __m512i rounded =
+            _mm512_add_epi32(x, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
         const __m512i magnitude = _mm512_and_si512(x, _mm512_set1_epi32(0x7fffffff));
         const __mmask16 nan = _mm512_cmpgt_epi32_mask(magnitude, _mm512_set1_epi32(0x7f800000));
         const __m512i quiet = _mm512_or_si512(x, _mm512_set1_epi32(0x00400000));
@@ -238,8 +244,10 @@ struct element_io<Arch, fp16> {
     }
     static constexpr std::size_t stream_bytes = native::native_fp16 ? native::stream_bytes : 0;
     static void store_stream(fp16* p, batch v) noexcept {
-        if constexpr (stream_bytes != 0) native::stream_fp16(reinterpret_cast<std::uint16_t*>(p), v);
-        else store(p, v);
+        if constexpr (stream_bytes != 0)
+            native::stream_fp16(reinterpret_cast<std::uint16_t*>(p), v);
+        else
+            store(p, v);
     }
     static float to_work(fp16 v) noexcept { return fp16_to_float<Arch>(v.bits); }
     static fp16 from_work(float v) noexcept { return fp16{float_to_fp16<Arch>(v)}; }
@@ -272,8 +280,10 @@ struct element_io<Arch, bf16> {
     }
     static constexpr std::size_t stream_bytes = native::native_bf16 ? native::stream_bytes : 0;
     static void store_stream(bf16* p, batch v) noexcept {
-        if constexpr (stream_bytes != 0) native::stream_bf16(reinterpret_cast<std::uint16_t*>(p), v);
-        else store(p, v);
+        if constexpr (stream_bytes != 0)
+            native::stream_bf16(reinterpret_cast<std::uint16_t*>(p), v);
+        else
+            store(p, v);
     }
     static float to_work(bf16 v) noexcept { return bf16_to_float<Arch>(v.bits); }
     static bf16 from_work(float v) noexcept { return bf16{float_to_bf16<Arch>(v)}; }
@@ -285,9 +295,9 @@ using work_t = std::conditional_t<std::is_same<T, double>::value, double, float>
 
 // The element types the kernels accept.
 template <class T>
-inline constexpr bool is_element_type = std::is_same<T, float>::value ||
-                                        std::is_same<T, double>::value ||
-                                        std::is_same<T, fp16>::value || std::is_same<T, bf16>::value;
+inline constexpr bool is_element_type =
+    std::is_same<T, float>::value || std::is_same<T, double>::value ||
+    std::is_same<T, fp16>::value || std::is_same<T, bf16>::value;
 
 }  // namespace detail
 ROPESCALE_END_NAMESPACE

@@ -27,8 +27,9 @@ inline check_result validate_method(const dynamic_ntk& m, int rotary_dim) {
 inline void build(const dynamic_ntk& m, int rotary_dim, double base, const table_options& opt,
                   frequency_table& out) {
     if (!opt.seq_len)
-        out.warnings.push_back({"seq_len", "dynamic method evaluated without a sequence length: "
-                                           "initial table (seq_len = max_position_embeddings)"});
+        out.warnings.push_back({"seq_len",
+                                "dynamic method evaluated without a sequence length: "
+                                "initial table (seq_len = max_position_embeddings)"});
     const std::int64_t l = opt.seq_len.value_or(m.max_position_embeddings);
     out.base = dynamic_ntk_base(base, m.factor, l, m.max_position_embeddings, rotary_dim);
     out.inv_freq = plain_table(out.base, rotary_dim);

@@ -26,7 +26,8 @@ inline check_result validate_method(const dynamic_yarn& m, int) {
                      "must be >= original_max_position_embeddings for a finetuned dynamic YaRN "
                      "model (its initial scale is their ratio; got " +
                          format_value(static_cast<long long>(m.max_position_embeddings)) + " < " +
-                         format_value(static_cast<long long>(m.original_max_position_embeddings)) + ")"};
+                         format_value(static_cast<long long>(m.original_max_position_embeddings)) +
+                         ")"};
     if (auto e = check_betas("beta_fast", m.beta_fast, "beta_slow", m.beta_slow)) return e;
     if (auto e = check_at_least("extrapolation_factor", m.extrapolation_factor, 0.0)) return e;
     return check_above("attn_factor", m.attn_factor, 0.0);
@@ -35,8 +36,9 @@ inline check_result validate_method(const dynamic_yarn& m, int) {
 inline void build(const dynamic_yarn& m, int rotary_dim, double base, const table_options& opt,
                   frequency_table& out) {
     if (!opt.seq_len)
-        out.warnings.push_back({"seq_len", "dynamic method evaluated without a sequence length: "
-                                           "initial table (seq_len = max_position_embeddings)"});
+        out.warnings.push_back({"seq_len",
+                                "dynamic method evaluated without a sequence length: "
+                                "initial table (seq_len = max_position_embeddings)"});
     const std::int64_t l = opt.seq_len.value_or(m.max_position_embeddings);
     const double big_l = static_cast<double>(m.original_max_position_embeddings);
     double s = 1.0;

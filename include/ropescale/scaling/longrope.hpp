@@ -20,8 +20,8 @@
 ROPESCALE_BEGIN_NAMESPACE
 
 /// transformers' rule for the LongRoPE list: long iff seq_len > original_max_position_embeddings.
-inline longrope_factors longrope_factors_for(std::int64_t seq_len,
-                                             std::int64_t original_max_position_embeddings) noexcept {
+inline longrope_factors longrope_factors_for(
+    std::int64_t seq_len, std::int64_t original_max_position_embeddings) noexcept {
     return seq_len > original_max_position_embeddings ? longrope_factors::long_factors
                                                       : longrope_factors::short_factors;
 }
@@ -38,8 +38,7 @@ inline check_result check_factor_list(const char* name, const std::vector<double
         const std::string field = std::string(name) + "[" + std::to_string(i) + "]";
         if (!std::isfinite(list[i]))
             return make_error(errc::not_finite, field, "must be a finite number", list[i]);
-        if (!(list[i] > 0))
-            return make_error(errc::out_of_range, field, "must be > 0", list[i]);
+        if (!(list[i] > 0)) return make_error(errc::out_of_range, field, "must be > 0", list[i]);
     }
     return std::nullopt;
 }
@@ -68,20 +67,19 @@ inline check_result validate_method(const longrope& m, int rotary_dim) {
 inline void build(const longrope& m, int rotary_dim, double base, const table_options& opt,
                   frequency_table& out) {
     const std::int64_t big_l = m.original_max_position_embeddings;
-    const double f = m.factor ? *m.factor
-                              : static_cast<double>(*m.max_position_embeddings) /
-                                    static_cast<double>(big_l);
-    const longrope_factors which =
-        opt.longrope ? *opt.longrope
-                     : (opt.seq_len ? longrope_factors_for(*opt.seq_len, big_l)
-                                    : longrope_factors::short_factors);
+    const double f =
+        m.factor ? *m.factor
+                 : static_cast<double>(*m.max_position_embeddings) / static_cast<double>(big_l);
+    const longrope_factors which = opt.longrope
+                                       ? *opt.longrope
+                                       : (opt.seq_len ? longrope_factors_for(*opt.seq_len, big_l)
+                                                      : longrope_factors::short_factors);
     const std::vector<double>& ext =
         which == longrope_factors::long_factors ? m.long_factor : m.short_factor;
     out.inv_freq.resize(static_cast<std::size_t>(rotary_dim / 2));
     for (int i = 0; i < rotary_dim / 2; ++i)
         out.inv_freq[static_cast<std::size_t>(i)] =
-            1.0 / (ext[static_cast<std::size_t>(i)] *
-                   base_power(base, rotary_dim, i));
+            1.0 / (ext[static_cast<std::size_t>(i)] * base_power(base, rotary_dim, i));
     out.scale = f;
     out.longrope_list = which;
     out.attention_factor =

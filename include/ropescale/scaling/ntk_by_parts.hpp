@@ -42,8 +42,7 @@ inline void build(const ntk_by_parts& m, int rotary_dim, double base, const tabl
     out.inv_freq.resize(static_cast<std::size_t>(rotary_dim / 2));
     for (int i = 0; i < rotary_dim / 2; ++i) {
         const double theta = plain_inv_freq(base, rotary_dim, i);
-        const double lin =
-            1.0 / (m.factor * base_power(base, rotary_dim, i));
+        const double lin = 1.0 / (m.factor * base_power(base, rotary_dim, i));
         const double ntk = plain_inv_freq(ntk_base, rotary_dim, i);
         const double a = blend(lin, ntk, (1.0 - linear_ramp(i, beta)) * m.ntk_factor);
         out.inv_freq[static_cast<std::size_t>(i)] =

@@ -19,7 +19,8 @@ namespace detail {
 /// The plain table theta_i for base b and rotary dim d.
 inline std::vector<double> plain_table(double base, int rotary_dim) {
     std::vector<double> t(static_cast<std::size_t>(rotary_dim / 2));
-    for (int i = 0; i < rotary_dim / 2; ++i) t[static_cast<std::size_t>(i)] = plain_inv_freq(base, rotary_dim, i);
+    for (int i = 0; i < rotary_dim / 2; ++i)
+        t[static_cast<std::size_t>(i)] = plain_inv_freq(base, rotary_dim, i);
     return t;
 }
 

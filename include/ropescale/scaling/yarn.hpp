@@ -57,8 +57,8 @@ inline check_result validate_method(const yarn& m, int) {
 inline void build(const yarn& m, int rotary_dim, double base, const table_options&,
                   frequency_table& out) {
     out.correction = yarn_frequencies(out.inv_freq, rotary_dim, base, m.factor,
-                                      m.original_max_position_embeddings, m.beta_fast,
-                                      m.beta_slow, m.truncate, m.extrapolation_factor);
+                                      m.original_max_position_embeddings, m.beta_fast, m.beta_slow,
+                                      m.truncate, m.extrapolation_factor);
     out.scale = m.factor;
     const double ms = m.mscale.value_or(0.0);
     const double ms_all = m.mscale_all_dim.value_or(0.0);
