@@ -75,7 +75,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -569,21 +569,27 @@ bool range_ok(const P* p, std::int64_t n, std::int64_t lo, std::int64_t hi) noex
     return mn >= lo && mx <= hi;
 }
 
-// Whether every value is finite and >= 0 (-0.0 included): one branch-free pass over the bit
-// patterns, which the compiler vectorises. The decode path runs it on every on-the-fly call
-// (a frequency_table's fields are public, so the kernels cannot trust them); a loop of
-// isfinite tests with early exits measured ~60 ns for 64 values on Zen 3.
+// Whether every value is finite and >= 0 (-0.0 included): v >= 0 and v <= DBL_MAX, both
+// false for NaN. The decode path runs it on every on-the-fly call (a frequency_table's fields
+// are public, so the kernels cannot trust them): branch-free, four independent flags, ~6 % of
+// an f32 1x32x128 on-the-fly call on Zen 3 (perf; two scalar compares per value: g++ -O2 does
+// not vectorise it). Plain scalar code on purpose: it runs in the caller's translation unit,
+// whatever its -m flags, so nothing instruction-set-specific belongs here.
 inline bool all_finite_non_negative(const std::vector<double>& values) noexcept {
-    constexpr std::uint64_t largest_finite = 0x7fefffffffffffffull;
-    constexpr std::uint64_t negative_zero = 0x8000000000000000ull;
-    std::uint64_t bad = 0;
-    for (const double v : values) {
-        std::uint64_t bits;
-        std::memcpy(&bits, &v, sizeof bits);
-        bits = bits == negative_zero ? 0 : bits;
-        bad |= static_cast<std::uint64_t>(bits > largest_finite);  // negative, inf or NaN
+    constexpr double largest = std::numeric_limits<double>::max();
+    const auto fine = [](double v) { return (v >= 0.0) & (v <= largest); };
+    const double* v = values.data();
+    const std::size_t n = values.size();
+    bool ok0 = true, ok1 = true, ok2 = true, ok3 = true;
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        ok0 &= fine(v[i]);
+        ok1 &= fine(v[i + 1]);
+        ok2 &= fine(v[i + 2]);
+        ok3 &= fine(v[i + 3]);
     }
-    return bad == 0;
+    for (; i < n; ++i) ok0 &= fine(v[i]);
+    return ok0 & ok1 & ok2 & ok3;
 }
 
 template <class Arch, class T>
