@@ -8,20 +8,26 @@
 //     mode    cached      apply_rope(cache, ...)              static dispatch (default arch)
 //             on_the_fly  apply_rope(frequency_table, ...)    angles per token, double
 //             scalar      apply_rope<scalar_reference>(cache, ...)
+//             cached_unchecked  apply_rope_unchecked(cache, ...): f32 decode shapes only, to
+//                         show what the argument checks of a checked call cost
 //     layout  half_split | interleaved;  type f32 | bf16 | f16
 //   BM_apply_mt/cached/half_split/f32/4096x32x128/threads:N  one call split by token range
 //     over N benchmark threads (how an engine splits work, apply.hpp), real time.
 //   BM_copy/<bytes>   memcpy of the same input bytes into the output buffer: the roofline.
+//   BM_convert/<type>/<tokens>x<heads>x128  bf16 | f16: load, widen to f32, round, store, no
+//                     rotation (the kernels' conversion code): the floor of a 16-bit BM_apply.
 //   BM_build_cache    131072 positions x 64 pairs: counters ns_per_entry, max_error (vs
 //                     rotation_sincos, all entries), within_contract (1 = every entry within
 //                     1e-7 + 2^-24 |v|). Includes allocating and first-touching the 64 MiB.
 //   BM_build_cache_rows  the same rows into a reused buffer: the computation alone.
 //
 // Counter vs_copy = time per call / time per memcpy of the same input into the same output
-// buffer, both measured in the same benchmark run: right after the timed loop, the same
-// number of memcpy calls is timed (counter copy_ns). Measuring the two back to back keeps the
-// ratio meaningful on a shared, noisy machine (a copy timed minutes earlier is not); using
-// the very same page-aligned buffers (io_buffers) keeps 4 KiB aliasing equal for both.
+// buffer, both measured in the same benchmark run and interleaved: the calls run in blocks of
+// about 1 MiB of output (64 decode calls, one 4096x32 call) and each block is followed by as
+// many memcpy calls (timer paused; counter copy_ns); vs_copy is the total time of the calls
+// over the total time of the copies. Pairing them block by block keeps the ratio meaningful on
+// a shared, noisy machine (a copy timed seconds or minutes apart is not); using the very same
+// page-aligned buffers (io_buffers) keeps 4 KiB aliasing equal for both.
 // BM_copy/<bytes> reports the copies alone as well. Every BM_apply checks its
 // output against the scalar reference (bound of tests/kernels/support.hpp) before timing and
 // reports an error instead of a time if it differs.
@@ -41,6 +47,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -88,7 +95,7 @@ const rs::rope_cache& cache() {
     return c;
 }
 
-enum class mode { cached, on_the_fly, scalar };
+enum class mode { cached, on_the_fly, scalar, cached_unchecked };
 
 template <class T>
 T from_float(float v) {
@@ -122,6 +129,7 @@ rs::status run(mode m, rs::rotary_layout layout, const std::vector<std::int32_t>
         case mode::cached: return rs::apply_rope(cache(), layout, pos, x);
         case mode::on_the_fly: return rs::apply_rope(table(), layout, pos, x);
         case mode::scalar: return rs::apply_rope<rs::scalar_reference>(cache(), layout, pos, x);
+        case mode::cached_unchecked: rs::apply_rope_unchecked(cache(), layout, pos, x); return {};
     }
     return {};
 }
@@ -158,6 +166,63 @@ bool verify(mode m, rs::rotary_layout layout, const std::vector<std::int32_t>& p
     return true;
 }
 
+// Inputs in [-2, 2) from a fixed LCG, rounded to T.
+template <class T>
+void fill_input(T* x, std::size_t n) {
+    std::uint64_t s = 12345;
+    for (std::size_t i = 0; i < n; ++i) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        x[i] =
+            from_float<T>(static_cast<float>(static_cast<double>(s >> 11) * 0x1p-53 * 4.0 - 2.0));
+    }
+}
+
+// Times `body` in the benchmark loop and pairs it with memcpy of `bytes` from x to y (same
+// buffers): the calls run in blocks of about 1 MiB of output, and after each block, with the
+// benchmark's timer paused, as many copies are timed. Counters: copy_ns (time per copy) and
+// vs_copy = (total time of the timed calls) / (total time of the copies), both measured with
+// steady_clock around whole blocks (see the file comment).
+template <class T, class Body>
+void time_against_copy(benchmark::State& state, const T* x, T* y, std::size_t bytes, Body body) {
+    using clock = std::chrono::steady_clock;
+    const std::int64_t block = std::max<std::int64_t>(
+        1, static_cast<std::int64_t>((std::size_t{1} << 20) / std::max<std::size_t>(bytes, 1)));
+    double body_ns = 0.0, copy_ns = 0.0;
+    std::int64_t calls = 0, in_block = 0;
+    const auto copies = [&](std::int64_t count) {
+        const auto c0 = clock::now();
+        for (std::int64_t i = 0; i < count; ++i) {
+            std::memcpy(y, x, bytes);
+            benchmark::DoNotOptimize(y);
+            benchmark::ClobberMemory();
+        }
+        copy_ns += std::chrono::duration<double, std::nano>(clock::now() - c0).count();
+    };
+    auto t0 = clock::now();
+    for (auto _ : state) {
+        body();
+        benchmark::ClobberMemory();
+        if (++in_block == block) {
+            body_ns += std::chrono::duration<double, std::nano>(clock::now() - t0).count();
+            calls += in_block;
+            state.PauseTiming();
+            copies(in_block);
+            in_block = 0;
+            state.ResumeTiming();
+            t0 = clock::now();
+        }
+    }
+    if (in_block > 0) {  // the last, partial block
+        body_ns += std::chrono::duration<double, std::nano>(clock::now() - t0).count();
+        calls += in_block;
+        copies(in_block);
+    }
+    state.counters["copy_ns"] = copy_ns / static_cast<double>(calls);
+    state.counters["vs_copy"] = body_ns / copy_ns;
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                            static_cast<std::int64_t>(2 * bytes));
+}
+
 template <class T>
 void bm_apply(benchmark::State& state, mode m, rs::rotary_layout layout, std::int64_t tokens,
               int heads) {
@@ -166,12 +231,7 @@ void bm_apply(benchmark::State& state, mode m, rs::rotary_layout layout, std::in
     io_buffers& buf = buffers(n * sizeof(T));
     T* x = reinterpret_cast<T*>(buf.in.data());
     T* y = reinterpret_cast<T*>(buf.out.data());
-    std::uint64_t s = 12345;
-    for (std::size_t i = 0; i < n; ++i) {
-        s = s * 6364136223846793005ull + 1442695040888963407ull;
-        x[i] =
-            from_float<T>(static_cast<float>(static_cast<double>(s >> 11) * 0x1p-53 * 4.0 - 2.0));
-    }
+    fill_input(x, n);
     const auto pos = positions(tokens);
     const auto op = rs::out_of_place(rs::make_heads_view<const T>(x, tokens, heads, head_dim),
                                      rs::make_heads_view(y, tokens, heads, head_dim));
@@ -184,32 +244,49 @@ void bm_apply(benchmark::State& state, mode m, rs::rotary_layout layout, std::in
         state.SkipWithError(why.c_str());
         return;
     }
-    using clock = std::chrono::steady_clock;
-    const auto t0 = clock::now();
-    for (auto _ : state) {
+    time_against_copy(state, x, y, n * sizeof(T), [&] {
         auto st = run<T>(m, layout, pos, op);
         benchmark::DoNotOptimize(st);
-        benchmark::ClobberMemory();
+    });
+}
+
+// The conversions alone (BM_convert/<type>/<shape>): every element of x widened to f32 and
+// stored back rounded into y, no rotation, with the kernels' own load/store code (bf16: the
+// even/odd form of rotate_token_bf16; f16: element_io, F16C where the target has it). A
+// 16-bit BM_apply does this plus the rotation, so its vs_copy cannot go below this one's: the
+// floor of the build's instruction set, next to the targets.
+template <class T>
+void convert_pass(const T* x, T* y, std::size_t n) {
+    using arch = xsimd::default_arch;
+    if constexpr (std::is_same<T, rs::bf16>::value) {
+        using eo = rs::detail::bf16_even_odd<arch>;
+        constexpr std::size_t step = 2 * eo::lanes;
+        for (std::size_t i = 0; i + step <= n; i += step) {
+            typename eo::fbatch even, odd;
+            eo::load(x + i, even, odd);
+            eo::template store<false>(y + i, even, odd);
+        }
+    } else {
+        using io = rs::detail::element_io<arch, T>;
+        constexpr std::size_t step = io::batch::size;
+        for (std::size_t i = 0; i + step <= n; i += step) io::store(y + i, io::load(x + i));
     }
-    const auto t1 = clock::now();
-    // The copy baseline, right after, same buffers, same iteration count (see file comment).
-    const auto iterations = state.iterations();
-    const std::size_t bytes = n * sizeof(T);
-    const auto c0 = clock::now();
-    for (benchmark::IterationCount i = 0; i < iterations; ++i) {
-        std::memcpy(y, x, bytes);
-        benchmark::DoNotOptimize(y);
-        benchmark::ClobberMemory();
+}
+
+template <class T>
+void bm_convert(benchmark::State& state, std::int64_t tokens, int heads) {
+    const std::size_t n =
+        static_cast<std::size_t>(tokens) * static_cast<std::size_t>(heads) * head_dim;
+    io_buffers& buf = buffers(n * sizeof(T));
+    T* x = reinterpret_cast<T*>(buf.in.data());
+    T* y = reinterpret_cast<T*>(buf.out.data());
+    fill_input(x, n);
+    convert_pass(x, y, n);
+    if (std::memcmp(x, y, n * sizeof(T)) != 0) {  // exact: every input is representable
+        state.SkipWithError("the round trip changed a value");
+        return;
     }
-    const auto c1 = clock::now();
-    const double apply_ns =
-        std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(iterations);
-    const double copy_ns =
-        std::chrono::duration<double, std::nano>(c1 - c0).count() / static_cast<double>(iterations);
-    state.counters["copy_ns"] = copy_ns;
-    state.counters["vs_copy"] = apply_ns / copy_ns;
-    state.SetBytesProcessed(static_cast<std::int64_t>(iterations) *
-                            static_cast<std::int64_t>(2 * bytes));
+    time_against_copy(state, x, y, n * sizeof(T), [&] { convert_pass(x, y, n); });
 }
 
 void bm_copy(benchmark::State& state, std::size_t bytes) {
@@ -306,7 +383,13 @@ void bm_build_cache_rows(benchmark::State& state) {
 
 const char* layout_name(rs::rotary_layout l) { return rs::to_string(l); }
 const char* mode_name(mode m) {
-    return m == mode::cached ? "cached" : m == mode::on_the_fly ? "on_the_fly" : "scalar";
+    switch (m) {
+        case mode::cached: return "cached";
+        case mode::on_the_fly: return "on_the_fly";
+        case mode::scalar: return "scalar";
+        case mode::cached_unchecked: return "cached_unchecked";
+    }
+    return "";
 }
 
 struct shape {
@@ -321,10 +404,14 @@ double min_of(const std::vector<double>& v) { return *std::min_element(v.begin()
 
 template <class T>
 void register_type(const char* type) {
-    for (mode m : {mode::cached, mode::on_the_fly, mode::scalar})
+    for (mode m : {mode::cached, mode::on_the_fly, mode::scalar, mode::cached_unchecked})
         for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
             for (const shape& s : shapes) {
                 if (m == mode::scalar && s.tokens > 512) continue;  // minutes per run; not a target
+                // The argument checks' share of a call: only where it is visible (decode, f32).
+                if (m == mode::cached_unchecked &&
+                    (s.tokens != 1 || !std::is_same<T, float>::value))
+                    continue;
                 const std::string name =
                     std::string("BM_apply/") + mode_name(m) + "/" + layout_name(layout) + "/" +
                     type + "/" + std::to_string(s.tokens) + "x" + std::to_string(s.heads) + "x128";
@@ -332,6 +419,17 @@ void register_type(const char* type) {
                     bm_apply<T>(st, m, layout, s.tokens, s.heads);
                 })->ComputeStatistics("min", min_of);
             }
+}
+
+template <class T>
+void register_convert(const char* type) {
+    for (const shape& s : shapes) {
+        const std::string name = std::string("BM_convert/") + type + "/" +
+                                 std::to_string(s.tokens) + "x" + std::to_string(s.heads) + "x128";
+        benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) {
+            bm_convert<T>(st, s.tokens, s.heads);
+        })->ComputeStatistics("min", min_of);
+    }
 }
 
 void register_all() {
@@ -349,6 +447,8 @@ void register_all() {
     register_type<float>("f32");
     register_type<rs::bf16>("bf16");
     register_type<rs::fp16>("f16");
+    register_convert<rs::bf16>("bf16");
+    register_convert<rs::fp16>("f16");
     benchmark::RegisterBenchmark("BM_apply_mt/cached/half_split/f32/4096x32x128", bm_apply_mt)
         ->Threads(1)
         ->Threads(2)

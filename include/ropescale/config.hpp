@@ -35,6 +35,20 @@
 #endif
 #endif
 
+// Forced inlining for the few small helpers on the hot path of a checked call (argument
+// checks, job set-up): left to GCC 12's heuristics they stay separate functions, and their
+// calls, spills and reloads cost about a third of a 1-token decode call on Zen 3. Only for
+// plain scalar code: nothing instruction-set-specific may be forced into a caller.
+#ifndef ROPESCALE_ALWAYS_INLINE
+#if defined(__GNUC__) || defined(__clang__)
+#define ROPESCALE_ALWAYS_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define ROPESCALE_ALWAYS_INLINE __forceinline
+#else
+#define ROPESCALE_ALWAYS_INLINE inline
+#endif
+#endif
+
 // The inline namespace carries the ABI version, so two copies of different versions linked
 // into one program never share a mangled name.
 #define ROPESCALE_BEGIN_NAMESPACE \
