@@ -6,11 +6,14 @@
 //    (An exhaustive 2^32 sweep against _Float16 was run once by hand, 0 mismatches.)
 //  - SIMD (each ISA): an identity rotation must give back every 16-bit pattern (the vector
 //    loads and stores are exact), and rotated values must be stored rounded exactly as the
-//    scalar conversion rounds them (see identity_round_trip and store_rounding).
+//    scalar conversion rounds them (see identity_round_trip, store_rounding and
+//    store_rounding_critical).
 #include "support.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -196,6 +199,84 @@ void store_rounding() {
     }
 }
 
+// Rounding-critical values through the kernels' stores. At position 0 the cache entry of a
+// folded cache is exactly m (cos 0 = 1, sin 0 = 0), so with m an f32 value v and inputs
+// x = +-2^k the kernel's outputs are fl(x v) = +-2^k v, any float we choose, each then rounded
+// to 16 bits by the store. v takes every low-16-bit pattern that decides a bf16 rounding (0,
+// 1, just below, at and just above the tie, 0xffff) and, for fp16, the ones at its 13-bit
+// boundary, over high parts of both parities and every binade (x scales into overflow and
+// into subnormals too); both layouts, head_dim 72 so that the grouped, the leftover and the
+// lane-by-lane paths all store. Expected: the scalar conversion (half.hpp) of the same f32
+// product, bit for bit.
+template <class Arch, class T>
+void store_rounding_critical() {
+    const int head_dim = 72;
+    rs::frequency_table table = kt::plain_table(head_dim, head_dim);
+    kt::rng r(11);
+    const std::uint32_t lows16[] = {0x0000u, 0x0001u, 0x7fffu, 0x8000u, 0x8001u, 0xffffu};
+    const std::uint32_t lows13[] = {0x0fffu, 0x1000u, 0x1001u, 0x1fffu};
+    // Scales representable in T (bf16 down to its subnormals; fp16: 2^-24 .. 2^15).
+    constexpr bool is_bf16 = std::is_same<T, rs::bf16>::value;
+    const int ks[] = {0,
+                      -1,
+                      5,
+                      is_bf16 ? -20 : -10,
+                      is_bf16 ? 60 : 15,
+                      is_bf16 ? -100 : -14,
+                      is_bf16 ? 100 : 10,
+                      is_bf16 ? -126 : -24,
+                      is_bf16 ? 127 : 12,
+                      is_bf16 ? -133 : -20};
+    const int tokens = 4;
+    std::vector<T> in(static_cast<std::size_t>(tokens) * head_dim), out(in.size());
+    const std::vector<std::int32_t> pos(tokens, 0);
+    int checked = 0;
+    for (std::uint32_t exponent = 1; exponent < 255; exponent += 3) {
+        for (int variant = 0; variant < 2; ++variant) {
+            // High part: the exponent, then 7 random fraction bits with a given last bit.
+            const std::uint32_t frac7 = (static_cast<std::uint32_t>(r.next()) & 0x7eu) | variant;
+            const std::uint32_t high = (exponent << 7) | frac7;
+            std::vector<std::uint32_t> patterns;
+            for (std::uint32_t low : lows16) patterns.push_back((high << 16) | low);
+            for (std::uint32_t low : lows13)
+                patterns.push_back((high << 16) | (static_cast<std::uint32_t>(r.next()) & 0xe000u) |
+                                   low);
+            for (std::uint32_t bits : patterns) {
+                const float v = bits_to_float(bits);
+                table.attention_factor = static_cast<double>(v);
+                const auto cache =
+                    rs::build_rope_cache<Arch>(table, 1, rs::attention_factor_mode::folded);
+                ASSERT_TRUE(cache);
+                ASSERT_EQ(cache->cos_row(0)[0], v);
+                for (std::size_t i = 0; i < in.size(); ++i) {
+                    const int k = ks[(i + static_cast<std::size_t>(bits)) % 10];
+                    in[i] = kt::from_double<T>(std::ldexp((i % 3 == 0) ? -1.0 : 1.0, k));
+                }
+                for (auto layout :
+                     {rs::rotary_layout::half_split, rs::rotary_layout::interleaved}) {
+                    ASSERT_TRUE(rs::apply_rope<Arch>(
+                        *cache, layout, pos,
+                        rs::out_of_place(rs::make_heads_view(in.data(), tokens, 1, head_dim),
+                                         rs::make_heads_view(out.data(), tokens, 1, head_dim))));
+                    for (std::size_t i = 0; i < in.size(); ++i) {
+                        const float y = rs::to_float(in[i]) * v;
+                        const T want = kt::from_double<T>(y);
+                        // A product that underflows to zero may come out as +0 or -0: without
+                        // FMA, x1 c - x2 s is (-0) - (-0) = +0 where x1 c = -0 and x2 s = -0.
+                        const bool both_zero = ((out[i].bits | want.bits) & 0x7fffu) == 0;
+                        if (both_zero) continue;
+                        ASSERT_EQ(out[i].bits, want.bits)
+                            << std::hex << "v bits " << bits << " x " << rs::to_float(in[i])
+                            << " layout " << rs::to_string(layout) << " index " << std::dec << i;
+                        ++checked;
+                    }
+                }
+            }
+        }
+    }
+    EXPECT_GT(checked, 100000);
+}
+
 class half_simd : public ::testing::TestWithParam<isa> {};
 
 TEST_P(half_simd, fp16_all_patterns_survive_identity_rotation) {
@@ -216,6 +297,18 @@ TEST_P(half_simd, fp16_stores_round_to_nearest_even) {
 TEST_P(half_simd, bf16_stores_round_to_nearest_even) {
     KT_SKIP_UNLESS_AVAILABLE(GetParam());
     kt::with_isa(GetParam(), [](auto arch) { store_rounding<decltype(arch), rs::bf16>(); });
+}
+
+TEST_P(half_simd, fp16_stores_round_rounding_critical_values_exactly) {
+    KT_SKIP_UNLESS_AVAILABLE(GetParam());
+    kt::with_isa(GetParam(),
+                 [](auto arch) { store_rounding_critical<decltype(arch), rs::fp16>(); });
+}
+
+TEST_P(half_simd, bf16_stores_round_rounding_critical_values_exactly) {
+    KT_SKIP_UNLESS_AVAILABLE(GetParam());
+    kt::with_isa(GetParam(),
+                 [](auto arch) { store_rounding_critical<decltype(arch), rs::bf16>(); });
 }
 
 INSTANTIATE_TEST_SUITE_P(isa, half_simd, ::testing::Values(isa::sse2, isa::avx2, isa::avx512bw),
