@@ -223,15 +223,30 @@ void time_against_copy(benchmark::State& state, const T* x, T* y, std::size_t by
                             static_cast<std::int64_t>(2 * bytes));
 }
 
+// The shared buffers of a tokens x heads x head_dim shape as T, input filled.
 template <class T>
-void bm_apply(benchmark::State& state, mode m, rs::rotary_layout layout, std::int64_t tokens,
-              int heads) {
+struct io_views {
+    std::size_t n;  // elements of each
+    T* x;
+    T* y;
+};
+template <class T>
+io_views<T> input_output(std::int64_t tokens, int heads) {
     const std::size_t n =
         static_cast<std::size_t>(tokens) * static_cast<std::size_t>(heads) * head_dim;
     io_buffers& buf = buffers(n * sizeof(T));
-    T* x = reinterpret_cast<T*>(buf.in.data());
-    T* y = reinterpret_cast<T*>(buf.out.data());
-    fill_input(x, n);
+    io_views<T> v{n, reinterpret_cast<T*>(buf.in.data()), reinterpret_cast<T*>(buf.out.data())};
+    fill_input(v.x, n);
+    return v;
+}
+
+template <class T>
+void bm_apply(benchmark::State& state, mode m, rs::rotary_layout layout, std::int64_t tokens,
+              int heads) {
+    const io_views<T> io = input_output<T>(tokens, heads);
+    const std::size_t n = io.n;
+    T* x = io.x;
+    T* y = io.y;
     const auto pos = positions(tokens);
     const auto op = rs::out_of_place(rs::make_heads_view<const T>(x, tokens, heads, head_dim),
                                      rs::make_heads_view(y, tokens, heads, head_dim));
@@ -275,12 +290,10 @@ void convert_pass(const T* x, T* y, std::size_t n) {
 
 template <class T>
 void bm_convert(benchmark::State& state, std::int64_t tokens, int heads) {
-    const std::size_t n =
-        static_cast<std::size_t>(tokens) * static_cast<std::size_t>(heads) * head_dim;
-    io_buffers& buf = buffers(n * sizeof(T));
-    T* x = reinterpret_cast<T*>(buf.in.data());
-    T* y = reinterpret_cast<T*>(buf.out.data());
-    fill_input(x, n);
+    const io_views<T> io = input_output<T>(tokens, heads);
+    const std::size_t n = io.n;
+    T* x = io.x;
+    T* y = io.y;
     convert_pass(x, y, n);
     if (std::memcmp(x, y, n * sizeof(T)) != 0) {  // exact: every input is representable
         state.SkipWithError("the round trip changed a value");

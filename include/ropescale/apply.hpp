@@ -580,7 +580,7 @@ ROPESCALE_ALWAYS_INLINE bool range_ok(const P* p, std::int64_t n, std::int64_t l
 // Two accumulations that need no compare per value: z += v * 0 stays +-0 for finite values and
 // becomes NaN at the first infinity or NaN (inf * 0 = NaN, NaN propagates), and the running
 // minimum finds a negative value (-0.0 < 0.0 is false, so -0.0 passes). Four independent
-// chains; about half the time of two compares per value (Zen 3). Plain scalar code on purpose:
+// chains and no branch or flag per value. Plain scalar code on purpose:
 // it runs in the caller's translation unit, whatever its -m flags, so nothing
 // instruction-set-specific belongs here.
 inline bool all_finite_non_negative(const std::vector<double>& values) noexcept {

@@ -36,8 +36,8 @@
 #endif
 
 // Forced inlining for the few small helpers on the hot path of a checked call (argument
-// checks, job set-up): left to GCC 12's heuristics they stay separate functions, and their
-// calls, spills and reloads cost about a third of a 1-token decode call on Zen 3. Only for
+// checks, job set-up): left to GCC 12's heuristics they stay separate functions, about a
+// third of the samples of a checked 1x4x128 f32 call (perf, Zen 3). Only for
 // plain scalar code: nothing instruction-set-specific may be forced into a caller.
 #ifndef ROPESCALE_ALWAYS_INLINE
 #if defined(__GNUC__) || defined(__clang__)
