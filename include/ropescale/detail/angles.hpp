@@ -66,6 +66,7 @@
 #include <cstdint>
 #include <type_traits>
 
+ROPESCALE_SIMD_DIAGNOSTICS_BEGIN
 ROPESCALE_BEGIN_NAMESPACE
 namespace detail {
 
@@ -369,5 +370,6 @@ inline void sincos_row(double position, const frequency_pack<Arch, Capacity>& pa
 
 }  // namespace detail
 ROPESCALE_END_NAMESPACE
+ROPESCALE_SIMD_DIAGNOSTICS_END
 
 #endif  // ROPESCALE_DETAIL_ANGLES_HPP

@@ -24,6 +24,7 @@
 #include <cstring>
 #include <type_traits>
 
+ROPESCALE_SIMD_DIAGNOSTICS_BEGIN
 ROPESCALE_BEGIN_NAMESPACE
 namespace detail {
 
@@ -857,5 +858,6 @@ void build_cache_rows(const double* inv_freq, int pairs, double scale, std::int6
 
 }  // namespace detail
 ROPESCALE_END_NAMESPACE
+ROPESCALE_SIMD_DIAGNOSTICS_END
 
 #endif  // ROPESCALE_DETAIL_KERNELS_HPP

@@ -23,6 +23,7 @@
 #include <immintrin.h>
 #endif
 
+ROPESCALE_SIMD_DIAGNOSTICS_BEGIN
 ROPESCALE_BEGIN_NAMESPACE
 namespace detail {
 
@@ -301,5 +302,6 @@ inline constexpr bool is_element_type =
 
 }  // namespace detail
 ROPESCALE_END_NAMESPACE
+ROPESCALE_SIMD_DIAGNOSTICS_END
 
 #endif  // ROPESCALE_DETAIL_SIMD_IO_HPP
