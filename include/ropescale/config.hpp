@@ -57,7 +57,8 @@
 // 12 -Wmaybe-uninitialized false positives at -march=native. Both are in code that is not the
 // user's, yet -Werror in the user's build would stop it; so these two warnings are off in
 // those headers only, for GCC < 13 only. clang (no such bug) keeps them on over the same code,
-// and the project's clang stage builds it with -Werror.
+// and the project's clang stage builds it with -Werror. Code of one's own that inlines other
+// AVX-512 intrinsics (Eigen's packet math, say) may use the same pair.
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
 #define ROPESCALE_SIMD_DIAGNOSTICS_BEGIN                                                 \
     _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wuninitialized\"") \

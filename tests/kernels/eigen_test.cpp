@@ -8,6 +8,11 @@
 #include <cstdint>
 #include <vector>
 
+// The test bodies inline Eigen's AVX-512 packet math when built with an AVX-512 -march, where
+// GCC < 13 reports its own intrinsics (config.hpp): the same treatment as ropescale's SIMD
+// headers.
+ROPESCALE_SIMD_DIAGNOSTICS_BEGIN
+
 namespace {
 
 namespace rs = ropescale;
@@ -84,3 +89,5 @@ TEST(eigen, double_matrices_use_the_double_path) {
 }
 
 }  // namespace
+
+ROPESCALE_SIMD_DIAGNOSTICS_END
