@@ -5,9 +5,11 @@
 // the xsimd arch so that per-ISA translation units never share a symbol (see dispatch.hpp).
 //
 // Half-precision paths: bf16 uses integer SIMD (16-bit widen + shift; round-to-nearest-even
-// with NaNs kept quiet) on SSE2, AVX2 and AVX-512; fp16 uses F16C on AVX2 targets compiled with
-// -mf16c and AVX-512F's vcvtph2ps/vcvtps2ph, else the portable bit-exact scalar conversion
-// (half.hpp) through an aligned buffer. All paths are bit-identical to half.hpp's conversions.
+// with NaNs kept quiet) on SSE2, AVX2 and AVX-512. fp16 uses AVX-512F's vcvtph2ps/vcvtps2ph,
+// F16C on AVX2 targets compiled with it (-mf16c), and on SSE2 and AVX2 without F16C integer and
+// float SIMD operations (see "fp16 <-> f32 without F16C" below). Other archs convert both types
+// with the portable scalar conversion (half.hpp) through an aligned buffer. All paths are
+// bit-identical to half.hpp's conversions.
 #ifndef ROPESCALE_DETAIL_SIMD_IO_HPP
 #define ROPESCALE_DETAIL_SIMD_IO_HPP
 
@@ -75,8 +77,9 @@ enum fp16_simd_constant : int {
     fp16_negative_tail = -((13 << 23) + (113 << 10)) - 0x8000
 };
 
-// Native 16-bit <-> float conversions for one batch<float, Arch>. `native` tells whether the
-// specialisation exists; the primary template has none (callers use the scalar fallback).
+// Vector 16-bit <-> float conversions for one batch<float, Arch>. native_bf16 / native_fp16
+// tell whether the specialisation has them; the primary template has none (callers use the
+// scalar fallback).
 template <class Arch, class Enable = void>
 struct half_simd {
     static constexpr bool native_bf16 = false;
