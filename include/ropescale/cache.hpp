@@ -53,6 +53,18 @@ inline const char* to_string(attention_factor_mode mode) noexcept {
     return mode == attention_factor_mode::folded ? "folded" : "separate";
 }
 
+/// How build_rope_cache backs the memory of a large cache (>= 4 MiB; smaller ones always use
+/// ordinary allocations):
+///   standard: an ordinary 64-byte aligned allocation; the system's THP policy applies as to
+///             any other memory.
+///   huge:     2 MiB aligned and, on Linux, advised MADV_HUGEPAGE: fewer first-touch page faults
+///             in the build and fewer TLB misses in calls that read scattered rows, but with THP
+///             defrag set to "madvise" a fault on the range may compact or reclaim memory
+///             synchronously, and khugepaged works on advised ranges in the background: on some
+///             virtual machines that stalls calls for tens of milliseconds. Measure on the
+///             target host (bench/RESULTS.md, "Huge pages") before choosing it.
+enum class cache_pages { standard, huge };
+
 /// Largest number of positions a cache accepts: 2^31 (the exact-angle domain of angle.hpp).
 inline constexpr std::int64_t max_cache_positions = std::int64_t{1} << 31;
 
@@ -61,7 +73,8 @@ class rope_cache;
 /// Builds a rope_cache (defined below).
 template <class Arch = xsimd::default_arch>
 expected<rope_cache> build_rope_cache(const frequency_table& table, std::int64_t positions,
-                                      attention_factor_mode mode);
+                                      attention_factor_mode mode,
+                                      cache_pages pages = cache_pages::standard);
 
 /// cos/sin for positions [0, size()) of one frequency table (layout and precision contract in
 /// the file comment). Immutable after building; cheap to move; share it across threads freely.
@@ -95,11 +108,13 @@ class rope_cache {
     const float* sin_row(std::int64_t p) const noexcept { return cos_row(p) + pairs(); }
     /// Memory held by the entries, in bytes.
     std::size_t bytes() const noexcept { return data_.size() * sizeof(float); }
+    /// Whether the entries' memory was advised as huge pages (cache_pages::huge and >= 4 MiB).
+    bool huge_pages() const noexcept { return data_.huge_pages(); }
 
   private:
     template <class Arch>
     friend expected<rope_cache> build_rope_cache(const frequency_table&, std::int64_t,
-                                                 attention_factor_mode);
+                                                 attention_factor_mode, cache_pages);
 
     detail::aligned_buffer<float> data_;
     std::int64_t size_ = 0;
@@ -147,14 +162,15 @@ status check_table(const frequency_table& t) {
 ///
 /// Errors: table fields (errc::out_of_range / inconsistent, field "table.*"), positions outside
 /// [0, 2^31] (errc::out_of_range, field "positions"). Allocates positions * rotary_dim floats
-/// (64-byte aligned, uninitialised before the build; >= 4 MiB: 2 MiB aligned and advised as
-/// transparent huge pages on Linux); never throws except std::bad_alloc. Cost: ~0.6-0.8 ns per
+/// (64-byte aligned, uninitialised before the build; with `pages` = cache_pages::huge and
+/// >= 4 MiB: 2 MiB aligned and advised as transparent huge pages on Linux, see cache_pages);
+/// never throws except std::bad_alloc. Cost: ~0.6-0.8 ns per
 /// (position, pair) of computation with AVX2 on the development VM (mostly writing the rows;
 /// tables above 16 MiB are written with streaming stores), plus first-touch page faults of the
 /// fresh table (bench/RESULTS.md, BM_build_cache_rows / BM_build_cache).
 template <class Arch>
 expected<rope_cache> build_rope_cache(const frequency_table& table, std::int64_t positions,
-                                      attention_factor_mode mode) {
+                                      attention_factor_mode mode, cache_pages pages) {
     if (auto s = detail::check_table<Arch>(table); !s) return s.err();
     if (positions < 0 || positions > max_cache_positions)
         return make_error(errc::out_of_range, "positions", "must be in [0, 2^31]",
@@ -166,7 +182,8 @@ expected<rope_cache> build_rope_cache(const frequency_table& table, std::int64_t
     cache.attention_factor_ = table.attention_factor;
     cache.attention_ = mode;
     cache.data_ = detail::aligned_buffer<float>(static_cast<std::size_t>(positions) *
-                                                static_cast<std::size_t>(table.rotary_dim));
+                                                    static_cast<std::size_t>(table.rotary_dim),
+                                                pages == cache_pages::huge);
     detail::kernel_runner<Arch>::build_cache(table.inv_freq.data(), table.pairs(),
                                              cache.folded_factor(), 0, positions,
                                              cache.data_.data());

@@ -11,7 +11,8 @@
 //   - all 64 pairs up to 2^24: a sample of 4096 random positions in [0, 2^24) through the
 //     on-the-fly kernel (which promises the same contract: detail::sincos_row), rotating unit
 //     pairs (1, 0), whose outputs are exactly the f32 (cos, sin).
-// Also: the double path (f64 elements on the fly) is within 1e-15 of rotation_sincos.
+// Also: the double path (f64 elements on the fly) is within 1e-15 of rotation_sincos; the
+// cache_pages option (huge pages advised or not) is honoured and leaves the entries unchanged.
 //
 // The build computes an exact anchor row every detail::cache_anchor_interval (64) positions
 // and rotates it forward in double for the rows between (kernels.hpp, build_cache_rows); the
@@ -30,7 +31,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -376,6 +380,67 @@ TEST(cache_modes, folded_and_separate_differ_by_the_factor) {
     EXPECT_EQ(s.attention_factor(), m);
     EXPECT_EQ(s.folded_factor(), 1.0);
     for (int k = 0; k < 100 * 64; ++k) EXPECT_NEAR(f.data()[k], m * s.data()[k], 3e-7);
+}
+
+// Whether the mapping holding `p` carries the MADV_HUGEPAGE flag ("hg" in its VmFlags in
+// /proc/self/smaps); false where there is no smaps.
+bool mapping_advised_huge(const void* p) {
+    std::ifstream smaps("/proc/self/smaps");
+    const auto a = reinterpret_cast<std::uintptr_t>(p);
+    bool holds = false;
+    std::string line;
+    while (std::getline(smaps, line)) {
+        unsigned long begin = 0, end = 0;
+        if (std::sscanf(line.c_str(), "%lx-%lx ", &begin, &end) == 2)
+            holds = begin <= a && a < end;
+        else if (holds && line.rfind("VmFlags:", 0) == 0)
+            return (line + " ").find(" hg ") != std::string::npos;
+    }
+    return false;
+}
+
+// 40 MiB: above glibc's largest mmap threshold, so each cache is a mapping of its own and the
+// flag seen is this cache's advice, not that of heap memory an earlier allocation advised.
+constexpr std::int64_t large_positions = 81920;
+
+TEST(cache_pages, huge_advises_large_caches_and_standard_does_not) {
+    const auto t = kt::yarn_or_plain_table(128, 128);
+    const auto standard =
+        *rs::build_rope_cache(t, large_positions, rs::attention_factor_mode::folded);
+    const auto huge = *rs::build_rope_cache(t, large_positions, rs::attention_factor_mode::folded,
+                                            rs::cache_pages::huge);
+    EXPECT_FALSE(standard.huge_pages());
+    EXPECT_TRUE(huge.huge_pages());
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(huge.data()) % (std::uintptr_t{2} << 20), 0u);
+    ASSERT_EQ(standard.bytes(), huge.bytes());
+    EXPECT_EQ(std::memcmp(standard.data(), huge.data(), huge.bytes()), 0);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (std::ifstream("/proc/self/smaps")) {
+        EXPECT_FALSE(mapping_advised_huge(standard.data()));
+        EXPECT_TRUE(mapping_advised_huge(huge.data()));
+        EXPECT_TRUE(mapping_advised_huge(huge.data() + huge.bytes() / sizeof(float) - 1));
+    }
+#endif
+    const rs::rope_cache copy = huge;  // a copy keeps the choice
+    EXPECT_TRUE(copy.huge_pages());
+    EXPECT_EQ(std::memcmp(copy.data(), huge.data(), huge.bytes()), 0);
+}
+
+TEST(cache_pages, small_caches_and_the_default_are_ordinary_allocations) {
+    const auto t = kt::yarn_or_plain_table(128, 128);
+    // 4096 x 128 floats = 2 MiB, below the 4 MiB from which huge pages are advised.
+    const auto small =
+        *rs::build_rope_cache(t, 4096, rs::attention_factor_mode::folded, rs::cache_pages::huge);
+    EXPECT_FALSE(small.huge_pages());
+    const auto by_default = *rs::build_rope_cache(t, 8192, rs::attention_factor_mode::folded);
+    EXPECT_FALSE(by_default.huge_pages());
+    const auto advised =
+        *rs::build_rope_cache(t, 8192, rs::attention_factor_mode::folded, rs::cache_pages::huge);
+    EXPECT_TRUE(advised.huge_pages());
+    const auto empty =
+        *rs::build_rope_cache(t, 0, rs::attention_factor_mode::folded, rs::cache_pages::huge);
+    EXPECT_FALSE(empty.huge_pages());
+    EXPECT_EQ(empty.bytes(), 0u);
 }
 
 }  // namespace

@@ -2,9 +2,12 @@
 //
 // Internal: an owning, 64-byte aligned, uninitialised float array for the cos/sin cache.
 // std::vector would zero the whole table before the builder overwrites it (64 MiB for 131072
-// positions x 128 dims: a second pass over memory). Large buffers (>= 4 MiB) are 2 MiB aligned
-// and, on Linux, advised as transparent huge pages: first-touch page faults of a fresh table
-// otherwise cost more than computing it (measured ~50 ms of faults for 64 MiB on the dev VM).
+// positions x 128 dims: a second pass over memory). On request (huge_pages), large buffers
+// (>= 4 MiB) are 2 MiB aligned and, on Linux, advised MADV_HUGEPAGE: fewer first-touch page
+// faults and TLB entries, but with THP defrag "madvise" (a common default) the kernel may
+// compact or reclaim memory synchronously in a fault on an advised range, and khugepaged
+// collapses advised ranges in the background, so whether the advice wins depends on the host:
+// the caller chooses (build_rope_cache's cache_pages; bench/RESULTS.md has the measurements).
 #ifndef ROPESCALE_DETAIL_ALIGNED_BUFFER_HPP
 #define ROPESCALE_DETAIL_ALIGNED_BUFFER_HPP
 
@@ -26,9 +29,9 @@ template <class T>
 class aligned_buffer {
   public:
     aligned_buffer() = default;
-    explicit aligned_buffer(std::size_t n) { allocate(n); }
+    explicit aligned_buffer(std::size_t n, bool huge_pages = false) { allocate(n, huge_pages); }
     aligned_buffer(const aligned_buffer& other) {
-        allocate(other.size_);
+        allocate(other.size_, other.alignment_ == huge);
         if (size_ != 0) std::memcpy(data_, other.data_, size_ * sizeof(T));
     }
     aligned_buffer(aligned_buffer&& other) noexcept
@@ -50,14 +53,16 @@ class aligned_buffer {
     T* data() noexcept { return data_; }
     const T* data() const noexcept { return data_; }
     std::size_t size() const noexcept { return size_; }
+    /// Whether the buffer was 2 MiB aligned and advised as huge pages (huge_pages and large).
+    bool huge_pages() const noexcept { return alignment_ == huge; }
 
   private:
     static constexpr std::size_t huge = std::size_t{2} << 20;
 
-    void allocate(std::size_t n) {
+    void allocate(std::size_t n, bool huge_pages) {
         if (n == 0) return;
         const std::size_t bytes = n * sizeof(T);
-        alignment_ = bytes >= 2 * huge ? huge : 64;
+        alignment_ = huge_pages && bytes >= 2 * huge ? huge : 64;
         data_ = static_cast<T*>(::operator new(bytes, std::align_val_t(alignment_)));
         size_ = n;
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
