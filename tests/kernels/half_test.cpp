@@ -204,10 +204,11 @@ void store_rounding() {
 // x = +-2^k the kernel's outputs are fl(x v) = +-2^k v, any float we choose, each then rounded
 // to 16 bits by the store. v takes every low-16-bit pattern that decides a bf16 rounding (0,
 // 1, just below, at and just above the tie, 0xffff) and, for fp16, the ones at its 13-bit
-// boundary, over high parts of both parities and every binade (x scales into overflow and
-// into subnormals too); both layouts, head_dim 72 so that the grouped, the leftover and the
-// lane-by-lane paths all store. Expected: the scalar conversion (half.hpp) of the same f32
-// product, bit for bit.
+// boundary, over high parts of both parities and every binade of a usable attention factor,
+// [2^-32, 2^32] (check_usable); the scales 2^k carry the products over every binade of T,
+// into overflow and into subnormals; both layouts, head_dim 72 so that the grouped, the
+// leftover and the lane-by-lane paths all store. Expected: the scalar conversion (half.hpp) of the
+// same f32 product, bit for bit.
 template <class Arch, class T>
 void store_rounding_critical() {
     const int head_dim = 72;
@@ -215,11 +216,12 @@ void store_rounding_critical() {
     kt::rng r(11);
     const std::uint32_t lows16[] = {0x0000u, 0x0001u, 0x7fffu, 0x8000u, 0x8001u, 0xffffu};
     const std::uint32_t lows13[] = {0x0fffu, 0x1000u, 0x1001u, 0x1fffu};
-    // Scales representable in T (bf16 down to its subnormals; fp16: 2^-24 .. 2^15).
+    // Scales representable in T (bf16 down to its subnormals; fp16: 2^-24 .. 2^15); with v in
+    // [2^-32, 2^32] the products reach every binade of T (bf16: 2^-165 .. 2^159).
     constexpr bool is_bf16 = std::is_same<T, rs::bf16>::value;
     const int ks[] = {0,
                       -1,
-                      5,
+                      is_bf16 ? -60 : 5,
                       is_bf16 ? -20 : -10,
                       is_bf16 ? 60 : 15,
                       is_bf16 ? -100 : -14,
@@ -231,7 +233,7 @@ void store_rounding_critical() {
     std::vector<T> in(static_cast<std::size_t>(tokens) * head_dim), out(in.size());
     const std::vector<std::int32_t> pos(tokens, 0);
     int checked = 0;
-    for (std::uint32_t exponent = 1; exponent < 255; exponent += 3) {
+    for (std::uint32_t exponent = 127 - 32; exponent < 127 + 32; ++exponent) {
         for (int variant = 0; variant < 2; ++variant) {
             // High part: the exponent, then 7 random fraction bits with a given last bit.
             const std::uint32_t frac7 = (static_cast<std::uint32_t>(r.next()) & 0x7eu) | variant;
