@@ -11,7 +11,8 @@
 // returns a clean error (seq_len <= 0 names "seq_len") or a table, and every table is valid:
 // rotary_dim even in (0, head_dim], rotary_dim / 2 inverse frequencies, each finite and > 0,
 // attention factor and logit scale finite and > 0; and the table is usable by the
-// kernels over their whole domain: sin/cos of position * inv_freq finite at |position| = 2^31,
+// kernels over their whole domain: check_usable accepts it, and sin/cos of position * inv_freq
+// are finite at |position| = position_limit(table) (>= 2^11, the exact-angle domain),
 // the attention factor m finite and non-zero as a float and 1/m^2 (the inverse rotation of a
 // folded cache) finite, and build_rope_cache accepts the table (4 positions, every entry
 // finite). Never a crash, a leak, undefined behaviour, a hang or a non-finite table
@@ -63,14 +64,22 @@ void check_table(const rs::frequency_table& t, const rs::hf_rope_config& c,
                    " logit_scale = " + rs::detail::format_value(t.logit_scale));
     for (const auto& w : t.warnings) FUZZ_CHECK(!w.what().empty(), where + ": empty warning");
 
-    // The table drives the kernels, which accept any |position| <= 2^31 and fold m into float
-    // cos/sin entries (forward m, inverse 1/m^2): every angle and factor must stay finite there.
+    // The table drives the kernels, which accept it by the library's one rule (check_usable),
+    // take any |position| <= position_limit(table) and fold m into float cos/sin entries
+    // (forward m, inverse 1/m^2): every angle and factor must stay finite there.
+    const auto usable = rs::check_usable(t);
+    FUZZ_CHECK(static_cast<bool>(usable), where +
+                                              ": compute_frequencies returned a table that "
+                                              "check_usable refuses: " +
+                                              (usable ? std::string() : usable.err().what()));
+    const std::int64_t limit = rs::position_limit(t);
+    FUZZ_CHECK(limit >= 2048, where + ": position limit " + std::to_string(limit));
     for (std::size_t i = 0; i < t.inv_freq.size(); ++i) {
-        const auto e = rs::rotation_sincos(rs::max_cache_positions, t.inv_freq[i]);
+        const auto e = rs::rotation_sincos(limit, t.inv_freq[i]);
         FUZZ_CHECK(std::isfinite(e.sin) && std::isfinite(e.cos),
                    where + ": " + t.method + " inv_freq[" + std::to_string(i) +
                        "] = " + rs::detail::format_value(t.inv_freq[i]) +
-                       " overflows the angle at position 2^31");
+                       " overflows the angle at position " + std::to_string(limit));
     }
     const double m = t.attention_factor;
     FUZZ_CHECK(std::isfinite(static_cast<float>(m)) && static_cast<float>(m) > 0.0f &&

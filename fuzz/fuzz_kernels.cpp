@@ -5,15 +5,18 @@
 //               -m flags, like tests/kernels; skipped when the CPU lacks it) or
 //               dynamic_dispatch over them
 //   table       the method (plain, linear, ntk_aware, dynamic, ntk_by_parts, yarn, dynamic_yarn,
-//               llama3, longrope, or a raw table of arbitrary inverse frequencies in
-//               [0, 1] and attention factor in [1/4, 4]), head_dim, rotary_dim
+//               llama3, longrope, or a raw table of arbitrary inverse frequencies: in [0, 1],
+//               or 1 in 4 up to 2^24, beyond the usable 2^20; attention factor in [1/4, 4]),
+//               head_dim, rotary_dim
 //   tensors     element type (f32, f64, fp16, bf16), q and k head counts (0 allowed), tokens
 //               (0 allowed), token-major or head-major, negative token strides, padding between
 //               heads and tokens, misalignment, a broadcast input (token stride 0), in place or
 //               out of place, values (NaN, +-inf, zeros and subnormals mixed in)
 //   call        mode (cached, on the fly, shift from a cache or a table, inverse cached or on
 //               the fly), folded or separate attention factor, layout, int32 or int64
-//               positions (in range, at the edges, or one out of range)
+//               positions (in range, at the edges, or one out of range: the edges of the
+//               cache, or on the fly of the table's exact-angle domain, up to +-2^31), the
+//               cache's size (sometimes one row past the table's domain)
 //   buffers     one allocation per view (with guards), or, 1 input in 4, every view of the
 //               call in one shared buffer: the slots of a fused [tokens][q in | k in | q out |
 //               k out | pad] layout (token stride odd or even, negative or not), each view
@@ -21,6 +24,12 @@
 //               so that views touch, interleave or overlap
 // and checks, against the same call with Arch = ropescale::scalar_reference:
 //   - both refuse (same code and field) or both succeed; a refused call writes nothing;
+//   - the table rule and the angle domain, restated here: a table with an inverse frequency
+//     above 2^20 is refused by every call (field "table.inv_freq[i]", the first one), a
+//     cache by build_rope_cache; position_limit(table) is the largest L with L * f_max <= 2^31
+//     (checked in __float128); an accepted call has every |position| * f_max <= 2^31 (where
+//     the reference, rotation_sincos, is exact: angle.hpp), and a cache of more rows than
+//     L + 1 is refused ("positions");
 //   - the cache built by the kernel equals the reference cache within the cache contract;
 //   - every rotated output is within the bound of tests/support/tensor_check.hpp
 //     (kt::pair_bound) of the reference; NaN where the reference has NaN, the same infinity
@@ -162,6 +171,13 @@ tensor<T> make_tensor(const geometry& g, std::int64_t tokens, int heads, int hea
 
 // ---- tables
 
+// Whether |p| * f <= 2^31, the exact-angle domain (angle.hpp), with the exact product: a
+// position below 2^33 and a double have at most 33 + 53 bits, exact in __float128.
+bool in_domain(std::int64_t p, double f) {
+    const auto a = static_cast<__float128>(p < 0 ? -p : p) * static_cast<__float128>(f);
+    return a <= static_cast<__float128>(0x1p31);
+}
+
 rs::frequency_table make_table(FuzzedDataProvider& in, rng& r, int head_dim, int rotary_dim,
                                std::int64_t& seq_len_used) {
     rs::rope_config c;
@@ -224,12 +240,14 @@ rs::frequency_table make_table(FuzzedDataProvider& in, rng& r, int head_dim, int
             c.scaling = m;
             break;
         }
-        default: {  // a raw table: inverse frequencies in [0, 1] (angle.hpp's precision domain)
+        default: {  // a raw table: inverse frequencies in [0, 1], or up to 2^24 (file comment)
             rs::frequency_table t;
             t.head_dim = head_dim;
             t.rotary_dim = rotary_dim;
+            // 1 in 4 tables shifted up by 2^top: [2^(top - 40), 2^top], top up to 24.
+            const double top = r.chance(64) ? r.uniform(0.0, 24.0) : 0.0;
             for (int i = 0; i < rotary_dim / 2; ++i)
-                t.inv_freq.push_back(r.chance(16) ? 0.0 : std::exp2(r.uniform(-40.0, 0.0)));
+                t.inv_freq.push_back(r.chance(16) ? 0.0 : std::exp2(r.uniform(-40.0, 0.0) + top));
             t.attention_factor = std::exp2(r.uniform(-2.0, 2.0));
             return t;
         }
@@ -346,6 +364,7 @@ struct call_shape {
     int rotary_dim = 0;
     bool in_place = false;
     bool must_accept = false;  // positions in the domain, no folded cache for a cached shift
+    bool table_usable = true;  // else every call is refused for the table, before any overlap
 };
 
 // Read access to one view of the shared buffer (head stride head_dim), for kt::compare_rotated.
@@ -371,11 +390,11 @@ struct placed_view {
 // in their slots must be accepted. Accepted: every output is the rotation of a copy of its
 // input taken before the call, and nothing outside the outputs changes. describe(text,
 // status) is called before the checks.
-template <class A, class T, class Describe>
+template <class A, class T, class Describe, class CheckRule>
 void fuzz_shared_buffer(FuzzedDataProvider& in, rng& r, unsigned special, const call& cl,
                         const rs::frequency_table& table, const rs::rope_cache& cache,
-                        const rs::position_span& pos, const call_shape& c,
-                        const Describe& describe) {
+                        const rs::position_span& pos, const call_shape& c, const Describe& describe,
+                        const CheckRule& check_rule) {
     enum { q_in, k_in, q_out, k_out };
     const int heads_of[4] = {c.q_heads, c.k_heads, c.q_heads, c.k_heads};
     std::ptrdiff_t slot[4];
@@ -475,6 +494,7 @@ void fuzz_shared_buffer(FuzzedDataProvider& in, rng& r, unsigned special, const 
     const rs::status got = run<A, T>(cl, table, cache, pos, q, k);
     const rs::status want = run<rs::scalar_reference, T>(cl, table, cache, pos, qr, kr);
     describe(text, got);
+    check_rule(got);
 
     FUZZ_CHECK(static_cast<bool>(got) == static_cast<bool>(want),
                text + ": kernel " + (got ? "accepted" : "refused (" + got.err().what() + ")") +
@@ -487,15 +507,16 @@ void fuzz_shared_buffer(FuzzedDataProvider& in, rng& r, unsigned special, const 
                    "a refused call wrote: " + e.what());
         const bool overlap_error =
             e.code == rs::errc::invalid_argument && (e.field == "q.out" || e.field == "k.out");
-        if (shared && e.field != "cache")
+        if (shared && e.field != "cache" && c.table_usable)
             FUZZ_CHECK(overlap_error, text + ": refused, but not for the overlap: " + e.what());
         if (overlap_error)
             FUZZ_CHECK(shared || moved, text + ": refused for an overlap: " + e.what());
-        if (!shared && !moved && c.must_accept)
+        if (!shared && !moved && c.must_accept && c.table_usable)
             FUZZ_FAIL(text + ": a valid call was refused: " + e.what());
         return;
     }
     FUZZ_CHECK(!shared, text + ": views sharing an element were accepted");
+    FUZZ_CHECK(c.table_usable, text + ": an unusable table was accepted");
 
     // Each operand alone, from a copy of its input into a buffer of its own, by the reference.
     const double m = bound_factor(cl, table, cache);
@@ -558,12 +579,33 @@ void fuzz_one(FuzzedDataProvider& in) {
     for (const double f : table.inv_freq)
         FUZZ_CHECK(std::isfinite(f) && f >= 0.0,
                    "table with inv_freq " + rs::detail::format_value(f));
+    // The table rule and the angle domain (file comment), restated from their definitions.
+    std::size_t first_bad = table.inv_freq.size();
+    double f_max = 0.0;
+    for (std::size_t i = 0; i < table.inv_freq.size(); ++i) {
+        if (table.inv_freq[i] > 0x1p20 && first_bad == table.inv_freq.size()) first_bad = i;
+        f_max = std::max(f_max, table.inv_freq[i]);
+    }
+    const bool usable = first_bad == table.inv_freq.size();
+    const std::string bad_field = "table.inv_freq[" + std::to_string(first_bad) + "]";
+    const std::int64_t limit = rs::position_limit(table);
+    const std::int64_t max_position = std::int64_t{1} << 31;
+    FUZZ_CHECK(usable == (limit >= 0) && usable == static_cast<bool>(rs::check_usable(table)),
+               "the table rule disagrees: largest inv_freq " + rs::detail::format_value(f_max) +
+                   ", position_limit " + std::to_string(limit));
+    if (usable)
+        FUZZ_CHECK(limit <= max_position && in_domain(limit, f_max) &&
+                       (limit == max_position || !in_domain(limit + 1, f_max)),
+                   "position_limit " + std::to_string(limit) + " for largest inv_freq " +
+                       rs::detail::format_value(f_max));
 
     // A cache sized so that building it stays cheap (<= 16k entries).
     const int pairs = rotary_dim / 2;
     const std::int64_t max_rows = std::max<std::int64_t>(1, 16384 / pairs);
-    const std::int64_t rows =
+    std::int64_t rows =
         std::min<std::int64_t>(max_rows, r.chance(128) ? r.integer(1, 64) : r.integer(1, 4096));
+    // Rows up to position_limit only (inv_freq above 2^19), but 1 in 8 past it: refused.
+    if (usable && rows > limit + 1 && !r.chance(32)) rows = limit + 1;
     const bool shift = cl.md == mode::shift_cached || cl.md == mode::shift_table;
     rs::attention_factor_mode cache_mode = cl.attention;
     if (cl.md == mode::shift_cached && !r.chance(16))
@@ -571,10 +613,24 @@ void fuzz_one(FuzzedDataProvider& in) {
     rs::rope_cache cache;
     if (cl.md == mode::cached || cl.md == mode::shift_cached || cl.md == mode::inverse_cached) {
         auto built = rs::build_rope_cache<A>(table, rows, cache_mode);
-        FUZZ_CHECK(static_cast<bool>(built),
-                   "cache refused: " + (built ? std::string() : built.err().what()));
         auto reference = rs::build_rope_cache<rs::scalar_reference>(table, rows, cache_mode);
-        FUZZ_CHECK(static_cast<bool>(reference), "reference cache refused");
+        const bool cache_ok = usable && in_domain(rows - 1, f_max);
+        FUZZ_CHECK(static_cast<bool>(built) == cache_ok,
+                   "cache of " + std::to_string(rows) + " rows, largest inv_freq " +
+                       rs::detail::format_value(f_max) +
+                       (built ? std::string(" accepted") : " refused: " + built.err().what()));
+        FUZZ_CHECK(static_cast<bool>(reference) == cache_ok, "the reference cache disagrees");
+        if (!cache_ok) {
+            if (describing())
+                std::fprintf(stderr, "fuzz_kernels: %s cache of %lld rows: %s\n", A::name(),
+                             static_cast<long long>(rows),
+                             built ? "accepted" : built.err().what().c_str());
+            FUZZ_CHECK(built.err().code == reference.err().code &&
+                           built.err().field == reference.err().field &&
+                           built.err().field == (usable ? std::string("positions") : bad_field),
+                       "cache refused: " + built.err().what() + " / " + reference.err().what());
+            return;
+        }
         compare_caches(*built, *reference);
         cache = std::move(*built);
     }
@@ -582,8 +638,10 @@ void fuzz_one(FuzzedDataProvider& in) {
     // Positions (deltas for shifts) in the domain of the call, sometimes one outside it.
     const bool uses_cache =
         cl.md == mode::cached || cl.md == mode::shift_cached || cl.md == mode::inverse_cached;
-    const std::int64_t hi = uses_cache ? cache.size() - 1 : rs::max_cache_positions;
-    const std::int64_t lo = uses_cache ? (shift ? -hi : 0) : -rs::max_cache_positions;
+    // On the fly: the table's domain (any |position| <= 2^31 when the table is unusable).
+    const std::int64_t domain = usable ? limit : max_position;
+    const std::int64_t hi = uses_cache ? cache.size() - 1 : domain;
+    const std::int64_t lo = uses_cache ? (shift ? -hi : 0) : -domain;
     std::vector<std::int64_t> p64(static_cast<std::size_t>(tokens));
     for (auto& p : p64) {
         switch (position_class) {
@@ -605,6 +663,20 @@ void fuzz_one(FuzzedDataProvider& in) {
     const rs::position_span pos =
         pos64 || !fits32 ? rs::position_span(p64) : rs::position_span(p32);
     const bool positions_valid = position_class != 7 || tokens == 0;
+    // After any call of this input: an unusable table was refused for its first bad entry, and
+    // an accepted call on the fly kept every angle in the exact-angle domain.
+    auto check_rule = [&](const rs::status& s) {
+        if (!usable)
+            FUZZ_CHECK(!s && s.err().field == bad_field,
+                       "a table with " + bad_field + " = " +
+                           rs::detail::format_value(table.inv_freq[first_bad]) + ": " +
+                           (s ? std::string("accepted") : s.err().what()));
+        if (s && !uses_cache)
+            for (const std::int64_t p : p64)
+                FUZZ_CHECK(in_domain(p, f_max), "position " + std::to_string(p) +
+                                                    " accepted with largest inv_freq " +
+                                                    rs::detail::format_value(f_max));
+    };
     const bool folded_shift = cl.md == mode::shift_cached && cache.folded_factor() != 1.0;
 
     auto describe = [&](const std::string& buffers, const rs::status& s) {
@@ -629,7 +701,8 @@ void fuzz_one(FuzzedDataProvider& in) {
         c.rotary_dim = rotary_dim;
         c.in_place = in_place;
         c.must_accept = positions_valid && !folded_shift;
-        fuzz_shared_buffer<A, T>(in, r, special, cl, table, cache, pos, c, describe);
+        c.table_usable = usable;
+        fuzz_shared_buffer<A, T>(in, r, special, cl, table, cache, pos, c, describe, check_rule);
         return;
     }
 
@@ -653,6 +726,7 @@ void fuzz_one(FuzzedDataProvider& in) {
     const rs::status got = run<A, T>(cl, table, cache, pos, q, k);
     const rs::status want = run<rs::scalar_reference, T>(cl, table, cache, pos, qr, kr);
     describe("separate buffers", got);
+    check_rule(got);
 
     FUZZ_CHECK(static_cast<bool>(got) == static_cast<bool>(want),
                std::string("kernel ") + (got ? "accepted" : "refused (" + got.err().what() + ")") +
@@ -671,9 +745,9 @@ void fuzz_one(FuzzedDataProvider& in) {
                    (g.head_pad >= 0 || (heads <= 1 && tokens <= 1));
         };
         const bool k_operand = !shift;
-        const bool valid = positions_valid && rows_ok(in_place ? gq_in : gq_out, q_heads) &&
-                           (!k_operand || rows_ok(in_place ? gk_in : gk_out, k_heads)) &&
-                           !folded_shift;
+        const bool valid =
+            usable && positions_valid && rows_ok(in_place ? gq_in : gq_out, q_heads) &&
+            (!k_operand || rows_ok(in_place ? gk_in : gk_out, k_heads)) && !folded_shift;
         if (valid) FUZZ_FAIL("a valid call was refused: " + got.err().what());
         return;
     }

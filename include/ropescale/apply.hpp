@@ -34,6 +34,11 @@
 // scalar_reference, or dynamic_dispatch<...> (dispatch.hpp, run-time choice among per-ISA
 // translation units). Element types: float, double, fp16, bf16 (half.hpp).
 //
+// Domain. Angles are exact (angle.hpp) wherever a call is accepted: a cache holds only rows
+// inside the exact-angle domain of its table (cache.hpp), and on the fly a table must pass
+// check_usable (frequency_table.hpp, the library's one rule for tables) and every |position|
+// be <= position_limit(table), |position| * (largest inv_freq) <= 2^31.
+//
 // Precision. fp32/fp16/bf16 elements: cos/sin are f32 (cache entries, or on the fly double
 // values within 2.3e-11 m of the exact ones, rounded once: the cache's contract, cache.hpp),
 // the rotation is computed in f32 (x1 c - x2 s with possibly fused multiply-adds) and 16-bit
@@ -575,61 +580,26 @@ ROPESCALE_ALWAYS_INLINE bool range_ok(const P* p, std::int64_t n, std::int64_t l
     return mn >= lo && mx <= hi;
 }
 
-// Whether every value is finite and >= 0 (-0.0 included). The decode path runs it on every
-// on-the-fly call (a frequency_table's fields are public, so the kernels cannot trust them).
-// Two accumulations that need no compare per value: z += v * 0 stays +-0 for finite values and
-// becomes NaN at the first infinity or NaN (inf * 0 = NaN, NaN propagates), and the running
-// minimum finds a negative value (-0.0 < 0.0 is false, so -0.0 passes). Four independent
-// chains and no branch or flag per value. Plain scalar code on purpose:
-// it runs in the caller's translation unit, whatever its -m flags, so nothing
-// instruction-set-specific belongs here.
-inline bool all_finite_non_negative(const std::vector<double>& values) noexcept {
-    const double* v = values.data();
-    const std::size_t n = values.size();
-    double z0 = 0.0, z1 = 0.0, z2 = 0.0, z3 = 0.0;
-    double m0 = 0.0, m1 = 0.0, m2 = 0.0, m3 = 0.0;
-    const auto low = [](double m, double x) { return x < m ? x : m; };
-    std::size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        z0 += v[i] * 0.0;
-        z1 += v[i + 1] * 0.0;
-        z2 += v[i + 2] * 0.0;
-        z3 += v[i + 3] * 0.0;
-        m0 = low(m0, v[i]);
-        m1 = low(m1, v[i + 1]);
-        m2 = low(m2, v[i + 2]);
-        m3 = low(m3, v[i + 3]);
-    }
-    for (; i < n; ++i) {
-        z0 += v[i] * 0.0;
-        m0 = low(m0, v[i]);
-    }
-    const double z = (z0 + z1) + (z2 + z3);
-    const double m = low(low(m0, m1), low(m2, m3));
-    return z == 0.0 && !(m < 0.0);
-}
-
 template <class Arch, class T>
 ROPESCALE_ALWAYS_INLINE bool quick_ok(const angle_plan& plan, rotary_layout layout,
                                       const position_span& positions, const rope_operand<T>& q,
                                       const rope_operand<T>& k) noexcept {
     if (layout != rotary_layout::half_split && layout != rotary_layout::interleaved) return false;
     int head_dim = 0;
-    std::int64_t lo = -max_cache_positions;
-    std::int64_t hi = max_cache_positions;
+    std::int64_t lo = 0;
+    std::int64_t hi = 0;
     if (plan.cache != nullptr) {
         if (plan.cache->rotary_dim() <= 0) return false;
         head_dim = plan.cache->head_dim();
         hi = plan.cache->size() - 1;
         lo = plan.shift ? -hi : 0;
     } else {
-        const frequency_table& t = *plan.table;
-        if (t.head_dim <= 0 || t.rotary_dim <= 0 || t.rotary_dim % 2 != 0 ||
-            t.rotary_dim > t.head_dim || t.inv_freq.size() != static_cast<std::size_t>(t.pairs()) ||
-            !(std::isfinite(t.attention_factor) && t.attention_factor > 0.0))
-            return false;
-        if (!all_finite_non_negative(t.inv_freq)) return false;
-        head_dim = t.head_dim;
+        // The table rule (check_usable) and the exact-angle domain of this table.
+        const table_scan scan = scan_table(*plan.table);
+        if (!scan.usable) return false;
+        hi = exact_position_limit(scan.max_inv_freq);
+        lo = -hi;
+        head_dim = plan.table->head_dim;
     }
     if (!operand_ok<Arch>(q, head_dim, positions.size()) ||
         !operand_ok<Arch>(k, head_dim, positions.size()))
@@ -660,7 +630,7 @@ status run_checked(const angle_plan& plan, rotary_layout layout, const position_
         if (plan.cache->rotary_dim() <= 0)
             return error{errc::invalid_argument, "cache", "is empty (default-constructed)"};
     } else {
-        if (auto s = check_table<Arch>(*plan.table); !s) return s;
+        if (auto s = check_usable(*plan.table); !s) return s;
         head_dim = plan.table->head_dim;
     }
     if (auto s = check_operand<Arch>(q, "q", head_dim, positions.size()); !s) return s;
@@ -680,10 +650,14 @@ status run_checked(const angle_plan& plan, rotary_layout layout, const position_
                 return s;
         }
     } else {
-        if (auto s = check_positions<Arch>(positions, -max_cache_positions, max_cache_positions,
-                                           "is outside the exact-angle domain: must be in");
-            !s)
-            return s;
+        const frequency_table& t = *plan.table;
+        const double f_max = scan_table(t).max_inv_freq;
+        const std::int64_t limit = exact_position_limit(f_max);
+        const std::string what =
+            "is outside the exact-angle domain of the table, |position| * largest inv_freq <= "
+            "2^31 (table.inv_freq[" +
+            std::to_string(max_inv_freq_index(t)) + "] = " + format_value(f_max) + "): must be in";
+        if (auto s = check_positions<Arch>(positions, -limit, limit, what.c_str()); !s) return s;
     }
     run_unchecked<Arch>(plan, layout, positions, q, k);
     return {};
@@ -772,8 +746,11 @@ void apply_rope_unchecked(const rope_cache& cache, rotary_layout layout, positio
 /// float/fp16/bf16 elements: cos/sin rounded once to f32 (same contract as the cache), math
 /// in f32. double elements: the double-precision path: cos/sin and the rotation stay double
 /// (about 1e-15 relative to the exact rotation).
-/// Any position with |p| <= 2^31; others -> position_out_of_range "positions[i]". Other errors
-/// as the cached overload, plus the table's ("table.inv_freq", ...).
+/// Accepts a table that check_usable accepts (else its error, field "table.inv_freq[i]",
+/// "table.attention_factor", ...; frequency_table.hpp) and the positions of its exact-angle
+/// domain, |p| <= position_limit(table): |p| * (largest inv_freq) <= 2^31, and |p| <= 2^31
+/// (angle.hpp); another position -> position_out_of_range, field "positions[i]", the message
+/// giving the limit and the largest inv_freq. Other errors as the cached overload.
 template <class Arch = xsimd::default_arch, class T>
 status apply_rope(const frequency_table& table, rotary_layout layout, position_span positions,
                   rope_operand<T> q, rope_operand<T> k = {},
@@ -833,7 +810,9 @@ void shift_rope_unchecked(const rope_cache& cache, rotary_layout layout, positio
 }
 
 /// Rotates already-rotated keys by a per-token delta with cos/sin computed on the fly from
-/// `table` (exact double angles; never the attention factor). |delta| <= 2^31. Other errors
+/// `table` (exact double angles; never the attention factor). The table and the deltas are
+/// checked as the on-the-fly apply_rope's table and positions: check_usable's errors, and
+/// |delta| <= position_limit(table), else position_out_of_range "positions[i]". Other errors
 /// as the cached shift_rope.
 template <class Arch = xsimd::default_arch, class T>
 status shift_rope(const frequency_table& table, rotary_layout layout, position_span deltas,

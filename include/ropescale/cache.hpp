@@ -21,8 +21,10 @@
 // i.e. the entry is the float rounding of the exact value, give or take 1e-7. The built entries
 // are in fact within 7e-14 m of v before the single rounding (worst case after 63 rotation
 // steps; ~1e-15 typically, so they equal fl32(v) but for a handful in millions), and the bound
-// holds for |p * inv_freq| <= 2^31 (angle.hpp's domain). Entries do not depend on how the
-// rows were split among calls (bitwise); instruction sets may differ in a rare last bit.
+// holds for |p * inv_freq| <= 2^31 (angle.hpp's domain), which build_rope_cache keeps for every
+// row: it refuses more rows than position_limit(table) + 1 (frequency_table.hpp). Entries do
+// not depend on how the rows were split among calls (bitwise); instruction sets may differ in
+// a rare last bit.
 #ifndef ROPESCALE_CACHE_HPP
 #define ROPESCALE_CACHE_HPP
 
@@ -65,8 +67,10 @@ inline const char* to_string(attention_factor_mode mode) noexcept {
 ///             target host (bench/RESULTS.md, "Huge pages") before choosing it.
 enum class cache_pages { standard, huge };
 
-/// Largest number of positions a cache accepts: 2^31 (the exact-angle domain of angle.hpp).
-inline constexpr std::int64_t max_cache_positions = std::int64_t{1} << 31;
+/// Largest number of positions a cache accepts, whatever its table: 2^31 (max_exact_position,
+/// angle.hpp). A table whose largest inverse frequency f exceeds 1 accepts fewer:
+/// exact_position_limit(f) + 1, so that every row stays in the exact-angle domain.
+inline constexpr std::int64_t max_cache_positions = max_exact_position;
 
 class rope_cache;
 
@@ -124,44 +128,17 @@ class rope_cache {
     attention_factor_mode attention_ = attention_factor_mode::separate;
 };
 
-namespace detail {
-
-// Checks that a frequency table can drive a kernel: dimensions, inverse frequencies, factor.
-// Templated on the kernel selector like everything a per-ISA translation unit may compile.
-template <class Arch>
-status check_table(const frequency_table& t) {
-    if (t.head_dim <= 0)
-        return make_error(errc::out_of_range, "table.head_dim", "must be > 0", t.head_dim);
-    if (t.rotary_dim <= 0 || t.rotary_dim % 2 != 0 || t.rotary_dim > t.head_dim)
-        return error{errc::inconsistent, "table.rotary_dim",
-                     "must be even, > 0 and <= head_dim = " + std::to_string(t.head_dim) +
-                         " (got " + std::to_string(t.rotary_dim) + ")"};
-    if (t.inv_freq.size() != static_cast<std::size_t>(t.pairs()))
-        return error{errc::inconsistent, "table.inv_freq",
-                     "must have rotary_dim / 2 = " + std::to_string(t.pairs()) + " entries (got " +
-                         std::to_string(t.inv_freq.size()) + ")"};
-    for (std::size_t i = 0; i < t.inv_freq.size(); ++i) {
-        const double f = t.inv_freq[i];
-        if (!std::isfinite(f) || f < 0.0)
-            return make_error(errc::out_of_range, "table.inv_freq[" + std::to_string(i) + "]",
-                              "must be finite and >= 0", f);
-    }
-    if (!std::isfinite(t.attention_factor) || !(t.attention_factor > 0.0))
-        return make_error(errc::out_of_range, "table.attention_factor", "must be finite and > 0",
-                          t.attention_factor);
-    return {};
-}
-
-}  // namespace detail
-
 /// Builds the cos/sin cache of `table` for positions [0, positions), with the attention factor
 /// folded into the entries or not (`mode`; the cache records which). Entries are computed in
 /// double and rounded once to float (precision contract in the file comment), vectorised with
 /// xsimd double batches on instruction set Arch (default: the compile-time best,
 /// xsimd::default_arch; scalar_reference uses rotation_sincos entry by entry).
 ///
-/// Errors: table fields (errc::out_of_range / inconsistent, field "table.*"), positions outside
-/// [0, 2^31] (errc::out_of_range, field "positions"). Allocates positions * rotary_dim floats
+/// Errors: a table that check_usable refuses (its error: errc::out_of_range / inconsistent,
+/// field "table.*"); positions outside [0, N] with N = min(2^31, position_limit(table) + 1),
+/// so that the last row N - 1 stays in the exact-angle domain |position * inv_freq| <= 2^31
+/// (errc::out_of_range, field "positions", the message giving N and, when the table limits
+/// it, the largest inv_freq and its index). Allocates positions * rotary_dim floats
 /// (64-byte aligned, uninitialised before the build; with `pages` = cache_pages::huge and
 /// >= 4 MiB: 2 MiB aligned and advised as transparent huge pages on Linux, see cache_pages);
 /// never throws except std::bad_alloc. Cost: ~0.6-0.8 ns per
@@ -171,10 +148,20 @@ status check_table(const frequency_table& t) {
 template <class Arch>
 expected<rope_cache> build_rope_cache(const frequency_table& table, std::int64_t positions,
                                       attention_factor_mode mode, cache_pages pages) {
-    if (auto s = detail::check_table<Arch>(table); !s) return s.err();
-    if (positions < 0 || positions > max_cache_positions)
-        return make_error(errc::out_of_range, "positions", "must be in [0, 2^31]",
-                          static_cast<long long>(positions));
+    if (auto s = check_usable(table); !s) return s.err();
+    const double f_max = detail::scan_table(table).max_inv_freq;
+    const std::int64_t limit = exact_position_limit(f_max);
+    const std::int64_t rows = limit < max_cache_positions ? limit + 1 : max_cache_positions;
+    if (positions < 0 || positions > rows) {
+        std::string what = "must be in [0, " + std::to_string(rows) + "]";
+        if (rows < max_cache_positions)
+            what += ": row " + std::to_string(rows - 1) +
+                    " is the last whose angles stay in the exact-angle domain |position * "
+                    "inv_freq| <= 2^31 of this table, whose largest inv_freq is table.inv_freq[" +
+                    std::to_string(detail::max_inv_freq_index(table)) +
+                    "] = " + detail::format_value(f_max);
+        return make_error(errc::out_of_range, "positions", what, static_cast<long long>(positions));
+    }
     rope_cache cache;
     cache.size_ = positions;
     cache.head_dim_ = table.head_dim;

@@ -72,29 +72,21 @@ inline expected<int> resolve_rotary_dim(const rope_config& c) {
 }
 
 namespace detail {
-// Limits of a usable table (PROPOSED FIX, fuzz_config): position * inv_freq stays an exact
-// double (< 2^53) for every |position| <= 2^31 the kernels accept, and the attention factor m,
-// 1/m and 1/m^2 (inverse rotation) stay finite normal floats once folded into float entries.
-inline constexpr double max_inv_freq = 0x1p20;
-inline constexpr double min_table_factor = 0x1p-32;
-inline constexpr double max_table_factor = 0x1p32;
+// What compute_frequencies built must be usable (check_usable, the library's one rule for
+// tables): its error is the rule's (same field, e.g. "table.inv_freq[0]"), the message saying
+// which method's parameters gave the table. A built frequency of 0, which the rule accepts in
+// a hand-built table (a pair that never rotates), means here that the parameters underflow
+// it: refused with the same field.
 inline status check_built_table(const frequency_table& t) {
-    for (std::size_t i = 0; i < t.inv_freq.size(); ++i) {
-        const double f = t.inv_freq[i];
-        if (!(f > 0.0 && f <= max_inv_freq))
-            return make_error(errc::out_of_range, "inv_freq[" + std::to_string(i) + "]",
-                              std::string("is outside (0, 2^20]: the ") + t.method +
-                                  " parameters overflow or underflow this pair's frequency",
-                              f);
-    }
-    if (!(t.attention_factor >= min_table_factor && t.attention_factor <= max_table_factor))
-        return make_error(errc::out_of_range, "attention_factor",
-                          "is outside [2^-32, 2^32] (the parameters give an unusable factor)",
-                          t.attention_factor);
-    if (!(t.logit_scale >= min_table_factor && t.logit_scale <= max_table_factor))
-        return make_error(errc::out_of_range, "logit_scale",
-                          "is outside [2^-32, 2^32] (the parameters give an unusable factor)",
-                          t.logit_scale);
+    if (auto s = check_usable(t); !s)
+        return error{s.err().code, s.err().field,
+                     s.err().message + ": the " + t.method + " parameters give an unusable table"};
+    for (std::size_t i = 0; i < t.inv_freq.size(); ++i)
+        if (!(t.inv_freq[i] > 0.0))
+            return make_error(errc::out_of_range, "table.inv_freq[" + std::to_string(i) + "]",
+                              std::string("must be > 0: the ") + t.method +
+                                  " parameters underflow this pair's frequency",
+                              t.inv_freq[i]);
     return {};
 }
 }  // namespace detail
@@ -119,6 +111,10 @@ inline status validate(const rope_config& c) {
 /// Validates `config` and builds its frequency table at `options` (sequence length for dynamic
 /// methods, LongRoPE list choice). Every entry is computed in double; the table's doc and each
 /// method's header state the formula, reference and precision.
+/// Errors: the configuration's (validate; field in the HF key vocabulary), "seq_len", and a
+/// built table that check_usable refuses or with a frequency that underflows to 0 (the
+/// parameters are valid one by one but give an unusable table; field "table.inv_freq[i]",
+/// "table.attention_factor" or "table.logit_scale", as check_usable names it).
 /// Allocates the table; never throws (except std::bad_alloc).
 inline expected<frequency_table> compute_frequencies(const rope_config& config,
                                                      const table_options& options = {}) {

@@ -52,15 +52,22 @@ TEST(apply_errors, position_outside_cache_is_refused_and_nothing_is_written) {
 }
 
 // The on-the-fly entry points check the table on every call (its fields are public): a
-// NaN, an infinity or a negative inverse frequency is refused, wherever it sits (the fast
-// check reads four values per step, then a tail), and -0.0 is accepted.
+// NaN, an infinity, a negative inverse frequency or one above 2^20 (the table rule,
+// check_usable) is refused, wherever it sits (the fast check reads four values per step,
+// then a tail), and -0.0 and 2^20 are accepted.
 TEST(apply_errors, on_the_fly_table_values_are_checked_at_every_index) {
     const rs::frequency_table good = kt::yarn_or_plain_table(128, 126);  // 63 pairs: a tail
     std::vector<float> q(2 * 3 * 128, 0.25f);
     const auto before = q;
     const std::vector<std::int32_t> pos = {5, 9};
-    const double bad_values[] = {std::nan(""), std::numeric_limits<double>::infinity(),
-                                 -std::numeric_limits<double>::infinity(), -1e-300, -1.0};
+    const double bad_values[] = {std::nan(""),
+                                 std::numeric_limits<double>::infinity(),
+                                 -std::numeric_limits<double>::infinity(),
+                                 -1e-300,
+                                 -1.0,
+                                 1e30,
+                                 std::nextafter(0x1p20, 1e300),
+                                 std::numeric_limits<double>::max()};
     for (const std::size_t i : {std::size_t{0}, std::size_t{1}, std::size_t{33}, std::size_t{62}}) {
         for (const double v : bad_values) {
             rs::frequency_table bad = good;
@@ -79,6 +86,7 @@ TEST(apply_errors, on_the_fly_table_values_are_checked_at_every_index) {
     rs::frequency_table zero = good;
     zero.inv_freq[62] = -0.0;  // a (negative) zero frequency: a pair that never rotates
     zero.inv_freq[3] = 0.0;
+    zero.inv_freq[33] = 0x1p20;  // the largest usable frequency (positions up to 2^11)
     EXPECT_TRUE(rs::apply_rope(zero, rs::rotary_layout::half_split, pos,
                                rs::in_place(rs::make_heads_view(q.data(), 2, 3, 128))));
 }

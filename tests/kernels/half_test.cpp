@@ -207,10 +207,11 @@ void store_rounding() {
 // x = +-2^k the kernel's outputs are fl(x v) = +-2^k v, any float we choose, each then rounded
 // to 16 bits by the store. v takes every low-16-bit pattern that decides a bf16 rounding (0,
 // 1, just below, at and just above the tie, 0xffff) and, for fp16, the ones at its 13-bit
-// boundary, over high parts of both parities and every binade (x scales into overflow and
-// into subnormals too); both layouts, head_dim 72 so that the grouped, the leftover and the
-// lane-by-lane paths all store. Expected: the scalar conversion (half.hpp) of the same f32
-// product, bit for bit.
+// boundary, over high parts of both parities and every binade of a usable attention factor,
+// [2^-32, 2^32] (check_usable); the scales 2^k carry the products over every binade of T,
+// into overflow and into subnormals; both layouts, head_dim 72 so that the grouped, the
+// leftover and the lane-by-lane paths all store. Expected: the scalar conversion (half.hpp) of
+// the same f32 product, bit for bit.
 //
 // random_sample: instead of those patterns, f32 values v with random fractions and signs over
 // the exponents that matter for T (a sample of the values no pattern above singles out).
@@ -221,11 +222,12 @@ void store_rounding_critical(bool random_sample) {
     kt::rng r(11);
     const std::uint32_t lows16[] = {0x0000u, 0x0001u, 0x7fffu, 0x8000u, 0x8001u, 0xffffu};
     const std::uint32_t lows13[] = {0x0fffu, 0x1000u, 0x1001u, 0x1fffu};
-    // Scales representable in T (bf16 down to its subnormals; fp16: 2^-24 .. 2^15).
+    // Scales representable in T (bf16 down to its subnormals; fp16: 2^-24 .. 2^15); with v in
+    // [2^-32, 2^32] the products reach every binade of T (bf16: 2^-165 .. 2^159).
     constexpr bool is_bf16 = std::is_same<T, rs::bf16>::value;
     const int ks[] = {0,
                       -1,
-                      5,
+                      is_bf16 ? -60 : 5,
                       is_bf16 ? -20 : -10,
                       is_bf16 ? 60 : 15,
                       is_bf16 ? -100 : -14,
@@ -240,14 +242,15 @@ void store_rounding_critical(bool random_sample) {
     if (random_sample) {
         // Random fractions (all 23 bits) over the exponents whose products with the scales
         // land in and around T's range (positive: the attention factor; x carries the sign).
-        const std::uint32_t lo = is_bf16 ? 1u : 97u, hi = is_bf16 ? 254u : 150u;
+        // (Attention factors stay usable: [2^-32, 2^32], biased exponents 95 .. 158.)
+        const std::uint32_t lo = is_bf16 ? 95u : 97u, hi = is_bf16 ? 158u : 150u;
         for (int n = 0; n < 6000; ++n) {
             const auto u = static_cast<std::uint32_t>(r.next());
             const auto exponent = lo + static_cast<std::uint32_t>(r.next() % (hi - lo + 1));
             patterns.push_back((u & 0x007fffffu) | (exponent << 23));
         }
     } else {
-        for (std::uint32_t exponent = 1; exponent < 255; exponent += 3) {
+        for (std::uint32_t exponent = 127 - 32; exponent < 127 + 32; ++exponent) {
             for (std::uint32_t variant = 0; variant < 2; ++variant) {
                 // High part: the exponent, then 7 random fraction bits with a given last bit.
                 const std::uint32_t frac7 =

@@ -10,6 +10,10 @@
 //     succeed and touch nothing, including a head-major view of zero tokens;
 //   - positions (and shift deltas) outside the cache or the exact-angle domain are refused in
 //     every mode and position type, naming positions[i] and writing nothing;
+//   - one rule for a usable table (check_usable): the same bad tables (hand-built, or built
+//     by compute_frequencies from parameters that give an unusable table) are refused with the
+//     same field by check_usable, compute_frequencies, build_rope_cache and every on-the-fly
+//     entry point, on every kernel, writing nothing; the edges of the rule are accepted;
 //   - overlapping buffers: in place is exact (bitwise the out-of-place result); views that
 //     share memory otherwise (out of place over its own or the other operand's input, q's
 //     output over k's, with any strides) are refused with invalid_argument naming both views,
@@ -30,6 +34,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace {
@@ -295,14 +300,17 @@ void outside_case(mode m, bool int64) {
     SCOPED_TRACE(std::string(name(m)) + (int64 ? " int64" : " int32"));
     const env& e = shared_env();
     const std::int64_t n = e.folded.size();  // 512
-    // The domain: [0, n) cached; |delta| < n for a cached shift; |p| <= 2^31 on the fly.
+    // The domain: [0, n) cached; |delta| < n for a cached shift; on the fly the table's
+    // exact-angle domain, |p| <= position_limit(table) (2^31 here: every inv_freq <= 1).
+    const std::int64_t limit = rs::position_limit(e.table);
+    EXPECT_EQ(limit, rs::max_exact_position);
     std::vector<std::int64_t> outside;
     if (m == mode::shift_cached) {
         outside = {n, -n, n + 1000, -(n + 1)};
     } else if (is_cached(m)) {
         outside = {n, -1, n + 1, std::numeric_limits<std::int32_t>::min()};
     } else {
-        outside = {rs::max_cache_positions + 1, -rs::max_cache_positions - 1};
+        outside = {limit + 1, -limit - 1};
     }
     if (int64) {
         outside.push_back(std::numeric_limits<std::int64_t>::max());
@@ -340,7 +348,7 @@ void outside_case(mode m, bool int64) {
     else if (is_cached(m))
         edges = {n - 1, 0, n - 1, 0, 1, n - 2};
     else
-        edges = {rs::max_cache_positions, -rs::max_cache_positions, 0, 1, -1, 131071};
+        edges = {limit, -limit, 0, 1, -1, 131071};
     EXPECT_TRUE((call<A, float>(
         m, hs, edges, rs::in_place(rs::make_heads_view(q.data(), tokens, heads, head_dim)))));
 }
@@ -351,6 +359,213 @@ TEST(bad_tensors, positions_outside_the_domain_are_refused_in_every_mode) {
             outside_case<xsimd::default_arch>(m, int64);
             outside_case<dispatched>(m, int64);
         }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One rule for a usable table (check_usable, frequency_table.hpp): every entry point that takes
+// a table refuses the same tables with the same error, and writes nothing.
+
+// The table compute_frequencies builds for `c` before it checks the result (its own steps).
+rs::frequency_table raw_table(const rs::rope_config& c) {
+    rs::frequency_table t;
+    t.head_dim = c.head_dim;
+    t.rotary_dim = *rs::resolve_rotary_dim(c);
+    t.rope_theta = c.rope_theta;
+    t.base = c.rope_theta;
+    t.method = rs::method_name(c.scaling);
+    std::visit(
+        [&](const auto& m) {
+            rs::detail::build(m, t.rotary_dim, c.rope_theta, rs::table_options{}, t);
+        },
+        c.scaling);
+    return t;
+}
+
+// A usable hand-built table of 4 pairs (head_dim 10: 2 pass-through channels).
+rs::frequency_table small_table() {
+    rs::frequency_table t;
+    t.head_dim = 10;
+    t.rotary_dim = 8;
+    t.inv_freq = {1.0, 0.5, 0.01, 1e-4};
+    return t;
+}
+
+struct bad_table_case {
+    std::string what;
+    rs::frequency_table table;
+    std::string field;  // the field every entry point must name
+};
+
+std::vector<bad_table_case> bad_table_cases() {
+    const double inf = std::numeric_limits<double>::infinity();
+    std::vector<bad_table_case> cases;
+    auto with = [&](const std::string& what, const std::string& field, auto change) {
+        rs::frequency_table t = small_table();
+        change(t);
+        cases.push_back({what, t, field});
+    };
+    using T = rs::frequency_table;
+    // The table: accepted before by the cache and on the fly (which wrote inf into q).
+    with("inv_freq {1e30, 0.5}", "table.inv_freq[0]", [](T& t) {
+        t.rotary_dim = 4;
+        t.head_dim = 4;
+        t.inv_freq = {1e30, 0.5};
+    });
+    with("inv_freq just above 2^20", "table.inv_freq[2]",
+         [](T& t) { t.inv_freq[2] = std::nextafter(0x1p20, 1e300); });
+    with("inv_freq nan", "table.inv_freq[3]", [](T& t) { t.inv_freq[3] = std::nan(""); });
+    with("inv_freq inf", "table.inv_freq[1]", [inf](T& t) { t.inv_freq[1] = inf; });
+    with("inv_freq negative", "table.inv_freq[1]", [](T& t) { t.inv_freq[1] = -1e-300; });
+    with("attention_factor 0", "table.attention_factor", [](T& t) { t.attention_factor = 0.0; });
+    with("attention_factor 2^33", "table.attention_factor",
+         [](T& t) { t.attention_factor = 0x1p33; });
+    with("attention_factor below 2^-32", "table.attention_factor",
+         [](T& t) { t.attention_factor = std::nextafter(0x1p-32, 0.0); });
+    with("attention_factor nan", "table.attention_factor",
+         [](T& t) { t.attention_factor = std::nan(""); });
+    with("logit_scale 0", "table.logit_scale", [](T& t) { t.logit_scale = 0.0; });
+    with("logit_scale inf", "table.logit_scale", [inf](T& t) { t.logit_scale = inf; });
+    with("head_dim 0", "table.head_dim", [](T& t) { t.head_dim = 0; });
+    with("rotary_dim odd", "table.rotary_dim", [](T& t) { t.rotary_dim = 7; });
+    with("rotary_dim above head_dim", "table.rotary_dim", [](T& t) { t.rotary_dim = 12; });
+    with("one inv_freq too many", "table.inv_freq", [](T& t) { t.inv_freq.push_back(0.5); });
+    return cases;
+}
+
+// Configurations whose parameters pass validate() one by one but give an unusable table:
+// compute_frequencies must refuse them with the field the rule names for the built table.
+struct bad_config_case {
+    std::string what;
+    rs::rope_config config;
+    std::string field;
+};
+
+std::vector<bad_config_case> bad_config_cases() {
+    std::vector<bad_config_case> cases;
+    auto yarn_case = [&](const std::string& what, const std::string& field, auto change) {
+        rs::rope_config c;
+        c.head_dim = 64;
+        rs::yarn y;
+        y.factor = 4.0;
+        y.original_max_position_embeddings = 4096;
+        change(y);
+        c.scaling = y;
+        cases.push_back({what, c, field});
+    };
+    // Pair 0 is extrapolated (its ramp is 0): weight 1e308 times its frequency 1.
+    yarn_case("yarn extrapolation_factor 1e308", "table.inv_freq[0]",
+              [](rs::yarn& y) { y.extrapolation_factor = 1e308; });
+    yarn_case("yarn attn_factor 1e-320", "table.attention_factor",
+              [](rs::yarn& y) { y.attn_factor = 1e-320; });
+    yarn_case("yarn mscale 1e308", "table.attention_factor", [](rs::yarn& y) {
+        y.mscale = 1e308;
+        y.mscale_all_dim = 1.0;
+    });
+    // mscale == mscale_all_dim: attention factor 1, logit scale (0.1 * 1e200 ln 4 + 1)^2 = inf.
+    yarn_case("yarn mscale_all_dim 1e200", "table.logit_scale", [](rs::yarn& y) {
+        y.mscale = 1e200;
+        y.mscale_all_dim = 1e200;
+    });
+    rs::rope_config c;
+    c.head_dim = 16;
+    rs::longrope lr;
+    lr.short_factor = {5e-324, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0};  // pair 0: 1 / 5e-324 = inf
+    lr.long_factor = std::vector<double>(8, 2.0);
+    lr.original_max_position_embeddings = 2048;
+    lr.max_position_embeddings = 8192;
+    c.scaling = lr;
+    cases.push_back({"longrope short_factor 5e-324", c, "table.inv_freq[0]"});
+    return cases;
+}
+
+// Every entry point that takes `t`, with kernel A: the field of its error ("" if accepted).
+// Whatever it decides, a refused call must leave q untouched.
+template <class A>
+std::vector<std::string> fields_of_every_entry_point(const rs::frequency_table& t) {
+    std::vector<std::string> fields;
+    auto field = [](const rs::status& s) { return s ? std::string() : s.err().field; };
+    const auto cache = rs::build_rope_cache<A>(t, 16, rs::attention_factor_mode::folded);
+    fields.push_back(cache ? std::string() : cache.err().field);
+    const int d = t.head_dim > 0 ? t.head_dim : 1;
+    const std::vector<std::int32_t> pos = {0, 3, 7};
+    auto run = [&](auto zero, auto&& f) {
+        using T = decltype(zero);
+        std::vector<T> q(3 * 2 * static_cast<std::size_t>(d), T(0.5));
+        const auto before = q;
+        const rs::status s = f(rs::in_place(rs::make_heads_view(q.data(), 3, 2, d)));
+        if (!s) {
+            EXPECT_TRUE(kt::same_bytes(q, before)) << "a refused call wrote q";
+        }
+        fields.push_back(field(s));
+    };
+    const auto hs = rs::rotary_layout::half_split;
+    for (const auto dir : {rs::rotation_direction::forward, rs::rotation_direction::inverse}) {
+        run(0.0f, [&](auto q) { return rs::apply_rope<A>(t, hs, pos, q, {}, dir); });
+        run(0.0, [&](auto q) { return rs::apply_rope<A>(t, hs, pos, q, {}, dir); });
+        run(0.0f, [&](auto q) {
+            return rs::apply_rope<A>(t, rs::rotary_layout::interleaved, pos, q, {}, dir,
+                                     rs::attention_factor_mode::separate);
+        });
+    }
+    run(0.0f, [&](auto q) { return rs::shift_rope<A>(t, hs, pos, q); });
+    run(0.0, [&](auto q) { return rs::shift_rope<A>(t, hs, pos, q); });
+    return fields;
+}
+
+// Every entry point names `field` ("": every one accepts the table).
+template <class A>
+void expect_everywhere(const rs::frequency_table& t, const std::string& field) {
+    SCOPED_TRACE(A::name());
+    for (const std::string& f : fields_of_every_entry_point<A>(t)) EXPECT_EQ(f, field);
+}
+
+TEST(table_rule, the_same_bad_tables_are_refused_by_every_entry_point) {
+    for (const auto& c : bad_table_cases()) {
+        SCOPED_TRACE(c.what);
+        const auto s = rs::check_usable(c.table);
+        ASSERT_FALSE(s);
+        EXPECT_EQ(s.err().field, c.field);
+        EXPECT_EQ(rs::position_limit(c.table), -1);
+        expect_everywhere<xsimd::default_arch>(c.table, c.field);
+        expect_everywhere<dispatched>(c.table, c.field);
+        expect_everywhere<rs::scalar_reference>(c.table, c.field);
+    }
+}
+
+TEST(table_rule, compute_frequencies_refuses_what_the_rule_refuses_with_the_same_field) {
+    for (const auto& c : bad_config_cases()) {
+        SCOPED_TRACE(c.what);
+        ASSERT_TRUE(rs::validate(c.config)) << "the parameters themselves must be valid";
+        const auto built = rs::compute_frequencies(c.config);
+        ASSERT_FALSE(built) << "compute_frequencies accepted it";
+        EXPECT_EQ(built.err().code, rs::errc::out_of_range);
+        EXPECT_EQ(built.err().field, c.field);
+        EXPECT_NE(built.err().message.find(rs::method_name(c.config.scaling)), std::string::npos)
+            << built.err().message;
+        const rs::frequency_table raw = raw_table(c.config);
+        const auto s = rs::check_usable(raw);
+        ASSERT_FALSE(s);
+        EXPECT_EQ(s.err().field, c.field);
+        expect_everywhere<xsimd::default_arch>(raw, c.field);
+        expect_everywhere<dispatched>(raw, c.field);
+    }
+}
+
+// The edges of the rule are usable everywhere: inv_freq 0, -0.0 and 2^20, factors 2^-32 and
+// 2^32 (within the table's position limit: 2^11 with inv_freq 2^20).
+TEST(table_rule, the_edges_of_the_rule_are_accepted_by_every_entry_point) {
+    rs::frequency_table t = small_table();
+    t.inv_freq = {0x1p20, 0.0, -0.0, 0.5};
+    for (const double m : {0x1p-32, 0x1p32, 1.0}) {
+        t.attention_factor = m;
+        t.logit_scale = 1.0 / m;
+        SCOPED_TRACE(m);
+        EXPECT_TRUE(rs::check_usable(t));
+        EXPECT_EQ(rs::position_limit(t), 2048);
+        expect_everywhere<xsimd::default_arch>(t, "");
+        expect_everywhere<dispatched>(t, "");
+        expect_everywhere<rs::scalar_reference>(t, "");
+    }
 }
 
 // A cache shift needs a pure rotation: a folded cache is refused (field "cache"), writing nothing.
