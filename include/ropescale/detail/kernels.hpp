@@ -127,7 +127,8 @@ inline constexpr int group_batches = 4;
 //   y1 = x1 c - fl(x2 s),  y2 = x2 c + fl(x1 s)
 // with mul_sub / mul_add (detail/fused.hpp: one rounding where the arch has a fused
 // multiply-add), batch and tail alike, so every element gets the same bits on every arch with
-// one. (rotate_token and the bf16 even/odd form compute the same.)
+// one. (rotate_token's half-split batches and the bf16 even/odd form, in both layouts,
+// compute the same.)
 template <class Arch, class T, class W>
 inline void rotate_half_split(const T* in1, const T* in2, T* out1, T* out2, const W* c, const W* s,
                               int i, int n) noexcept {
