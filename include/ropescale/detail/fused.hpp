@@ -7,9 +7,9 @@
 //
 // Why not xsimd's operators (xsimd 8.1, arch/xsimd_avx512f.hpp and
 // arch/generic/xsimd_generic_arithmetic.hpp):
-//   - unary minus (`neg`) on avx512f is `0 - x`, which gives +0 for +0 (IEEE negation gives
-//     -0) and -0 for -0; SSE2 and AVX flip the sign bit. negate() flips the sign bit on every
-//     arch.
+//   - unary minus (`neg`) on avx512f is `0 - x`, which gives +0 for both +0 and -0 (IEEE
+//     negation swaps them); SSE2 and AVX flip the sign bit. negate() flips the sign bit on
+//     every arch.
 //   - fma / fms / fnma / fnms on avx512f are the generic `x * y + z` and friends: one rounding
 //     or two depending on whether the compiler contracts the expression, and when it does, it
 //     may fuse the other product (fms(a, b, c * d) may become fnmadd(c, d, a * b)); the FMA3
