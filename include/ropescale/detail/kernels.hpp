@@ -539,7 +539,7 @@ inline void expand_interleaved(const S* c, const S* s, int n, W cs, W ss, W* c2,
         xsimd::swizzle(vc, hi).store_aligned(c2 + 2 * i + lanes);
         const batch slo = xsimd::swizzle(vs, lo);
         const batch shi = xsimd::swizzle(vs, hi);
-        // negate, not unary minus: xsimd 8.1's avx512f minus is 0 - x, +0 for +0 (fused.hpp).
+        // negate, not unary minus: xsimd 8.1's avx512f minus is 0 - x, +0 for +-0 (fused.hpp).
         xsimd::select(even, negate<Arch>(slo), slo).store_aligned(s2 + 2 * i);
         xsimd::select(even, negate<Arch>(shi), shi).store_aligned(s2 + 2 * i + lanes);
     }
