@@ -1,20 +1,22 @@
 // SPDX-License-Identifier: MIT
 //
 // Internal: vectorised cos/sin of position * inv_freq in double, with the exact product and
-// the range reduction of angle.hpp (detail::reduce_two_pi, the one reduction of the library).
+// the range reduction of angle.hpp (detail::reduce_two_pi, the one reduction of the library,
+// whose steps reduce_two_pi_batch performs with explicitly fused multiply-adds). Every
+// multiply-add here goes through detail/fused.hpp, so the archs with a fused multiply-add
+// (FMA3, AVX-512) compute the same operations and give the same bits.
 //
 // The exact product p * f = hi + lo:
-//   - where the arch has a genuinely fused multiply-add (FMA3 archs through xsimd::fma;
-//     AVX-512 through _mm512_fmadd_pd, since xsimd 8.1's avx512 `fma` is a plain x*y+z):
-//     hi = p*f, lo = fma(p, f, -hi) (as one fused multiply-subtract), exactly reduce_angle's
-//     scalar formula (angle.hpp);
-//   - elsewhere (SSE2: xsimd's `fma` is x*y+z there too, and the compiler may or may not
-//     contract it) each inverse frequency is split once, by masking significand bits, into
+//   - where the arch has a genuinely fused multiply-add (has_fused_fma, detail/fused.hpp):
+//     hi = p*f, lo = fma(p, f, -hi) (as one fused multiply-subtract, mul_sub), exactly
+//     reduce_angle's scalar formula (angle.hpp);
+//   - elsewhere (SSE2: no fused multiply-add; xsimd's `fma` is x*y+z, which a compiler may or
+//     may not contract) each inverse frequency is split once, by masking significand bits, into
 //     f = f1 + f2 + f3 with at most 21 significant bits each; for an integer |p| < 2^32 the
 //     products p*f1, p*f2, p*f3 are exact whatever the compiler contracts, and
 //     hi = p*f1 + p*f2 with its Fast2Sum error plus p*f3 gives hi + lo = p*f to ~2^-100
 //     relative (|lo| < 2^-40 |hi| here, so r below may exceed pi by ~2^-9 rad: harmless).
-// reduce_two_pi(hi, lo) gives r in about [-pi, pi], within ~1e-15 of p f mod 2 pi for
+// reduce_two_pi_batch(hi, lo) gives r in about [-pi, pi], within ~1e-15 of p f mod 2 pi for
 // |p f| <= 2^31 (angle.hpp). sincos_reduced evaluates sin and cos of r in one of two precisions:
 //
 //   sincos_precision::full (double outputs: f64 elements; the cache's anchors and steps):
@@ -36,7 +38,7 @@
 //     on Zen 3 with AVX2 this is ~1.5x faster than the quadrant reduction with degree 9/10
 //     polynomials on [-pi/4, pi/4] at the same accuracy (fewer operations, no selects).
 //     Outside R the error grows smoothly (1.4e-10 at pi + 0.1, 1e-6 at 4): beyond the exact
-//     domain (|p f| > 2^31, where reduce_two_pi may overshoot pi) results degrade gracefully.
+//     domain (|p f| > 2^31, where the reduction may overshoot pi) results degrade gracefully.
 //     Before scaling, |value - exact| <= 2.3e-11; the scale (attention factor m, or 1/m)
 //     multiplies it: delta <= 2.3e-11 m.
 //     Why that keeps the cache's contract (cache.hpp; |entry - fl32(v)| <= 1e-7 + 2^-24 |v|,
@@ -58,6 +60,7 @@
 #define ROPESCALE_DETAIL_ANGLES_HPP
 
 #include "../angle.hpp"
+#include "fused.hpp"
 #include "simd_io.hpp"
 
 #include <xsimd/xsimd.hpp>
@@ -69,26 +72,6 @@
 ROPESCALE_SIMD_DIAGNOSTICS_BEGIN
 ROPESCALE_BEGIN_NAMESPACE
 namespace detail {
-
-// Whether p*f - hi can be formed exactly with one fused multiply-add on Arch.
-template <class Arch>
-inline constexpr bool has_fused_fma =
-    std::is_base_of<xsimd::fma3<xsimd::sse4_2>, Arch>::value ||
-    std::is_base_of<xsimd::fma3<xsimd::avx>, Arch>::value ||
-    std::is_base_of<xsimd::fma3<xsimd::avx2>, Arch>::value || is_avx512_family<Arch>;
-
-// x * y - z with one rounding, where has_fused_fma<Arch>.
-template <class Arch>
-inline xsimd::batch<double, Arch> fused_fms(const xsimd::batch<double, Arch>& x,
-                                            const xsimd::batch<double, Arch>& y,
-                                            const xsimd::batch<double, Arch>& z) noexcept {
-#if XSIMD_WITH_AVX512F
-    if constexpr (is_avx512_family<Arch>)
-        return _mm512_fmsub_pd(x, y, z);
-    else
-#endif
-        return xsimd::fms(x, y, z);
-}
 
 // Stores a double batch as W (double, or float rounded to nearest).
 template <class Arch, class W>
@@ -214,7 +197,7 @@ struct frequency_pack {
         if constexpr (!split) {
             const batch f = i < full ? batch::load_unaligned(src + i) : batch::load_aligned(tail);
             hi = p * f;
-            lo = fused_fms<Arch>(p, f, hi);  // exact error of the product
+            lo = mul_sub<Arch>(p, f, hi);  // exact error of the product (fused)
         } else {
             const batch a1 = p * batch::load_aligned(f1 + i);  // exact
             const batch a2 = p * batch::load_aligned(f2 + i);  // exact
@@ -247,14 +230,32 @@ inline xsimd::batch<double, Arch> select_odd(const xsimd::batch<std::uint64_t, A
     return xsimd::select(odd, a, b);
 }
 
-// The polynomial c[0] z^(N-1) + c[1] z^(N-2) + ... + c[N-1] by Horner's rule with fused
-// multiply-adds (where the arch has them).
+// The polynomial c[0] z^(N-1) + c[1] z^(N-2) + ... + c[N-1] by Horner's rule with mul_add
+// (fused where the arch has a fused multiply-add: detail/fused.hpp).
 template <class Arch, std::size_t N>
 inline xsimd::batch<double, Arch> horner(const xsimd::batch<double, Arch>& z,
                                          const double (&c)[N]) noexcept {
     xsimd::batch<double, Arch> acc(c[0]);
-    for (std::size_t i = 1; i < N; ++i) acc = xsimd::fma(acc, z, xsimd::batch<double, Arch>(c[i]));
+    for (std::size_t i = 1; i < N; ++i)
+        acc = mul_add<Arch>(acc, z, xsimd::batch<double, Arch>(c[i]));
     return acc;
+}
+
+// angle.hpp's reduce_two_pi(hi, lo) for batches, step by step the same operations, with each
+// `a - k * part` written as neg_mul_add (detail/fused.hpp) instead of left to the compiler's
+// contraction: k * two_pi_1 and k * two_pi_2 are exact (angle.hpp), so fusing those two steps
+// changes nothing; lo - k * two_pi_3 is rounded once where the arch has a fused multiply-add
+// (as a contracting compiler would also give it), twice elsewhere. Either way within
+// angle.hpp's bound, and the same bits on every arch with a fused multiply-add whatever the
+// compiler contracts.
+template <class Arch>
+inline xsimd::batch<double, Arch> reduce_two_pi_batch(
+    const xsimd::batch<double, Arch>& hi, const xsimd::batch<double, Arch>& lo) noexcept {
+    using batch = xsimd::batch<double, Arch>;
+    const batch k = xsimd::nearbyint(hi * batch(inv_two_pi));
+    batch r = neg_mul_add<Arch>(k, batch(two_pi_1), hi);
+    r = neg_mul_add<Arch>(k, batch(two_pi_2), r);
+    return r + neg_mul_add<Arch>(k, batch(two_pi_3), lo);
 }
 
 // sin and cos of a reduced angle r with the precision P (file comment): full for |r| <= ~4 pi,
@@ -296,12 +297,13 @@ inline void sincos_reduced(const xsimd::batch<double, Arch>& r, xsimd::batch<dou
     // n = nearest integer to r * 2/pi through the 1.5 * 2^52 shifter: the low bits of t's
     // significand are n in two's complement (|n| << 2^51), read below for the quadrant.
     const batch shifter(0x1.8p52);
-    const batch t = xsimd::fma(r, batch(two_over_pi), shifter);
+    const batch t = mul_add<Arch>(r, batch(two_over_pi), shifter);
     const batch n = t - shifter;  // exact
     // fdlibm: pi/2 = pio2_1 + pio2_2 + pio2_3 (+ ~1e-32), 33 bits each: n * pio2_k exact.
     constexpr double pio2_1 = 1.57079632673412561417e+00;
     constexpr double pio2_2 = 6.07710050630396597660e-11;
     constexpr double pio2_3 = 2.02226624871116645580e-21;
+    // n * pio2_k is exact, so a compiler contracting these steps changes no bit.
     const batch x = ((r - n * batch(pio2_1)) - n * batch(pio2_2)) - n * batch(pio2_3);
     const batch z = x * x;
     // Cephes: sin x = x + x z S(z), cos x = 1 - z/2 + z^2 C(z).
@@ -315,8 +317,8 @@ inline void sincos_reduced(const xsimd::batch<double, Arch>& r, xsimd::batch<dou
     };
     const batch ps = horner<Arch>(z, s_coeffs);
     const batch pc = horner<Arch>(z, c_coeffs);
-    const batch s = xsimd::fma(x * z, ps, x);
-    const batch c = xsimd::fma(z * z, pc, batch(1.0) - batch(0.5) * z);
+    const batch s = mul_add<Arch>(x * z, ps, x);
+    const batch c = mul_add<Arch>(z * z, pc, batch(1.0) - batch(0.5) * z);  // 0.5 z: exact
     // Quadrant q = n mod 4 (t's two lowest bits): sin r = (s, c, -s, -c)[q] and
     // cos r = (c, -s, -c, s)[q]: swap on odd q; sin negated for q in {2, 3} (bit 1 of q),
     // cos for q in {1, 2} (bit 1 xor bit 0).
@@ -355,7 +357,7 @@ inline void sincos_row(double position, const frequency_pack<Arch, Capacity>& pa
         batch hi;
         batch lo;
         pack.product(p, i, hi, lo);
-        const batch r = reduce_two_pi(hi, lo);
+        const batch r = reduce_two_pi_batch<Arch>(hi, lo);
         batch sn;
         batch cn;
         sincos_reduced<Arch, precision>(r, sn, cn);

@@ -14,6 +14,7 @@
 #include "../config.hpp"
 #include "../layout.hpp"
 #include "angles.hpp"
+#include "fused.hpp"
 #include "simd_io.hpp"
 
 #include <xsimd/xsimd.hpp>
@@ -122,7 +123,12 @@ inline xsimd::batch<W, Arch> swap_pairs(const xsimd::batch<W, Arch>& x) noexcept
 // pair (the memcpy ratio) instead of four loads.
 inline constexpr int group_batches = 4;
 
-// Half-split: pairs [i, i + n) of one head, x1 = in1[i], x2 = in2[i] (in2 = in1 + d/2).
+// Half-split: pairs [i, i + n) of one head, x1 = in1[i], x2 = in2[i] (in2 = in1 + d/2):
+//   y1 = x1 c - fl(x2 s),  y2 = x2 c + fl(x1 s)
+// with mul_sub / mul_add (detail/fused.hpp: one rounding where the arch has a fused
+// multiply-add), batch and tail alike, so every element gets the same bits on every arch with
+// one. (rotate_token's half-split batches and the bf16 even/odd form, in both layouts,
+// compute the same.)
 template <class Arch, class T, class W>
 inline void rotate_half_split(const T* in1, const T* in2, T* out1, T* out2, const W* c, const W* s,
                               int i, int n) noexcept {
@@ -134,19 +140,23 @@ inline void rotate_half_split(const T* in1, const T* in2, T* out1, T* out2, cons
         const batch vs = batch::load_unaligned(s + i);
         const batch x1 = io::load(in1 + i);
         const batch x2 = io::load(in2 + i);
-        io::store(out1 + i, xsimd::fms(x1, vc, x2 * vs));
-        io::store(out2 + i, xsimd::fma(x2, vc, x1 * vs));
+        io::store(out1 + i, mul_sub<Arch>(x1, vc, x2 * vs));
+        io::store(out2 + i, mul_add<Arch>(x2, vc, x1 * vs));
     }
     for (; i < n; ++i) {
         const W x1 = io::to_work(in1[i]);
         const W x2 = io::to_work(in2[i]);
-        out1[i] = io::from_work(x1 * c[i] - x2 * s[i]);
-        out2[i] = io::from_work(x2 * c[i] + x1 * s[i]);
+        out1[i] = io::from_work(mul_sub<Arch>(x1, c[i], x2 * s[i]));
+        out2[i] = io::from_work(mul_add<Arch>(x2, c[i], x1 * s[i]));
     }
 }
 
 // Interleaved: channels [j, m) of one head with expanded tables c2 = [c0 c0 c1 c1 ...] and
-// s2 = [-s0 s0 -s1 s1 ...]: y = x * c2 + swap_pairs(x) * s2.
+// s2 = [-s0 s0 -s1 s1 ...]: y = swap_pairs(x) * s2 + fl(x * c2) with mul_add (one rounding
+// where the arch has a fused multiply-add), i.e. per pair
+//   y1 = x2 (-s) + fl(x1 c),  y2 = x1 s + fl(x2 c),
+// batch and tail alike. (In signed zeros and rounding, x2 (-s) + p is p - x2 s: IEEE negation
+// is exact.)
 template <class Arch, class T, class W>
 inline void rotate_interleaved(const T* in, T* out, const W* c2, const W* s2, int j,
                                int m) noexcept {
@@ -157,15 +167,13 @@ inline void rotate_interleaved(const T* in, T* out, const W* c2, const W* s2, in
         const batch x = io::load(in + j);
         const batch vc = batch::load_unaligned(c2 + j);
         const batch vs = batch::load_unaligned(s2 + j);
-        io::store(out + j, xsimd::fma(swap_pairs<Arch>(x), vs, x * vc));
+        io::store(out + j, mul_add<Arch>(swap_pairs<Arch>(x), vs, x * vc));
     }
     for (; j < m; j += 2) {
         const W x1 = io::to_work(in[j]);
         const W x2 = io::to_work(in[j + 1]);
-        const W c = c2[j];
-        const W s = s2[j + 1];
-        out[j] = io::from_work(x1 * c - x2 * s);
-        out[j + 1] = io::from_work(x2 * c + x1 * s);
+        out[j] = io::from_work(mul_add<Arch>(x2, s2[j], x1 * c2[j]));
+        out[j + 1] = io::from_work(mul_add<Arch>(x1, s2[j + 1], x2 * c2[j + 1]));
     }
 }
 
@@ -228,8 +236,8 @@ inline void rotate_token(const rope_job<T>& job, std::int64_t t, int c0, int n, 
                         const auto one = [&](int off, const batch& vc, const batch& vs) {
                             const batch x1 = io::load(hin + off);
                             const batch x2 = io::load(hin + pairs + off);
-                            put(hout + off, xsimd::fms(x1, vc, x2 * vs));
-                            put(hout + pairs + off, xsimd::fma(x2, vc, x1 * vs));
+                            put(hout + off, mul_sub<Arch>(x1, vc, x2 * vs));
+                            put(hout + pairs + off, mul_add<Arch>(x2, vc, x1 * vs));
                         };
                         one(0, c0v, s0v);
                         one(lanes, c1v, s1v);
@@ -238,7 +246,7 @@ inline void rotate_token(const rope_job<T>& job, std::int64_t t, int c0, int n, 
                     } else {
                         const auto one = [&](int off, const batch& vc, const batch& vs) {
                             const batch x = io::load(hin + off);
-                            put(hout + off, xsimd::fma(swap_pairs<Arch>(x), vs, x * vc));
+                            put(hout + off, mul_add<Arch>(swap_pairs<Arch>(x), vs, x * vc));
                         };
                         one(0, c0v, s0v);
                         one(lanes, c1v, s1v);
@@ -410,11 +418,12 @@ inline void rotate_token_bf16(const rope_job<bf16>& job, std::int64_t t, int c0,
                             batch x1e, x1o, x2e, x2o;
                             eo::load(in + c0 + p, x1e, x1o);
                             eo::load(in + pairs + c0 + p, x2e, x2o);
-                            eo::template store<Stream>(out + c0 + p, xsimd::fms(x1e, ce, x2e * se),
-                                                       xsimd::fms(x1o, co, x2o * so));
+                            eo::template store<Stream>(out + c0 + p,
+                                                       mul_sub<Arch>(x1e, ce, x2e * se),
+                                                       mul_sub<Arch>(x1o, co, x2o * so));
                             eo::template store<Stream>(out + pairs + c0 + p,
-                                                       xsimd::fma(x2e, ce, x1e * se),
-                                                       xsimd::fma(x2o, co, x1o * so));
+                                                       mul_add<Arch>(x2e, ce, x1e * se),
+                                                       mul_add<Arch>(x2o, co, x1o * so));
                         };
                         block(g, t0, t1, u0, u1);
                         block(g + 2 * lanes, t2, t3, u2, u3);
@@ -424,8 +433,8 @@ inline void rotate_token_bf16(const rope_job<bf16>& job, std::int64_t t, int c0,
                             batch x1, x2;
                             eo::load(in + 2 * (c0 + p), x1, x2);
                             eo::template store<Stream>(out + 2 * (c0 + p),
-                                                       xsimd::fms(x1, vc, x2 * vs),
-                                                       xsimd::fma(x2, vc, x1 * vs));
+                                                       mul_sub<Arch>(x1, vc, x2 * vs),
+                                                       mul_add<Arch>(x2, vc, x1 * vs));
                         };
                         block(g, t0, u0);
                         block(g + lanes, t1, u1);
@@ -449,11 +458,11 @@ inline void rotate_token_bf16(const rope_job<bf16>& job, std::int64_t t, int c0,
                         batch x1e, x1o, x2e, x2o;
                         eo::load(in + c0 + p, x1e, x1o);
                         eo::load(in + pairs + c0 + p, x2e, x2o);
-                        eo::template store<false>(out + c0 + p, xsimd::fms(x1e, ce, x2e * se),
-                                                  xsimd::fms(x1o, co, x2o * so));
+                        eo::template store<false>(out + c0 + p, mul_sub<Arch>(x1e, ce, x2e * se),
+                                                  mul_sub<Arch>(x1o, co, x2o * so));
                         eo::template store<false>(out + pairs + c0 + p,
-                                                  xsimd::fma(x2e, ce, x1e * se),
-                                                  xsimd::fma(x2o, co, x1o * so));
+                                                  mul_add<Arch>(x2e, ce, x1e * se),
+                                                  mul_add<Arch>(x2o, co, x1o * so));
                     }
                     rotate_half_split<Arch>(in + c0, in + pairs + c0, out + c0, out + pairs + c0, c,
                                             s, full, n);
@@ -464,14 +473,15 @@ inline void rotate_token_bf16(const rope_job<bf16>& job, std::int64_t t, int c0,
                         const batch vs = batch::load_unaligned(s + p);
                         batch x1, x2;
                         eo::load(in + 2 * (c0 + p), x1, x2);
-                        eo::template store<false>(out + 2 * (c0 + p), xsimd::fms(x1, vc, x2 * vs),
-                                                  xsimd::fma(x2, vc, x1 * vs));
+                        eo::template store<false>(out + 2 * (c0 + p),
+                                                  mul_sub<Arch>(x1, vc, x2 * vs),
+                                                  mul_add<Arch>(x2, vc, x1 * vs));
                     }
                     for (; p < n; ++p) {
                         const float x1 = io::to_work(in[2 * (c0 + p)]);
                         const float x2 = io::to_work(in[2 * (c0 + p) + 1]);
-                        out[2 * (c0 + p)] = io::from_work(x1 * c[p] - x2 * s[p]);
-                        out[2 * (c0 + p) + 1] = io::from_work(x2 * c[p] + x1 * s[p]);
+                        out[2 * (c0 + p)] = io::from_work(mul_sub<Arch>(x1, c[p], x2 * s[p]));
+                        out[2 * (c0 + p) + 1] = io::from_work(mul_add<Arch>(x2, c[p], x1 * s[p]));
                     }
                 }
             }
@@ -529,8 +539,9 @@ inline void expand_interleaved(const S* c, const S* s, int n, W cs, W ss, W* c2,
         xsimd::swizzle(vc, hi).store_aligned(c2 + 2 * i + lanes);
         const batch slo = xsimd::swizzle(vs, lo);
         const batch shi = xsimd::swizzle(vs, hi);
-        xsimd::select(even, -slo, slo).store_aligned(s2 + 2 * i);
-        xsimd::select(even, -shi, shi).store_aligned(s2 + 2 * i + lanes);
+        // negate, not unary minus: xsimd 8.1's avx512f minus is 0 - x, +0 for +-0 (fused.hpp).
+        xsimd::select(even, negate<Arch>(slo), slo).store_aligned(s2 + 2 * i);
+        xsimd::select(even, negate<Arch>(shi), shi).store_aligned(s2 + 2 * i + lanes);
     }
     for (; i < n; ++i) {
         const W ci = static_cast<W>(c[i]) * cs;
@@ -742,7 +753,8 @@ inline constexpr bool cache_stream_stores =
 ///
 /// Anchored rotation recurrence: positions are consecutive, so (c, s) of row p + 1 is that of
 /// row p rotated by the pair's step angle f = inv_freq[i]:
-///   c' = c cos f - s sin f,  s' = s cos f + c sin f   (double, multiply-adds),
+///   c' = c cos f - s sin f,  s' = s cos f + c sin f
+/// (double; mul_sub / mul_add, fused where the arch has a fused multiply-add: fused.hpp),
 /// vectorised across pairs. Every row a with a % cache_anchor_interval == 0 is an anchor,
 /// computed directly (exact product and reduction, full-precision sincos, detail/angles.hpp)
 /// and pre-multiplied by scale (the recurrence is linear, so rows stay scaled); (cos f, sin f)
@@ -797,8 +809,8 @@ void build_cache_rows(const double* inv_freq, int pairs, double scale, std::int6
             if constexpr (decltype(rotate)::value) {
                 const batch cf = batch::load_aligned(step_c + i);
                 const batch sf = batch::load_aligned(step_s + i);
-                const batch c_next = xsimd::fms(c, cf, s * sf);
-                s = xsimd::fma(s, cf, c * sf);
+                const batch c_next = mul_sub<Arch>(c, cf, s * sf);
+                s = mul_add<Arch>(s, cf, c * sf);
                 c = c_next;
                 c.store_aligned(state_c + i);
                 s.store_aligned(state_s + i);
