@@ -40,8 +40,9 @@ inline constexpr double two_pi_3 = 0x1.8469898cc5170p-46;   // 2.156121143263247
 inline constexpr double inv_two_pi = 0x1.45f306dc9c883p-3;  // 1 / (2 pi)
 
 /// Reduces the angle hi + lo (|lo| <= ulp(hi)) to r in about [-pi, pi] with r = hi + lo - 2 pi k.
-/// Generic over T = double or an xsimd batch of doubles (only +, -, * and nearbyint are used),
-/// so the scalar reference and the vectorised cache build share this one reduction.
+/// The scalar reference's reduction; the kernels' batches take the same steps in
+/// detail::reduce_two_pi_batch (detail/angles.hpp), with the multiply-subtracts written as fused
+/// operations so that every arch with a fused multiply-add gives the same bits.
 template <class T>
 inline T reduce_two_pi(T hi, T lo) noexcept {
     using std::nearbyint;

@@ -141,10 +141,10 @@ class rope_cache {
 /// it, the largest inv_freq and its index). Allocates positions * rotary_dim floats
 /// (64-byte aligned, uninitialised before the build; with `pages` = cache_pages::huge and
 /// >= 4 MiB: 2 MiB aligned and advised as transparent huge pages on Linux, see cache_pages);
-/// never throws except std::bad_alloc. Cost: ~0.6-0.8 ns per
-/// (position, pair) of computation with AVX2 on the development VM (mostly writing the rows;
-/// tables above 16 MiB are written with streaming stores), plus first-touch page faults of the
-/// fresh table (bench/RESULTS.md, BM_build_cache_rows / BM_build_cache).
+/// never throws except std::bad_alloc. Cost: about a nanosecond per (position, pair), mostly
+/// writing the rows (tables above 16 MiB are written with streaming stores where the arch
+/// allows), plus first-touch page faults of the fresh table (bench/RESULTS.md,
+/// BM_build_cache_rows / BM_build_cache).
 template <class Arch>
 expected<rope_cache> build_rope_cache(const frequency_table& table, std::int64_t positions,
                                       attention_factor_mode mode, cache_pages pages) {

@@ -105,8 +105,8 @@ inline void store_as(W* out, const xsimd::batch<double, Arch>& v) noexcept {
 }
 
 // Whether store_expanded has a native form on Arch (else callers expand compact rows).
-// (AVX-512 would need vpermps on zmm: not written, since it cannot be run on the machines
-// that develop this; its on-the-fly interleaved path expands compact rows.)
+// (AVX-512 would need vpermps on zmm: not written yet; its on-the-fly interleaved path expands
+// compact rows.)
 template <class Arch>
 inline constexpr bool has_expanded_store =
     (is_avx2_family<Arch> && !is_avx512_family<Arch>) || is_sse2_family<Arch>;

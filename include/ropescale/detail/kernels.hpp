@@ -306,8 +306,8 @@ struct bf16_even_odd {
     // high halves, L the two low halves, and the carry into H, bit 16 of L + 0x7fff + (H & 1),
     // is bit 15 of vpavgw(L, 0x7ffe | (H & 1)) = (L + 0x7fff + (H & 1)) >> 1, an unsigned
     // 17-bit sum. Same bits as the generic form (tests/kernels/half_test.cpp,
-    // store_rounding_critical). Only where CI runs it: AVX-512 keeps the generic form (no
-    // AVX-512 machine to test it on).
+    // store_rounding_critical). AVX-512 keeps the generic form (the merged form is not written
+    // for it yet).
     static ubatch pack_rounded(const fbatch& even, const fbatch& odd) noexcept {
 #if XSIMD_WITH_AVX2
         if constexpr (is_avx2_family<Arch> && !is_avx512_family<Arch>) {
@@ -742,8 +742,8 @@ inline constexpr std::int64_t cache_anchor_interval = 64;
 // stores: a cache that large does not stay in the caches anyway, and skipping the reads of the
 // destination lines saves a third of the memory traffic (~20% of the build with AVX2). On the
 // AVX/AVX2 archs, whose float rows are written 16 bytes at a time (store_as); AVX-512 and SSE2
-// keep regular stores (not written: the former cannot be run where this is developed, the
-// latter stores 8 bytes at a time).
+// keep regular stores (AVX-512: not written yet, so not measured; SSE2 stores 8 bytes at a
+// time).
 template <class Arch>
 inline constexpr bool cache_stream_stores =
     std::is_base_of<xsimd::avx, Arch>::value && !is_avx512_family<Arch>;
