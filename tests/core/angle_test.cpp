@@ -165,7 +165,7 @@ TEST(angle_domain, position_limit_is_the_largest_position_in_the_domain) {
 // frequencies above 1 the kernels now accept; far outside, at p = 2^31 - 1 with f = 1024
 // (what the on-the-fly path accepted before the domain was tied to the table), the reduction
 // is visibly wrong: the reason those positions are refused.
-TEST(angle_domain, contract_holds_up_to_the_limit_and_fails_far_beyond) {
+TEST(angle_domain, contract_holds_up_to_the_limit) {
     double worst_r = 0.0, worst_cs = 0.0;
     for (const double f : limit_frequencies()) {
         const std::int64_t l = rs::exact_position_limit(f);
@@ -180,9 +180,12 @@ TEST(angle_domain, contract_holds_up_to_the_limit_and_fails_far_beyond) {
     }
     EXPECT_LE(worst_r, 1e-15);
     EXPECT_LE(worst_cs, 2e-15);
+    // Outside the domain nothing is promised, and the error depends on the build: with a
+    // contracting compiler and an FMA target (-march=x86-64-v4) hi - k * two_pi_1 is fused and
+    // stays accurate; without, k * two_pi_1 is no longer exact (k >= 2^30). Reported, not
+    // asserted: the entry points refuse such positions (angle_domain tests in kernels_test).
     const std::int64_t far = 2147483647;
     const double beyond = wrapped_diff(rs::reduce_angle(far, 1024.0), exact_reduced(far, 1024.0));
-    EXPECT_GT(beyond, 1e-6);
     std::printf(
         "angle domain: worst error at the limits %.3g rad (sin/cos %.3g); at p = 2^31 - 1, "
         "f = 1024 (outside): %.3g rad\n",
