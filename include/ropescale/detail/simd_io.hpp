@@ -6,10 +6,10 @@
 //
 // Half-precision paths: bf16 uses integer SIMD (16-bit widen + shift; round-to-nearest-even
 // with NaNs kept quiet) on SSE2, AVX2 and AVX-512. fp16 uses AVX-512F's vcvtph2ps/vcvtps2ph,
-// F16C on AVX2 targets compiled with it (-mf16c), and on SSE2 and AVX2 without F16C integer and
-// float SIMD operations (see "fp16 <-> f32 without F16C" below). Other archs convert both types
-// with the portable scalar conversion (half.hpp) through an aligned buffer. All paths are
-// bit-identical to half.hpp's conversions.
+// F16C's on AVX2 (the same instructions also where -mf16c is missing, see the AVX2 struct), and
+// on SSE2 integer and float SIMD operations (see "fp16 <-> f32 without F16C" below). Other archs
+// convert both types with the portable scalar conversion (half.hpp) through an aligned buffer. All
+// paths are bit-identical to half.hpp's conversions.
 #ifndef ROPESCALE_DETAIL_SIMD_IO_HPP
 #define ROPESCALE_DETAIL_SIMD_IO_HPP
 
@@ -161,7 +161,7 @@ struct half_simd<Arch, std::enable_if_t<is_avx2_family<Arch> && !is_avx512_famil
     static constexpr bool native_bf16 = true;
     static constexpr std::size_t stream_bytes = 16;
     static constexpr bool native_fp16 = true;
-#if defined(__F16C__)
+#if defined(__F16C__) || defined(_MSC_VER)
     static batch load_fp16(const std::uint16_t* p) noexcept {
         return batch(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
     }
@@ -169,53 +169,23 @@ struct half_simd<Arch, std::enable_if_t<is_avx2_family<Arch> && !is_avx512_famil
         return _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT);
     }
 #else
-    // No F16C: the SSE2 method above on 8 lanes (FMA, where compiled in, fuses load step 3).
+    // Compiled for AVX2 without -mf16c: the same two instructions, written as asm because the
+    // compiler refuses their intrinsics without F16C enabled. Safe because every CPU with AVX2
+    // has F16C (Intel from Ivy Bridge, AMD from Piledriver, both before AVX2), which the
+    // run-time dispatch (dispatch.hpp) assumes as well. Immediate 0 rounds to nearest even,
+    // whatever MXCSR says. Both assembler dialects are spelled out for -masm=intel users.
     static batch load_fp16(const std::uint16_t* p) noexcept {
-        // Sign-extended: bit 31 is the sign, bits 14..0 exponent and fraction.
-        const __m256i w =
-            _mm256_cvtepi16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-        const __m256i sign = _mm256_and_si256(w, _mm256_set1_epi32(fp16_sign_bit));
-        const __m256i magnitude = _mm256_srli_epi32(_mm256_slli_epi32(w, 17), 4);
-        __m256i o = _mm256_add_epi32(magnitude, _mm256_set1_epi32(fp16_rebias));
-        const __m256i inf_nan =
-            _mm256_cmpgt_epi32(magnitude, _mm256_set1_epi32(fp16_max_finite_magnitude));
-        o = _mm256_or_si256(o, _mm256_and_si256(inf_nan, _mm256_set1_epi32(fp16_inf_nan_rebias)));
-        const __m256 f = _mm256_castsi256_ps(o);
-#if defined(__FMA__)
-        const __m256 t = _mm256_fmsub_ps(f, _mm256_set1_ps(2.0f), _mm256_set1_ps(0x1p-14f));
-#else
-        const __m256 d = _mm256_sub_ps(f, _mm256_set1_ps(0x1p-15f));
-        const __m256 t = _mm256_add_ps(d, d);
-#endif
-        return batch(_mm256_or_ps(_mm256_min_ps(f, t), _mm256_castsi256_ps(sign)));
+        __m256 f;
+        __asm__("vcvtph2ps {%1, %0|%0, %1}"
+                : "=x"(f)
+                : "m"(*reinterpret_cast<const __m128i_u*>(p)));
+        return batch(f);
     }
     static __m128i pack_fp16(batch v) noexcept {
-        const __m256i x = _mm256_castps_si256(v);
-        const __m256 a = _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)));
-        const __m256 nan_stand_in = _mm256_castsi256_ps(
-            _mm256_or_si256(_mm256_and_si256(x, _mm256_set1_epi32(fp16_nan_payload)),
-                            _mm256_set1_epi32(fp16_nan_stand_in_base)));
-        // Operand order matters: vminps returns its second operand when either is NaN.
-        const __m256 c = _mm256_min_ps(_mm256_min_ps(_mm256_set1_ps(65520.0f), a), nan_stand_in);
-        const __m256 e =
-            _mm256_max_ps(_mm256_and_ps(c, _mm256_castsi256_ps(_mm256_set1_epi32(0x7f800000))),
-                          _mm256_set1_ps(0x1p-14f));
-#if defined(__FMA__)
-        // c + e 2^13 with one rounding: e 2^13 = m is exact.
-        const __m256 r = _mm256_fmadd_ps(e, _mm256_set1_ps(0x1p13f), c);
-#else
-        const __m256 r =
-            _mm256_add_ps(c, _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(e),
-                                                                  _mm256_set1_epi32(13 << 23))));
-#endif
-        // The tail (see fp16_positive_tail) selected by x's sign bit.
-        const __m256i tail = _mm256_castps_si256(
-            _mm256_blendv_ps(_mm256_castsi256_ps(_mm256_set1_epi32(fp16_positive_tail)),
-                             _mm256_castsi256_ps(_mm256_set1_epi32(fp16_negative_tail)), v));
-        const __m256i ei = _mm256_castps_si256(e);
-        const __m256i h = _mm256_add_epi32(_mm256_sub_epi32(_mm256_castps_si256(r), ei),
-                                           _mm256_add_epi32(_mm256_srli_epi32(ei, 13), tail));
-        return _mm_packs_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+        const __m256 f = v;
+        __m128i h;
+        __asm__("vcvtps2ph {$0, %1, %0|%0, %1, 0}" : "=x"(h) : "x"(f));
+        return h;
     }
 #endif
     static void store_fp16(std::uint16_t* p, batch v) noexcept {
