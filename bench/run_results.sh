@@ -5,7 +5,7 @@
 #   bench/run_results.sh              # every section (about 10 minutes on 2 cores)
 #   bench/run_results.sh threads ...  # only the named sections
 #
-# Sections: rotations large threads cache_build huge_pages. Each prints a header naming the
+# Sections: rotations large threads cache_build huge_pages fp16_flags. Each prints a header naming the
 # section (the RESULTS.md tables say which section they come from) and the exact command, and
 # writes its JSON next to the binary (build/bench-results/<section>.json, large: large_<k>.json).
 set -euo pipefail
@@ -63,11 +63,30 @@ section_huge_pages() {
         --benchmark_color=false --benchmark_filter='^BM_cache_pages_live/'
 }
 
+section_fp16_flags() {  # AVX2 builds with and without -mf16c, two alternated runs each
+    local flags
+    for v in f16c no_f16c; do
+        flags="-mavx2 -mfma"
+        [ "$v" = f16c ] && flags="$flags -mf16c"
+        cmake -S "$root" -B "$build-$v" -DCMAKE_BUILD_TYPE=Release -DROPESCALE_WERROR=ON \
+            -DCMAKE_CXX_FLAGS="$flags" -DROPESCALE_BENCH_NATIVE=OFF -DROPESCALE_BUILD_TESTS=OFF \
+            -DROPESCALE_BUILD_EXAMPLES=OFF >/dev/null
+        cmake --build "$build-$v" --target ropescale_bench -j2 >/dev/null
+    done
+    for k in 1 2; do
+        for v in no_f16c f16c; do
+            bench="$build-$v/bench/ropescale_bench" run "fp16_flags ($v, run $k of 2)" \
+                "fp16_${v}_$k" "${common[@]}" --benchmark_min_time=0.1 \
+                --benchmark_filter='^BM_apply/cached/.*/f16/(1x32|512x32)x128$'
+        done
+    done
+}
+
 echo "ropescale $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet 2>/dev/null || echo ' (modified)'), $(c++ --version | head -1)"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-), $(nproc) cores," \
     "avx512f: $(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)"
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(rotations large threads cache_build huge_pages)
+[ ${#sections[@]} -eq 0 ] && sections=(rotations large threads cache_build huge_pages fp16_flags)
 start=$SECONDS
 for s in "${sections[@]}"; do
     declare -F "section_$s" >/dev/null || { echo "unknown section: $s" >&2; exit 2; }

@@ -1,0 +1,2 @@
+// Compile-cost probe: nothing (the compiler's own start-up).
+int probe() { return 0; }

@@ -1,0 +1,3 @@
+// Compile-cost probe: xsimd alone.
+#include <xsimd/xsimd.hpp>
+int probe() { return 0; }
