@@ -44,11 +44,18 @@ configure_package_config_file(
   "${PROJECT_SOURCE_DIR}/cmake/ropescaleConfig.cmake.in"
   "${PROJECT_BINARY_DIR}/ropescaleConfig.cmake"
   INSTALL_DESTINATION "${ROPESCALE_INSTALL_CMAKEDIR}")
-# SameMajorVersion: 0.x releases may break the API; ask for the major you were written against.
+# A 0.y release may break the API of 0.(y-1), so below 1.0 a request is met only by the same
+# minor version (0.1 accepts 0.1.z, not 0.2); from 1.0 on, by the same major version. The
+# inline namespace of the headers (config.hpp) follows the same rule.
+if(PROJECT_VERSION_MAJOR EQUAL 0)
+  set(_ropescale_compatibility SameMinorVersion)
+else()
+  set(_ropescale_compatibility SameMajorVersion)
+endif()
 write_basic_package_version_file(
   "${PROJECT_BINARY_DIR}/ropescaleConfigVersion.cmake"
   VERSION "${PROJECT_VERSION}"
-  COMPATIBILITY SameMajorVersion
+  COMPATIBILITY ${_ropescale_compatibility}
   ARCH_INDEPENDENT)
 install(FILES
           "${PROJECT_BINARY_DIR}/ropescaleConfig.cmake"

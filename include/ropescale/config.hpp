@@ -69,11 +69,25 @@
 #define ROPESCALE_SIMD_DIAGNOSTICS_END
 #endif
 
-// The inline namespace carries the ABI version, so two copies of different versions linked
-// into one program never share a mangled name.
+// The inline namespace carries the version that may break the API and ABI, so two copies of
+// incompatible versions linked into one program never share a mangled name: the major and
+// minor version while the major is 0 (0.x releases may break either), the major alone from
+// 1.0 on (v0_1 for 0.1.z, v1 for 1.y.z). The package's ConfigVersion file follows the same
+// rule (cmake/ropescale_install.cmake).
+#define ROPESCALE_PASTE_VERSION_(prefix, major, minor) prefix##major##_##minor
+#define ROPESCALE_PASTE_MAJOR_(prefix, major) prefix##major
+#define ROPESCALE_VERSION_NAMESPACE_(prefix, major, minor) \
+    ROPESCALE_PASTE_VERSION_(prefix, major, minor)
+#define ROPESCALE_MAJOR_NAMESPACE_(prefix, major) ROPESCALE_PASTE_MAJOR_(prefix, major)
+#if ROPESCALE_VERSION_MAJOR == 0
+#define ROPESCALE_ABI_NAMESPACE \
+    ROPESCALE_VERSION_NAMESPACE_(v, ROPESCALE_VERSION_MAJOR, ROPESCALE_VERSION_MINOR)
+#else
+#define ROPESCALE_ABI_NAMESPACE ROPESCALE_MAJOR_NAMESPACE_(v, ROPESCALE_VERSION_MAJOR)
+#endif
 #define ROPESCALE_BEGIN_NAMESPACE \
     namespace ropescale {         \
-    inline namespace v0 {
+    inline namespace ROPESCALE_ABI_NAMESPACE {
 #define ROPESCALE_END_NAMESPACE \
     }                           \
     }

@@ -52,6 +52,13 @@ inline const char* to_string(errc code) noexcept {
     return "unknown";
 }
 
+namespace detail {
+// "field: message", or the message alone when there is no field: the form the CLI prints.
+inline std::string field_message(const std::string& field, const std::string& message) {
+    return field.empty() ? message : field + ": " + message;
+}
+}  // namespace detail
+
 /// An error: its kind, the field it concerns (the bare HF key: "factor", "rope_theta",
 /// "beta_fast", "short_factor[3]" ...), and a sentence that includes the offending value.
 struct error {
@@ -60,14 +67,17 @@ struct error {
     std::string message;
 
     /// "field: message", the form the CLI prints.
-    std::string what() const { return field.empty() ? message : field + ": " + message; }
+    std::string what() const { return detail::field_message(field, message); }
 };
 
-/// A warning the caller can read (what transformers only logs): same shape as an error.
+/// A warning the caller can read (what transformers only logs): an error's field and message,
+/// without a code.
 struct warning {
     std::string field;
     std::string message;
-    std::string what() const { return field.empty() ? message : field + ": " + message; }
+
+    /// "field: message", the form the CLI prints.
+    std::string what() const { return detail::field_message(field, message); }
 };
 
 namespace detail {
@@ -128,11 +138,10 @@ class [[nodiscard]] expected {
     const T* operator->() const { return &value(); }
 
     /// The error. Precondition: !has_value().
-    const error& error_value() const& {
+    const error& err() const& {
         ROPESCALE_ASSERT(!has_value());
         return *std::get_if<1>(&state_);
     }
-    const error& err() const& { return error_value(); }
 
   private:
     std::variant<T, error> state_;
@@ -148,11 +157,11 @@ class [[nodiscard]] expected<void> {
 
     bool has_value() const noexcept { return ok_; }
     explicit operator bool() const noexcept { return ok_; }
-    const error& error_value() const& {
+    /// The error. Precondition: !has_value().
+    const error& err() const& {
         ROPESCALE_ASSERT(!ok_);
         return err_;
     }
-    const error& err() const& { return error_value(); }
 
   private:
     error err_{};

@@ -47,13 +47,15 @@ if(missing)
   message(FATAL_ERROR "not installed:\n  ${missing}")
 endif()
 
-# The version file: SameMajorVersion (0.x accepts a request for 0.y <= x, not 1.0), and
-# ARCH_INDEPENDENT (headers only: a 32-bit consumer may use a package installed by a 64-bit
-# build, so the pointer size the consumer reports must not matter).
+# The version file: below 1.0 SameMinorVersion (0.1.z accepts a request for 0.1, not 0.0 nor
+# 0.2), from 1.0 on SameMajorVersion; and ARCH_INDEPENDENT (headers only: a 32-bit consumer
+# may use a package installed by a 64-bit build, so the pointer size the consumer reports must
+# not matter).
 function(check_version requested expect_compatible)
   set(PACKAGE_FIND_VERSION "${requested}")
   string(REPLACE "." ";" parts "${requested}")
   list(GET parts 0 PACKAGE_FIND_VERSION_MAJOR)
+  list(GET parts 1 PACKAGE_FIND_VERSION_MINOR)
   set(CMAKE_SIZEOF_VOID_P 2)  # no real build has this: an arch check would reject it
   include("${CONFIG_DIR}/ropescaleConfigVersion.cmake")
   if(NOT PACKAGE_VERSION STREQUAL VERSION)
@@ -68,10 +70,22 @@ function(check_version requested expect_compatible)
                         "${PACKAGE_VERSION_COMPATIBLE}, expected ${expect_compatible}")
   endif()
 endfunction()
-string(REGEX MATCH "^[0-9]+" major "${VERSION}")
+string(REPLACE "." ";" version_parts "${VERSION}")
+list(GET version_parts 0 major)
+list(GET version_parts 1 minor)
 math(EXPR next_major "${major} + 1")
+math(EXPR next_minor "${minor} + 1")
 check_version("${VERSION}" TRUE)
-check_version("${major}.0" TRUE)
+check_version("${major}.${minor}" TRUE)
 check_version("${next_major}.0" FALSE)
+if(major EQUAL 0)
+  check_version("0.${next_minor}" FALSE)
+  if(minor GREATER 0)
+    math(EXPR previous_minor "${minor} - 1")
+    check_version("0.${previous_minor}" FALSE)
+  endif()
+else()
+  check_version("${major}.0" TRUE)
+endif()
 
 message(STATUS "installed ${n_headers} headers and the package files into ${PREFIX}")
