@@ -1,69 +1,58 @@
-// ropescale quick start: the YaRN table of Yarn-Llama-2-7b-64k, a cos/sin cache, and q and k
-// of a GQA model rotated in place. Built and run by ctest (readme.quickstart), which also
-// checks that README.md shows this file and its output verbatim.
-#include <ropescale/ropescale.hpp>
+// ropescale quick start: a model's RoPE read once from its config.json, then q and k of a GQA
+// model rotated in place at each step of a decode loop. Built and run by ctest (readme_test),
+// which also checks that README.md shows this file and its output verbatim.
+#include <ropescale/hf_rope.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <vector>
 
-int main() {
-    // 1. The method and its parameters, in Hugging Face's vocabulary.
-    ropescale::yarn yarn;
-    yarn.factor = 16.0;
+int main(int argc, char** argv) {
+    const char* path = argc > 1 ? argv[1] : "examples/configs/Yarn-Llama-2-7b-64k.json";
+
+    // 1. The model's RoPE: its frequency table (every factor as a value) and a cos/sin cache of
+    //    the config's max_position_embeddings positions, the attention factor folded in.
+    auto rope = ropescale::load_rope(path);
+    if (!rope) {
+        std::fprintf(stderr, "error: %s\n", rope.err().what().c_str());
+        return 1;
+    }
+    const ropescale::frequency_table& table = rope->table();
+    std::printf("%s: %d pairs, correction range [%g, %g], attention factor %.6f\n", table.method,
+                table.pairs(), table.correction->low, table.correction->high,
+                table.attention_factor);
+    std::printf("cache: positions [0, %lld], %zu MiB\n",
+                static_cast<long long>(rope->max_position()), rope->cache().bytes() >> 20);
+
+    // 2. A decode loop: one token per step, q with 32 heads and k with 8 (GQA), contiguous
+    //    [tokens][heads][head_dim]; the head counts follow from the sizes.
+    std::vector<float> q(32 * 128), k(8 * 128);
+    for (const std::int32_t position : {0, 1, 65535}) {
+        std::fill(q.begin(), q.end(), 1.0f);
+        std::fill(k.begin(), k.end(), 1.0f);
+        const std::vector<std::int32_t> positions = {position};
+        if (auto s = rope->apply(positions, q, k); !s) {
+            std::fprintf(stderr, "error: %s\n", s.err().what().c_str());
+            return 1;
+        }
+        // Pair 0 was (1, 1): rotated by `position` radians, scaled by the attention factor.
+        std::printf("position %5d: q[head 0][0, 64] = %8.5f, %8.5f\n", position, q[0], q[64]);
+    }
+
+    // 3. Refused, naming the offending entry, with nothing written: a position outside the
+    //    cache, a buffer that is not whole heads, a bad parameter.
+    const std::vector<std::int32_t> too_far = {65536}, first = {0};
+    std::printf("%s\n", rope->apply(too_far, q, k).err().what().c_str());
+    std::vector<float> ragged(32 * 128 + 1);
+    std::printf("%s\n", rope->apply(first, ragged).err().what().c_str());
+    ropescale::yarn yarn;  // a configuration written in code instead of read
+    yarn.factor = 0.5;
     yarn.original_max_position_embeddings = 4096;
     ropescale::rope_config config;
     config.head_dim = 128;
-    config.rope_theta = 10000.0;
     config.scaling = yarn;
-
-    // 2. The frequency table: inverse frequencies and every factor, as values.
-    const auto table = ropescale::compute_frequencies(config);
-    if (!table) {
-        std::fprintf(stderr, "error: %s\n", table.err().what().c_str());
-        return 1;
-    }
-    std::printf("%s: %d pairs, correction range [%g, %g], attention factor %.6f\n", table->method,
-                table->pairs(), table->correction->low, table->correction->high,
-                table->attention_factor);
-    std::printf("inv_freq[0] = %.6g, inv_freq[63] = %.6g (plain: %.6g)\n", table->inv_freq[0],
-                table->inv_freq[63], ropescale::plain_inv_freq(10000.0, 128, 63));
-
-    // 3. cos/sin for positions [0, 65536), with the attention factor folded in.
-    const auto cache =
-        ropescale::build_rope_cache(*table, 65536, ropescale::attention_factor_mode::folded);
-    if (!cache) {
-        std::fprintf(stderr, "error: %s\n", cache.err().what().c_str());
-        return 1;
-    }
-
-    // 4. q with 32 heads and k with 8 (GQA), 3 tokens, [tokens][heads][head_dim], in place.
-    const int tokens = 3, q_heads = 32, kv_heads = 8, head_dim = 128;
-    std::vector<float> q(tokens * q_heads * head_dim, 1.0f);
-    std::vector<float> k(tokens * kv_heads * head_dim, 1.0f);
-    const std::vector<std::int32_t> positions = {0, 1, 65535};
-    const auto status = ropescale::apply_rope(
-        *cache, ropescale::rotary_layout::half_split, positions,
-        ropescale::in_place(ropescale::make_heads_view(q.data(), tokens, q_heads, head_dim)),
-        ropescale::in_place(ropescale::make_heads_view(k.data(), tokens, kv_heads, head_dim)));
-    if (!status) {
-        std::fprintf(stderr, "error: %s\n", status.err().what().c_str());
-        return 1;
-    }
-    // Pair 0 of token 1 was (1, 1); rotated by 1 rad and scaled by the attention factor.
-    std::printf("q[token 1][head 0][0, 64] = %.5f, %.5f\n", q[1 * q_heads * head_dim],
-                q[1 * q_heads * head_dim + 64]);
-
-    // 5. A position outside the cache is refused, naming the offending entry.
-    const std::vector<std::int32_t> too_far = {0, 1, 70000};
-    const auto refused = ropescale::apply_rope(
-        *cache, ropescale::rotary_layout::half_split, too_far,
-        ropescale::in_place(ropescale::make_heads_view(q.data(), tokens, q_heads, head_dim)));
-    std::printf("%s\n", refused ? "accepted?" : refused.err().what().c_str());
-
-    // 6. So is a bad parameter, naming the field and the value.
-    yarn.factor = 0.5;
-    config.scaling = yarn;
-    std::printf("%s\n", ropescale::compute_frequencies(config).err().what().c_str());
+    const auto bad = ropescale::rope::make(config, ropescale::rope_options::cached(4096));
+    std::printf("%s\n", bad.err().what().c_str());
     return 0;
 }

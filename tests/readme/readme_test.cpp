@@ -80,7 +80,9 @@ TEST(readme, quickstart_is_shown_verbatim_with_its_output) {
     const std::string quickstart = read_file(ROPESCALE_QUICKSTART_SOURCE);
     EXPECT_NE(readme.find("```cpp\n" + quickstart + "```\n"), std::string::npos)
         << "README does not show examples/quickstart/quickstart.cpp verbatim";
-    const std::string output = run(std::string("\"") + ROPESCALE_QUICKSTART_EXE + "\"");
+    // Run from the repository root, as the README says.
+    const std::string output = run(std::string("cd \"") + ROPESCALE_SOURCE_DIR + "\" && \"" +
+                                   ROPESCALE_QUICKSTART_EXE + "\"");
     ASSERT_FALSE(output.empty());
     EXPECT_NE(readme.find("```text\n" + output + "```\n"), std::string::npos)
         << "README does not show the quick start's output; it prints:\n"
