@@ -4,6 +4,7 @@
 #   share/cmake/ropescale/ropescaleConfig.cmake  xtl shim + find_dependency(xsimd) + targets
 #   share/cmake/ropescale/ropescaleConfigVersion.cmake
 #   share/cmake/ropescale/ropescaleTargets.cmake ropescale::ropescale
+#   share/cmake/ropescale/ropescale_kernels.cmake ropescale_add_kernels()
 #   share/pkgconfig/ropescale.pc                 Requires: xsimd; relocatable (${pcfiledir})
 #   share/doc/ropescale/LICENSE
 #
@@ -60,7 +61,11 @@ write_basic_package_version_file(
 install(FILES
           "${PROJECT_BINARY_DIR}/ropescaleConfig.cmake"
           "${PROJECT_BINARY_DIR}/ropescaleConfigVersion.cmake"
+          "${PROJECT_SOURCE_DIR}/cmake/ropescale_kernels.cmake"
         DESTINATION "${ROPESCALE_INSTALL_CMAKEDIR}")
+# The build tree's config (ropescale_DIR = the build directory) includes it from there too.
+configure_file("${PROJECT_SOURCE_DIR}/cmake/ropescale_kernels.cmake"
+               "${PROJECT_BINARY_DIR}/ropescale_kernels.cmake" COPYONLY)
 
 # pkg-config. Relocatable when the directories are relative to the prefix (the usual case):
 # prefix is found from the .pc file's own location, so `cmake --install --prefix <anywhere>`
