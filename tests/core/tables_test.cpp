@@ -132,7 +132,9 @@ TEST(tables, dynamic_ntk_changes_only_past_the_original_length) {
     at_16k.seq_len = 16384;
     auto grown = rs::compute_frequencies(c, at_16k);
     ASSERT_TRUE(grown);
-    // bracket = 8 * 4 - 7 = 25: the same table as NTK-aware with alpha 25.
+    // bracket = 8 * 4 - 7 = 25: the same table as NTK-aware with alpha 25, reported as scale.
+    EXPECT_EQ(grown->scale, 25.0);
+    EXPECT_EQ(grown->base, rs::ntk_aware_base(10000.0, 25.0, 128));
     auto ntk = rs::compute_frequencies(make(rs::ntk_aware{25.0}));
     ASSERT_TRUE(ntk);
     for (int i = 0; i < 64; ++i)

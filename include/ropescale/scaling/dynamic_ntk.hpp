@@ -33,10 +33,7 @@ inline void build(const dynamic_ntk& m, int rotary_dim, double base, const table
     const std::int64_t l = opt.seq_len.value_or(m.max_position_embeddings);
     out.base = dynamic_ntk_base(base, m.factor, l, m.max_position_embeddings, rotary_dim);
     out.inv_freq = plain_table(out.base, rotary_dim);
-    // The equivalent fixed NTK alpha at this length.
-    out.scale = m.factor * static_cast<double>(std::max(l, m.max_position_embeddings)) /
-                    static_cast<double>(m.max_position_embeddings) -
-                (m.factor - 1.0);
+    out.scale = dynamic_ntk_alpha(m.factor, l, m.max_position_embeddings);
 }
 
 }  // namespace detail
