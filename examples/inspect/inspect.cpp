@@ -82,7 +82,10 @@ void print_json(const rs::hf_rope_config& hf, const rs::frequency_table& t,
         j["correction_range"] = nullptr;
     j["attention_factor"] = t.attention_factor;
     j["logit_scale"] = t.logit_scale;
-    j["max_position_embeddings"] = hf.max_position_embeddings;
+    if (hf.max_position_embeddings)
+        j["max_position_embeddings"] = *hf.max_position_embeddings;
+    else
+        j["max_position_embeddings"] = nullptr;
     if (hf.original_max_position_embeddings)
         j["original_max_position_embeddings"] = *hf.original_max_position_embeddings;
     else
@@ -126,9 +129,9 @@ void print_table(const rs::hf_rope_config& hf, const rs::frequency_table& t,
     else
         std::printf("base:              %.17g\n", t.base);
     std::printf("scale:             %.17g\n", t.scale);
-    if (hf.max_position_embeddings > 0)
+    if (hf.max_position_embeddings)
         std::printf("max_position_embeddings:          %lld\n",
-                    static_cast<long long>(hf.max_position_embeddings));
+                    static_cast<long long>(*hf.max_position_embeddings));
     if (hf.original_max_position_embeddings)
         std::printf("original_max_position_embeddings: %lld\n",
                     static_cast<long long>(*hf.original_max_position_embeddings));

@@ -80,7 +80,7 @@ ROPESCALE_BEGIN_NAMESPACE
 struct hf_rope_config {
     rope_config config;     ///< validated, ready for compute_frequencies
     std::string rope_type;  ///< as written ("su", "yarn", ...); "default" if none
-    std::int64_t max_position_embeddings = 0;  ///< top-level value; 0 if absent
+    std::optional<std::int64_t> max_position_embeddings;  ///< the top-level value, if given
     /// The original context length L the method uses, as resolved (section, top level, or
     /// max_position_embeddings): the value of its `original_max_position_embeddings` key's
     /// member; empty for methods without one (plain, linear, ntk_aware, dynamic).
@@ -280,7 +280,7 @@ inline expected<hf_rope_config> read_hf_config(const nlohmann::json& config) {
     const auto max_pos = top.integer("max_position_embeddings");
     (void)top.integer("original_max_position_embeddings");
     if (top.failed()) return top.err();
-    out.max_position_embeddings = max_pos.value_or(0);
+    out.max_position_embeddings = max_pos;
 
     // rope_theta: section (G3) first, then top level, then transformers' default.
     const auto theta_sec = sec.number("rope_theta");

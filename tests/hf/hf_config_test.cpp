@@ -94,9 +94,13 @@ TEST(hf_reader, null_rope_scaling_is_plain) {
     EXPECT_EQ(c.rope_type, "default");
 }
 
-TEST(hf_reader, absent_max_position_embeddings_reads_as_zero) {
+TEST(hf_reader, absent_max_position_embeddings_reads_as_empty) {
     json c = llama_base();
     c.erase("max_position_embeddings");
+    EXPECT_FALSE(read_ok(c).max_position_embeddings);
+    c["max_position_embeddings"] = nullptr;
+    EXPECT_FALSE(read_ok(c).max_position_embeddings);
+    c["max_position_embeddings"] = 0;  // what the file says, told apart from absent
     EXPECT_EQ(read_ok(c).max_position_embeddings, 0);
 }
 

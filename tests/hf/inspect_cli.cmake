@@ -45,6 +45,7 @@ if(MODE STREQUAL "json")
     message(FATAL_ERROR "inv_freq has ${pairs} entries, rotary_dim is ${rotary_dim}")
   endif()
   foreach(key attention_factor logit_scale head_dim method rope_type base scale
+              max_position_embeddings original_max_position_embeddings
               correction_range warnings)
     string(JSON type ERROR_VARIABLE err TYPE "${last_stdout}" ${key})
     if(err)
