@@ -247,18 +247,31 @@ TEST(tables, longrope_list_choice) {
     auto t = rs::compute_frequencies(c, opt);  // no seq_len: short, as transformers at init
     ASSERT_TRUE(t);
     near(multipliers(*t), m.short_factor);
-    opt.seq_len = 4096;  // seq_len == original: still short
+    // ... and the table says the list was not chosen, as the dynamic methods do.
+    ASSERT_EQ(t->warnings.size(), 1u);
+    EXPECT_EQ(t->warnings[0].field, "seq_len");
+    EXPECT_NE(t->warnings[0].message.find("short list"), std::string::npos);
+    opt.seq_len = 4096;  // seq_len == original: still short, chosen by the rule
     t = rs::compute_frequencies(c, opt);
     near(multipliers(*t), m.short_factor);
+    EXPECT_TRUE(t->warnings.empty());
     opt.seq_len = 4097;  // past the original: long
     t = rs::compute_frequencies(c, opt);
     near(multipliers(*t), m.long_factor);
+    EXPECT_TRUE(t->warnings.empty());
     opt.longrope = rs::longrope_factors::short_factors;  // an explicit choice wins
     t = rs::compute_frequencies(c, opt);
     near(multipliers(*t), m.short_factor);
+    EXPECT_TRUE(t->warnings.empty());
     // factor from max / original = 32: the Phi-3 attention factor, for either list.
     EXPECT_NEAR(t->attention_factor, 1.19023807, 5e-9);
     EXPECT_EQ(rs::longrope_factors_for(4097, 4096), rs::longrope_factors::long_factors);
+    // An explicit choice alone, without a sequence length: no warning either.
+    t = rs::compute_frequencies(
+        c, rs::table_options{std::nullopt, rs::longrope_factors::long_factors});
+    ASSERT_TRUE(t);
+    near(multipliers(*t), m.long_factor);
+    EXPECT_TRUE(t->warnings.empty());
 }
 
 TEST(tables, partial_rotary) {

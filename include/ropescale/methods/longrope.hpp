@@ -15,7 +15,8 @@ ROPESCALE_BEGIN_NAMESPACE
 /// inv_freq[i] = 1 / (ext[i] * b^(2i/d)) with ext the short or the long list (length d/2).
 /// Which list: table_options::longrope if given, else transformers' rule on
 /// table_options::seq_len (long iff seq_len > original_max_position_embeddings); with neither,
-/// the short list (transformers at init).
+/// the short list (transformers at init) and a warning on the table, as the dynamic methods
+/// warn without a sequence length.
 /// Attention factor: `attention_factor` if given, else sqrt(1 + ln f / ln L) for f > 1 and 1
 /// otherwise, with f = `factor` if given, else max_position_embeddings / L.
 /// References: transformers `_compute_longrope_parameters`; vLLM
@@ -107,6 +108,11 @@ struct method_traits<longrope> : method_traits_base<longrope> {
             which = *opt.longrope;
         else if (opt.seq_len)
             which = longrope_factors_for(*opt.seq_len, big_l);
+        else
+            out.warnings.push_back({"seq_len",
+                                    "longrope evaluated without a sequence length or a list "
+                                    "choice (table_options::longrope): the short list, as "
+                                    "transformers at init"});
         const std::vector<double>& ext =
             which == longrope_factors::long_factors ? m.long_factor : m.short_factor;
         out.inv_freq.resize(static_cast<std::size_t>(rotary_dim / 2));
