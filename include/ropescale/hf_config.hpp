@@ -185,12 +185,7 @@ std::optional<error> read_method(const json* section, const json& config,
         const bool at_top = key.place == key_place::top ||
                             (key.place == key_place::section_or_top && !sec.has(key.name));
         object_reader& r = at_top ? top : sec;
-        std::visit(
-            [&](auto target) {
-                if constexpr (has_target<M, decltype(target)>())
-                    read_key(r, key.name, target, m, found);
-            },
-            key.target);
+        visit_key_target(key, [&](auto target) { read_key(r, key.name, target, m, found); });
     }
     if (sec.failed()) return sec.err();
     if (top.failed()) return top.err();

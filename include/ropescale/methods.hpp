@@ -122,6 +122,17 @@ inline const char* method_name(const scaling_method& m) noexcept {
     return m.index() < names.size() ? names[m.index()] : "unknown";
 }
 
+/// Alternative `index` of scaling_method, default-constructed: for code that picks a method
+/// by number at run time (fuzzers). plain{} when index >= method_count.
+inline scaling_method default_method(std::size_t index) {
+    scaling_method out;
+    std::size_t i = 0;
+    for_each_method([&](auto tag) {
+        if (i++ == index) out = typename decltype(tag)::type{};
+    });
+    return out;
+}
+
 /// Every rope_type spelling that selects a method, in registry order, separated by ", "
 /// ("default, linear, ntk_aware, dynamic, ...").
 inline std::string rope_type_spellings() {

@@ -96,6 +96,13 @@ TEST(tables, factor_one_reduces_every_method_to_plain) {
         ASSERT_TRUE(t) << t.err().what();
         expect_plain(*t, 10000.0, 128, 1e-15);
     }
+    // The list covers every method of the registry (plain is the reference itself).
+    std::vector<bool> covered(rs::method_count, false);
+    covered[rs::scaling_method(rs::plain{}).index()] = true;
+    for (const auto& m : methods) covered[m.index()] = true;
+    for (std::size_t i = 0; i < rs::method_count; ++i)
+        EXPECT_TRUE(covered[i]) << "no factor-1 case for "
+                                << rs::method_name(rs::default_method(i));
 }
 
 TEST(tables, linear_divides_every_frequency) {

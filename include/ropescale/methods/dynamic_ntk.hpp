@@ -38,7 +38,8 @@ struct method_traits<dynamic_ntk> : method_traits_base<dynamic_ntk> {
         {"factor", &dynamic_ntk::factor, key_place::section, key_need::required},
         {"max_position_embeddings", &dynamic_ntk::max_position_embeddings, key_place::top,
          key_need::required},
-        {"original_max_position_embeddings", hook_integer{}},
+        {"original_max_position_embeddings", hook_integer{}, key_place::section, key_need::optional,
+         "not used (a warning when it differs from L)"},
     }};
 
     static std::optional<error> resolve(dynamic_ntk& m, const key_values& v,

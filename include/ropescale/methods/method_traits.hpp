@@ -62,6 +62,9 @@ struct config_key {
     key_target<M> target;
     key_place place = key_place::section;
     key_need need = key_need::optional;
+    /// What the resolve hook makes of the key where the struct's default is not the answer
+    /// (a fallback, a value only checked against another); for listings such as the CLI's.
+    const char* note = nullptr;
 };
 
 /// Why a key is not read by a method, completing its "unrecognized key" warning.
@@ -144,8 +147,7 @@ struct method_traits_base {
 };
 
 namespace detail {
-// Whether some key of M has a target of type T. Code that visits key targets instantiates
-// only these alternatives: the others name members M does not have.
+// Whether some key of M has a target of type T.
 template <class M, class T>
 constexpr bool has_target() {
     for (const config_key<M>& key : method_traits<M>::keys)
@@ -153,6 +155,21 @@ constexpr bool has_target() {
     return false;
 }
 
+}  // namespace detail
+
+/// Calls f(target) with the target of `key`. f is instantiated only for the target types some
+/// key of M has: the other alternatives of key_target<M> name members M does not have, and
+/// compilers flag the (unreachable) code that would access them.
+template <class M, class F>
+void visit_key_target(const config_key<M>& key, F&& f) {
+    std::visit(
+        [&](auto target) {
+            if constexpr (detail::has_target<M, decltype(target)>()) f(target);
+        },
+        key.target);
+}
+
+namespace detail {
 // The sequence length a dynamic method is evaluated at: table_options::seq_len, else its
 // initial length (the references' table at init), with a warning saying so.
 inline std::int64_t dynamic_seq_len(const table_options& opt, std::int64_t initial,

@@ -25,8 +25,10 @@ struct method_traits<ntk_aware> : method_traits_base<ntk_aware> {
     static constexpr const char* name = "ntk_aware";
     static constexpr std::array<const char*, 1> spellings{{"ntk_aware"}};
     static constexpr std::array<config_key<ntk_aware>, 2> keys{{
-        {"alpha", &ntk_aware::alpha},
-        {"factor", hook_number{}},
+        {"alpha", &ntk_aware::alpha, key_place::section, key_need::optional,
+         "else factor (one of them required)"},
+        {"factor", hook_number{}, key_place::section, key_need::optional,
+         "alpha when alpha is absent"},
     }};
 
     static std::optional<error> resolve(ntk_aware& m, const key_values& v,

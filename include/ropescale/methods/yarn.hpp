@@ -71,8 +71,9 @@ struct method_traits<yarn> : method_traits_base<yarn> {
     static constexpr std::array<const char*, 1> spellings{{"yarn"}};
     static constexpr std::array<config_key<yarn>, 10> keys{{
         {"original_max_position_embeddings", &yarn::original_max_position_embeddings,
-         key_place::section_or_top},
-        {"factor", &yarn::factor},
+         key_place::section_or_top, key_need::optional, "else max_position_embeddings"},
+        {"factor", &yarn::factor, key_place::section, key_need::optional,
+         "else max_position_embeddings / original_max_position_embeddings"},
         {"beta_fast", &yarn::beta_fast},
         {"beta_slow", &yarn::beta_slow},
         {"truncate", &yarn::truncate},
