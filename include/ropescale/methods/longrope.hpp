@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 //
-// LongRoPE ("longrope", formerly "su").
+// LongRoPE ("longrope"; "su" in older Phi-3 configs).
 #ifndef ROPESCALE_METHODS_LONGROPE_HPP
 #define ROPESCALE_METHODS_LONGROPE_HPP
 
@@ -11,7 +11,7 @@
 
 ROPESCALE_BEGIN_NAMESPACE
 
-/// LongRoPE ("longrope", formerly "su"; Ding et al. 2024, Phi-3):
+/// LongRoPE ("longrope", "su" in older configs; Ding et al. 2024, Phi-3):
 /// inv_freq[i] = 1 / (ext[i] * b^(2i/d)) with ext the short or the long list (length d/2).
 /// Which list: table_options::longrope if given, else transformers' rule on
 /// table_options::seq_len (long iff seq_len > original_max_position_embeddings); with neither,
