@@ -22,7 +22,7 @@ set(ROPESCALE_INSTALL_PKGCONFIGDIR "${CMAKE_INSTALL_DATADIR}/pkgconfig"
     CACHE STRING "Install directory of ropescale.pc, relative to the prefix")
 mark_as_advanced(ROPESCALE_INSTALL_CMAKEDIR ROPESCALE_INSTALL_PKGCONFIGDIR)
 
-# Headers. The whole tree, so detail/ and scaling/ come along with the public headers.
+# Headers. The whole tree, so detail/ and methods/ come along with the public headers.
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/ropescale"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DOCDIR}")

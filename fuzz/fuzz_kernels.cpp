@@ -4,10 +4,9 @@
 //   kernel      sse2, fma3<avx2>, avx512bw (each its own translation unit, compiled with its
 //               -m flags, like tests/kernels; skipped when the CPU lacks it) or
 //               dynamic_dispatch over them
-//   table       the method (plain, linear, ntk_aware, dynamic, ntk_by_parts, yarn, dynamic_yarn,
-//               llama3, longrope, or a raw table of arbitrary inverse frequencies: in [0, 1],
-//               or 1 in 4 up to 2^24, beyond the usable 2^20; attention factor in [1/4, 4]),
-//               head_dim, rotary_dim
+//   table       a method of the registry (methods.hpp) with fuzzed parameters, or a raw
+//               table of arbitrary inverse frequencies (in [0, 1], or 1 in 4 up to 2^24,
+//               beyond the usable 2^20; attention factor in [1/4, 4]), head_dim, rotary_dim
 //   tensors     element type (f32, f64, fp16, bf16), q and k head counts (0 allowed), tokens
 //               (0 allowed), token-major or head-major, negative token strides, padding between
 //               heads and tokens, misalignment, a broadcast input (token stride 0), in place or
@@ -190,68 +189,66 @@ rs::frequency_table make_table(FuzzedDataProvider& in, rng& r, int head_dim, int
     rs::table_options opt;
     if (r.chance(160)) opt.seq_len = r.integer(1, std::int64_t{1} << 24);
     seq_len_used = opt.seq_len.value_or(0);
-    const int method = in.ConsumeIntegralInRange(0, 9);
-    switch (method) {
-        case 0: c.scaling = rs::plain{}; break;
-        case 1: c.scaling = rs::linear{factor}; break;
-        case 2: c.scaling = rs::ntk_aware{factor}; break;
-        case 3: c.scaling = rs::dynamic_ntk{factor, original}; break;
-        case 4: {
-            rs::ntk_by_parts m;
-            m.factor = factor;
-            m.original_max_position_embeddings = original;
-            m.ntk_factor = r.uniform(0.0, 1.0);
-            m.extrapolation_factor = r.uniform(0.0, 1.0);
-            c.scaling = m;
-            break;
-        }
-        case 5: {
-            rs::yarn m;
-            m.factor = factor;
-            m.original_max_position_embeddings = original;
-            m.beta_fast = r.uniform(1.0, 64.0);
-            m.beta_slow = r.uniform(0.5, m.beta_fast);
-            m.truncate = r.chance(128);
-            if (r.chance(64)) m.attention_factor = r.uniform(0.25, 4.0);
-            if (r.chance(64)) {
-                m.mscale = r.uniform(0.0, 1.0);
-                m.mscale_all_dim = r.uniform(0.0, 1.0);
-            }
-            c.scaling = m;
-            break;
-        }
-        case 6: {
-            rs::dynamic_yarn m;
-            m.original_max_position_embeddings = original;
-            m.max_position_embeddings = original * r.integer(1, 32);
-            m.finetuned = r.chance(128);
-            c.scaling = m;
-            break;
-        }
-        case 7: c.scaling = rs::llama3{factor, 1.0, 4.0, original}; break;
-        case 8: {
-            rs::longrope m;
-            for (int i = 0; i < rotary_dim / 2; ++i) {
-                m.short_factor.push_back(r.uniform(1.0, 4.0));
-                m.long_factor.push_back(r.uniform(1.0, 64.0));
-            }
-            m.original_max_position_embeddings = original;
-            m.max_position_embeddings = original * 32;
-            c.scaling = m;
-            break;
-        }
-        default: {  // a raw table: inverse frequencies in [0, 1], or up to 2^24 (file comment)
-            rs::frequency_table t;
-            t.head_dim = head_dim;
-            t.rotary_dim = rotary_dim;
-            // 1 in 4 tables shifted up by 2^top: [2^(top - 40), 2^top], top up to 24.
-            const double top = r.chance(64) ? r.uniform(0.0, 24.0) : 0.0;
-            for (int i = 0; i < rotary_dim / 2; ++i)
-                t.inv_freq.push_back(r.chance(16) ? 0.0 : std::exp2(r.uniform(-40.0, 0.0) + top));
-            t.attention_factor = std::exp2(r.uniform(-2.0, 2.0));
-            return t;
-        }
+    // A method of the registry, or (the value past the last) a raw table.
+    const int method = in.ConsumeIntegralInRange(0, static_cast<int>(rs::method_count));
+    if (method == static_cast<int>(rs::method_count)) {
+        // A raw table: inverse frequencies in [0, 1], or up to 2^24 (file comment).
+        rs::frequency_table t;
+        t.head_dim = head_dim;
+        t.rotary_dim = rotary_dim;
+        // 1 in 4 tables shifted up by 2^top: [2^(top - 40), 2^top], top up to 24.
+        const double top = r.chance(64) ? r.uniform(0.0, 24.0) : 0.0;
+        for (int i = 0; i < rotary_dim / 2; ++i)
+            t.inv_freq.push_back(r.chance(16) ? 0.0 : std::exp2(r.uniform(-40.0, 0.0) + top));
+        t.attention_factor = std::exp2(r.uniform(-2.0, 2.0));
+        return t;
     }
+    c.scaling = rs::default_method(static_cast<std::size_t>(method));
+    // The parameters of each method; a method without a case here does not compile.
+    std::visit(
+        [&](auto& m) {
+            using M = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same<M, rs::plain>::value) {
+            } else if constexpr (std::is_same<M, rs::linear>::value) {
+                m.factor = factor;
+            } else if constexpr (std::is_same<M, rs::ntk_aware>::value) {
+                m.alpha = factor;
+            } else if constexpr (std::is_same<M, rs::dynamic_ntk>::value) {
+                m = rs::dynamic_ntk{factor, original};
+            } else if constexpr (std::is_same<M, rs::ntk_by_parts>::value) {
+                m.factor = factor;
+                m.original_max_position_embeddings = original;
+                m.ntk_factor = r.uniform(0.0, 1.0);
+                m.extrapolation_factor = r.uniform(0.0, 1.0);
+            } else if constexpr (std::is_same<M, rs::yarn>::value) {
+                m.factor = factor;
+                m.original_max_position_embeddings = original;
+                m.beta_fast = r.uniform(1.0, 64.0);
+                m.beta_slow = r.uniform(0.5, m.beta_fast);
+                m.truncate = r.chance(128);
+                if (r.chance(64)) m.attention_factor = r.uniform(0.25, 4.0);
+                if (r.chance(64)) {
+                    m.mscale = r.uniform(0.0, 1.0);
+                    m.mscale_all_dim = r.uniform(0.0, 1.0);
+                }
+            } else if constexpr (std::is_same<M, rs::dynamic_yarn>::value) {
+                m.original_max_position_embeddings = original;
+                m.max_position_embeddings = original * r.integer(1, 32);
+                m.finetuned = r.chance(128);
+            } else if constexpr (std::is_same<M, rs::llama3>::value) {
+                m = rs::llama3{factor, 1.0, 4.0, original};
+            } else if constexpr (std::is_same<M, rs::longrope>::value) {
+                for (int i = 0; i < rotary_dim / 2; ++i) {
+                    m.short_factor.push_back(r.uniform(1.0, 4.0));
+                    m.long_factor.push_back(r.uniform(1.0, 64.0));
+                }
+                m.original_max_position_embeddings = original;
+                m.max_position_embeddings = original * 32;
+            } else {
+                static_assert(sizeof(M) == 0, "fuzz_kernels: give the new method its parameters");
+            }
+        },
+        c.scaling);
     auto t = rs::compute_frequencies(c, opt);
     if (t) return std::move(*t);
     c.scaling = rs::plain{};  // e.g. NTK methods at rotary_dim 2

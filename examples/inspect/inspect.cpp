@@ -8,6 +8,9 @@
 // multiplier against plain RoPE, region). --json prints the same as one JSON object, with
 // doubles in nlohmann's shortest round-trip form.
 //
+// ropescale-inspect --methods lists every method of the registry with its rope_type spellings
+// and config.json keys (place; required, or the default of the parameter struct).
+//
 // Exit status: 0 success, 1 the configuration (or file) is refused, 2 usage error. Errors go
 // to stderr as "ropescale-inspect: error: <field>: <message>".
 #include <ropescale/hf_config.hpp>
@@ -24,7 +27,9 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <variant>
+#include <vector>
 
 namespace {
 
@@ -32,9 +37,60 @@ namespace rs = ropescale;
 
 constexpr const char* usage_text =
     "usage: ropescale-inspect CONFIG.json [--seq-len N] [--json]\n"
+    "       ropescale-inspect --methods\n"
     "  CONFIG.json   a Hugging Face config.json (rope_scaling or rope_parameters)\n"
     "  --seq-len N   evaluate at sequence length N (dynamic methods; LongRoPE list choice)\n"
-    "  --json        print one JSON object instead of the table\n";
+    "  --json        print one JSON object instead of the table\n"
+    "  --methods     list the supported methods, their rope_type spellings and keys\n";
+
+const char* place_name(rs::key_place p) {
+    switch (p) {
+        case rs::key_place::section: return "section";
+        case rs::key_place::section_or_top: return "section, else top level";
+        case rs::key_place::top: return "top level";
+    }
+    return "";
+}
+
+// The default of a key: its member in a default-constructed struct ("" for none).
+template <class V>
+std::string default_text(const V& v) {
+    if constexpr (std::is_same<V, bool>::value)
+        return v ? "true" : "false";
+    else if constexpr (std::is_same<V, std::vector<double>>::value)
+        return v.empty() ? "" : "[...]";
+    else
+        return rs::detail::format_value(v);
+}
+template <class V>
+std::string default_text(const std::optional<V>& v) {
+    return v ? default_text(*v) : "";
+}
+
+// Every method of the registry with its spellings and config.json keys.
+void print_methods() {
+    rs::for_each_method([](auto tag) {
+        using M = typename decltype(tag)::type;
+        using traits = rs::method_traits<M>;
+        std::string spellings;
+        for (const char* s : traits::spellings)
+            spellings += std::string(spellings.empty() ? "" : ", ") + s;
+        std::printf("%s (rope_type %s)\n", traits::name, spellings.c_str());
+        const M defaults{};
+        for (const auto& key : traits::keys) {
+            std::string def;
+            rs::visit_key_target(key, [&](auto target) {
+                if constexpr (std::is_member_object_pointer<decltype(target)>::value) {
+                    const std::string d = default_text(defaults.*target);
+                    def = d.empty() ? "optional" : "default " + d;
+                }
+            });
+            if (key.need == rs::key_need::required) def = "required";
+            if (key.note != nullptr) def = key.note;
+            std::printf("  %-34s %-24s %s\n", key.name, place_name(key.place), def.c_str());
+        }
+    });
+}
 
 struct options {
     std::string path;
@@ -82,7 +138,10 @@ void print_json(const rs::hf_rope_config& hf, const rs::frequency_table& t,
         j["correction_range"] = nullptr;
     j["attention_factor"] = t.attention_factor;
     j["logit_scale"] = t.logit_scale;
-    j["max_position_embeddings"] = hf.max_position_embeddings;
+    if (hf.max_position_embeddings)
+        j["max_position_embeddings"] = *hf.max_position_embeddings;
+    else
+        j["max_position_embeddings"] = nullptr;
     if (hf.original_max_position_embeddings)
         j["original_max_position_embeddings"] = *hf.original_max_position_embeddings;
     else
@@ -126,9 +185,9 @@ void print_table(const rs::hf_rope_config& hf, const rs::frequency_table& t,
     else
         std::printf("base:              %.17g\n", t.base);
     std::printf("scale:             %.17g\n", t.scale);
-    if (hf.max_position_embeddings > 0)
+    if (hf.max_position_embeddings)
         std::printf("max_position_embeddings:          %lld\n",
-                    static_cast<long long>(hf.max_position_embeddings));
+                    static_cast<long long>(*hf.max_position_embeddings));
     if (hf.original_max_position_embeddings)
         std::printf("original_max_position_embeddings: %lld\n",
                     static_cast<long long>(*hf.original_max_position_embeddings));
@@ -162,6 +221,11 @@ int run(int argc, char** argv) {
         if (a == "-h" || a == "--help") {
             std::fputs(usage_text, stdout);
             return 0;
+        }
+        if (a == "--methods") {
+            print_methods();
+            std::fflush(stdout);
+            return std::ferror(stdout) ? 1 : 0;
         }
         if (a == "--json") {
             o.json = true;

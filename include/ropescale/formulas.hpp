@@ -42,13 +42,22 @@ inline double ntk_aware_base(double base, double alpha, int rotary_dim) noexcept
     return base * std::pow(alpha, d / (d - 2.0));
 }
 
-/// Dynamic NTK base at sequence length l (transformers `_compute_dynamic_ntk_parameters`):
-/// b' = b * ((s * l' / L) - (s - 1))^(d / (d - 2)), l' = max(l, L). Equals b for l <= L.
-inline double dynamic_ntk_base(double base, double factor, std::int64_t seq_len,
-                               std::int64_t max_position_embeddings, int rotary_dim) noexcept {
+/// Dynamic NTK's effective alpha at sequence length l (transformers
+/// `_compute_dynamic_ntk_parameters`): (s * l' / L) - (s - 1), l' = max(l, L). Equals 1 for
+/// l <= L and grows linearly past it; the table is the NTK-aware one with this alpha.
+inline double dynamic_ntk_alpha(double factor, std::int64_t seq_len,
+                                std::int64_t max_position_embeddings) noexcept {
     const double l = static_cast<double>(std::max(seq_len, max_position_embeddings));
     const double big_l = static_cast<double>(max_position_embeddings);
-    return ntk_aware_base(base, (factor * l / big_l) - (factor - 1.0), rotary_dim);
+    return (factor * l / big_l) - (factor - 1.0);
+}
+
+/// Dynamic NTK base at sequence length l: b' = b * dynamic_ntk_alpha(s, l, L)^(d / (d - 2)).
+/// Equals b for l <= L.
+inline double dynamic_ntk_base(double base, double factor, std::int64_t seq_len,
+                               std::int64_t max_position_embeddings, int rotary_dim) noexcept {
+    return ntk_aware_base(base, dynamic_ntk_alpha(factor, seq_len, max_position_embeddings),
+                          rotary_dim);
 }
 
 /// YaRN magnitude (YaRN Eq. 22 with the DeepSeek generalisation):

@@ -7,18 +7,12 @@
 #include "error.hpp"
 #include "frequency_table.hpp"
 #include "params.hpp"
-#include "scaling/dynamic_ntk.hpp"
-#include "scaling/dynamic_yarn.hpp"
-#include "scaling/linear.hpp"
-#include "scaling/llama3.hpp"
-#include "scaling/longrope.hpp"
-#include "scaling/ntk_aware.hpp"
-#include "scaling/ntk_by_parts.hpp"
-#include "scaling/plain.hpp"
-#include "scaling/yarn.hpp"
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
 #include <variant>
 
 ROPESCALE_BEGIN_NAMESPACE
@@ -72,6 +66,14 @@ inline expected<int> resolve_rotary_dim(const rope_config& c) {
 }
 
 namespace detail {
+// Builds the table of method m (method_traits<M>::build) into `out`, as compute_frequencies
+// does before it checks the result; for tests that need the table the check would refuse.
+template <class M>
+void build(const M& m, int rotary_dim, double base, const table_options& options,
+           frequency_table& out) {
+    method_traits<M>::build(m, rotary_dim, base, options, out);
+}
+
 // What compute_frequencies built must be usable (check_usable, the library's one rule for
 // tables): its error is the rule's (same field, e.g. "table.inv_freq[0]"), the message saying
 // which method's parameters gave the table. A built frequency of 0, which the rule accepts in
@@ -102,8 +104,11 @@ inline status validate(const rope_config& c) {
         return make_error(errc::out_of_range, "rope_theta",
                           "must be > 1 (the base of the frequency ladder)", c.rope_theta);
     const int rotary_dim = *d;
-    auto e = std::visit([&](const auto& m) { return detail::validate_method(m, rotary_dim); },
-                        c.scaling);
+    auto e = std::visit(
+        [&](const auto& m) {
+            return method_traits<std::decay_t<decltype(m)>>::validate(m, rotary_dim);
+        },
+        c.scaling);
     if (e) return *e;
     return {};
 }

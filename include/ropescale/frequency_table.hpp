@@ -10,7 +10,6 @@
 #include "angle.hpp"
 #include "error.hpp"
 #include "formulas.hpp"
-#include "params.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +18,19 @@
 #include <vector>
 
 ROPESCALE_BEGIN_NAMESPACE
+
+/// Which LongRoPE factor list a table uses.
+enum class longrope_factors { short_factors, long_factors };
+
+/// Where a dynamic or switching method is evaluated.
+struct table_options {
+    /// Current sequence length l (transformers: max(position_ids) + 1). Dynamic methods without
+    /// it give their initial table (l = max_position_embeddings), as the references do at init.
+    std::optional<std::int64_t> seq_len;
+    /// LongRoPE list; when absent it follows transformers' rule on seq_len (the short list,
+    /// with a warning, without one).
+    std::optional<longrope_factors> longrope;
+};
 
 /// A frequency table and the factors that go with it. Nothing is hidden in a kernel: a rotation
 /// of pair i at position p is (cos, sin)(p * inv_freq[i]) * attention_factor, and DeepSeek-style

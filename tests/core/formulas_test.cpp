@@ -38,6 +38,17 @@ TEST(formulas, dynamic_ntk_base_is_plain_up_to_the_original_length) {
                 rs::ntk_aware_base(10000.0, 3.0, 128), 1e-9);
 }
 
+// The alpha is the one number behind both the dynamic base and the table's scale.
+TEST(formulas, dynamic_ntk_alpha_is_one_up_to_the_original_length) {
+    EXPECT_EQ(rs::dynamic_ntk_alpha(8.0, 100, 4096), 1.0);
+    EXPECT_EQ(rs::dynamic_ntk_alpha(8.0, 4096, 4096), 1.0);
+    EXPECT_EQ(rs::dynamic_ntk_alpha(2.0, 8192, 4096), 3.0);
+    EXPECT_EQ(rs::dynamic_ntk_alpha(4.0, 6144, 4096), 3.0);  // 4 * 1.5 - 3
+    for (std::int64_t l : {1000, 4096, 5000, 65536})
+        EXPECT_EQ(rs::dynamic_ntk_base(10000.0, 4.0, l, 4096, 128),
+                  rs::ntk_aware_base(10000.0, rs::dynamic_ntk_alpha(4.0, l, 4096), 128));
+}
+
 // YaRN paper Eq. 22 (errata-corrected): sqrt(1/t) = 0.1 ln s + 1; printed to 4 decimals.
 TEST(formulas, yarn_mscale_matches_the_paper) {
     EXPECT_NEAR(rs::yarn_get_mscale(2.0), 1.0693, 5e-5);

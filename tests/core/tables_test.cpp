@@ -96,6 +96,13 @@ TEST(tables, factor_one_reduces_every_method_to_plain) {
         ASSERT_TRUE(t) << t.err().what();
         expect_plain(*t, 10000.0, 128, 1e-15);
     }
+    // The list covers every method of the registry (plain is the reference itself).
+    std::vector<bool> covered(rs::method_count, false);
+    covered[rs::scaling_method(rs::plain{}).index()] = true;
+    for (const auto& m : methods) covered[m.index()] = true;
+    for (std::size_t i = 0; i < rs::method_count; ++i)
+        EXPECT_TRUE(covered[i]) << "no factor-1 case for "
+                                << rs::method_name(rs::default_method(i));
 }
 
 TEST(tables, linear_divides_every_frequency) {
@@ -132,7 +139,9 @@ TEST(tables, dynamic_ntk_changes_only_past_the_original_length) {
     at_16k.seq_len = 16384;
     auto grown = rs::compute_frequencies(c, at_16k);
     ASSERT_TRUE(grown);
-    // bracket = 8 * 4 - 7 = 25: the same table as NTK-aware with alpha 25.
+    // bracket = 8 * 4 - 7 = 25: the same table as NTK-aware with alpha 25, reported as scale.
+    EXPECT_EQ(grown->scale, 25.0);
+    EXPECT_EQ(grown->base, rs::ntk_aware_base(10000.0, 25.0, 128));
     auto ntk = rs::compute_frequencies(make(rs::ntk_aware{25.0}));
     ASSERT_TRUE(ntk);
     for (int i = 0; i < 64; ++i)
@@ -245,18 +254,31 @@ TEST(tables, longrope_list_choice) {
     auto t = rs::compute_frequencies(c, opt);  // no seq_len: short, as transformers at init
     ASSERT_TRUE(t);
     near(multipliers(*t), m.short_factor);
-    opt.seq_len = 4096;  // seq_len == original: still short
+    // ... and the table says the list was not chosen, as the dynamic methods do.
+    ASSERT_EQ(t->warnings.size(), 1u);
+    EXPECT_EQ(t->warnings[0].field, "seq_len");
+    EXPECT_NE(t->warnings[0].message.find("short list"), std::string::npos);
+    opt.seq_len = 4096;  // seq_len == original: still short, chosen by the rule
     t = rs::compute_frequencies(c, opt);
     near(multipliers(*t), m.short_factor);
+    EXPECT_TRUE(t->warnings.empty());
     opt.seq_len = 4097;  // past the original: long
     t = rs::compute_frequencies(c, opt);
     near(multipliers(*t), m.long_factor);
+    EXPECT_TRUE(t->warnings.empty());
     opt.longrope = rs::longrope_factors::short_factors;  // an explicit choice wins
     t = rs::compute_frequencies(c, opt);
     near(multipliers(*t), m.short_factor);
+    EXPECT_TRUE(t->warnings.empty());
     // factor from max / original = 32: the Phi-3 attention factor, for either list.
     EXPECT_NEAR(t->attention_factor, 1.19023807, 5e-9);
     EXPECT_EQ(rs::longrope_factors_for(4097, 4096), rs::longrope_factors::long_factors);
+    // An explicit choice alone, without a sequence length: no warning either.
+    t = rs::compute_frequencies(
+        c, rs::table_options{std::nullopt, rs::longrope_factors::long_factors});
+    ASSERT_TRUE(t);
+    near(multipliers(*t), m.long_factor);
+    EXPECT_TRUE(t->warnings.empty());
 }
 
 TEST(tables, partial_rotary) {

@@ -2,6 +2,8 @@
 // exceptions; a refused configuration never yields a table.
 #include <gtest/gtest.h>
 
+#include "support/method_examples.hpp"
+
 #include <ropescale/ropescale.hpp>
 
 #include <limits>
@@ -21,21 +23,9 @@ rs::rope_config make(rs::scaling_method m, int head_dim = 128) {
     return c;
 }
 
-rs::yarn good_yarn() {
-    rs::yarn y;
-    y.factor = 16.0;
-    y.original_max_position_embeddings = 4096;
-    return y;
-}
+rs::yarn good_yarn() { return ropescale_test::example(rs::method_tag<rs::yarn>{}); }
 
-rs::longrope good_longrope() {
-    rs::longrope m;
-    m.short_factor.assign(64, 1.5);
-    m.long_factor.assign(64, 4.0);
-    m.original_max_position_embeddings = 4096;
-    m.max_position_embeddings = 131072;
-    return m;
-}
+rs::longrope good_longrope() { return ropescale_test::example(rs::method_tag<rs::longrope>{}); }
 
 // Asserts that `c` is refused with `code` on `field`, the message containing `value_text`.
 void expect_refused(const rs::rope_config& c, rs::errc code, const std::string& field,
@@ -54,9 +44,8 @@ void expect_refused(const rs::rope_config& c, rs::errc code, const std::string& 
 }  // namespace
 
 TEST(validation, good_configs_pass) {
-    EXPECT_TRUE(rs::validate(make(rs::plain{})));
-    EXPECT_TRUE(rs::validate(make(good_yarn())));
-    EXPECT_TRUE(rs::validate(make(good_longrope())));
+    for (const auto& m : ropescale_test::every_method_example())
+        EXPECT_TRUE(rs::validate(make(m))) << rs::method_name(m);
 }
 
 TEST(validation, dimensions) {

@@ -103,10 +103,14 @@ TEST(bundled_configs, phi_3_mini_128k_longrope) {
     EXPECT_NEAR(short_table.attention_factor, 1.19023807, 1e-8);  // SPEC A10
     EXPECT_DOUBLE_EQ(short_table.inv_freq[0], 1.0 / 1.1);         // pair 0: 1 / short[0]
     EXPECT_EQ(short_table.scale, 32.0);                           // 131072 / 4096
+    // Without a sequence length the list is not chosen: the short one, with a warning.
+    ASSERT_EQ(short_table.warnings.size(), 1u);
+    EXPECT_EQ(short_table.warnings[0].field, "seq_len");
 
     // Past the original length transformers switches to the long list.
     const auto long_table = table(c, rs::table_options{4097, std::nullopt});
     EXPECT_DOUBLE_EQ(long_table.inv_freq[0], 1.0 / 1.0700000524520874);
+    EXPECT_TRUE(long_table.warnings.empty());
     EXPECT_NEAR(long_table.inv_freq[47] * 64.76000213623047 * std::pow(10000.0, 94.0 / 96.0), 1.0,
                 1e-14);
     EXPECT_NEAR(long_table.attention_factor, 1.19023807, 1e-8);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <variant>
 
@@ -94,9 +95,13 @@ TEST(hf_reader, null_rope_scaling_is_plain) {
     EXPECT_EQ(c.rope_type, "default");
 }
 
-TEST(hf_reader, absent_max_position_embeddings_reads_as_zero) {
+TEST(hf_reader, absent_max_position_embeddings_reads_as_empty) {
     json c = llama_base();
     c.erase("max_position_embeddings");
+    EXPECT_FALSE(read_ok(c).max_position_embeddings);
+    c["max_position_embeddings"] = nullptr;
+    EXPECT_FALSE(read_ok(c).max_position_embeddings);
+    c["max_position_embeddings"] = 0;  // what the file says, told apart from absent
     EXPECT_EQ(read_ok(c).max_position_embeddings, 0);
 }
 
@@ -839,4 +844,20 @@ TEST(hf_reader, returned_configs_build_tables) {
         ASSERT_TRUE(t) << t.err().what();
         EXPECT_EQ(t->pairs(), 64);
     }
+}
+
+// The config fuzzer's dictionary (fuzz/fuzz_config.dict) seeds it with the reader's
+// vocabulary: it holds every rope_type spelling and every key of the registry.
+TEST(hf_reader, fuzz_dictionary_holds_every_spelling_and_key) {
+    std::ifstream in(ROPESCALE_FUZZ_CONFIG_DICT);
+    ASSERT_TRUE(in.is_open()) << ROPESCALE_FUZZ_CONFIG_DICT;
+    const std::string dict{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    rs::for_each_method([&](auto tag) {
+        using traits = rs::method_traits<typename decltype(tag)::type>;
+        for (const char* s : traits::spellings)
+            EXPECT_NE(dict.find("\"\\\"" + std::string(s) + "\\\"\""), std::string::npos) << s;
+        for (const auto& key : traits::keys)
+            EXPECT_NE(dict.find("\"" + std::string(key.name) + "\""), std::string::npos)
+                << key.name;
+    });
 }

@@ -1,11 +1,13 @@
 # Runs the built ropescale-inspect the way a user would and checks its exit status and output.
-#   cmake -DINSPECT=<binary> -DMODE=<json|table|errors> [-DCONFIG=<file>] [-DWORK_DIR=<dir>]
+#   cmake -DINSPECT=<binary> -DMODE=<json|table|errors|methods> [-DCONFIG=<file>]
+#         [-DWORK_DIR=<dir>]
 #         -P inspect_cli.cmake
 # json:   CONFIG with --json must exit 0 and print a JSON object whose inv_freq has
 #         rotary_dim / 2 entries (checked with CMake's own JSON parser, not ours).
 # table:  CONFIG without --json must exit 0 and print a per-pair table.
 # errors: bad configs (written into WORK_DIR) must exit 1 naming the field on stderr; usage
 #         mistakes must exit 2.
+# methods: --methods must exit 0 and list the methods with their spellings and keys.
 cmake_minimum_required(VERSION 3.21)
 
 function(run_inspect out_rc out_stdout out_stderr)
@@ -45,6 +47,7 @@ if(MODE STREQUAL "json")
     message(FATAL_ERROR "inv_freq has ${pairs} entries, rotary_dim is ${rotary_dim}")
   endif()
   foreach(key attention_factor logit_scale head_dim method rope_type base scale
+              max_position_embeddings original_max_position_embeddings
               correction_range warnings)
     string(JSON type ERROR_VARIABLE err TYPE "${last_stdout}" ${key})
     if(err)
@@ -87,6 +90,16 @@ elseif(MODE STREQUAL "errors")
   expect_status(2 "${WORK_DIR}/string_factor.json" --bogus)
   expect_status(2 a.json b.json)
   expect_status(0 --help)
+elseif(MODE STREQUAL "methods")
+  expect_status(0 --methods)
+  foreach(needle "default (rope_type default)" "dynamic (rope_type dynamic)"
+                 "longrope (rope_type longrope, su)" "dynamic_yarn (rope_type dynamic_yarn, dynamic-yarn)"
+                 "beta_fast" "default 32" "required")
+    string(FIND "${last_stdout}" "${needle}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "--methods output lacks \"${needle}\":\n${last_stdout}")
+    endif()
+  endforeach()
 else()
   message(FATAL_ERROR "unknown MODE ${MODE}")
 endif()

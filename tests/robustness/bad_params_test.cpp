@@ -14,13 +14,17 @@
 // (rope_theta, head_dim, rotary dimension, seq_len).
 #include <gtest/gtest.h>
 
+#include "support/method_examples.hpp"
+
 #include <ropescale/hf_config.hpp>
 #include <ropescale/ropescale.hpp>
 
 #include <cmath>
-#include <functional>
 #include <limits>
+#include <optional>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 namespace {
@@ -40,62 +44,38 @@ struct method_spec {
     rs::scaling_method cpp;  // the same configuration as the C++ aggregate
 };
 
+// The config.json value of a member (empty for an absent optional).
+template <class V>
+json to_json(const V& v) {
+    return json(v);
+}
+template <class V>
+json to_json(const std::optional<V>& v) {
+    return v ? json(*v) : json();
+}
+
+// The method's example written as config.json through its key list: every key with a member
+// goes to its place (section_or_top: the section); hook keys are left out.
+template <class M>
+method_spec spec_of(const M& m) {
+    method_spec s{
+        rs::method_traits<M>::name, {{"rope_type", rs::method_traits<M>::name}}, json::object(), m};
+    for (const auto& key : rs::method_traits<M>::keys)
+        rs::visit_key_target(key, [&](auto target) {
+            using T = decltype(target);
+            if constexpr (std::is_member_object_pointer<T>::value) {
+                const json v = to_json(m.*target);
+                if (v.is_null()) return;
+                (key.place == rs::key_place::top ? s.top : s.section)[key.name] = v;
+            }
+        });
+    return s;
+}
+
 std::vector<method_spec> methods() {
-    rs::ntk_by_parts nbp;
-    nbp.factor = 16.0;
-    nbp.original_max_position_embeddings = 4096;
-    rs::yarn y;
-    y.factor = 16.0;
-    y.original_max_position_embeddings = 4096;
-    rs::dynamic_yarn dy;
-    dy.original_max_position_embeddings = 4096;
-    dy.max_position_embeddings = 65536;
-    rs::longrope lr;
-    lr.short_factor.assign(64, 1.0);
-    lr.long_factor.assign(64, 2.0);
-    lr.original_max_position_embeddings = 4096;
-    lr.max_position_embeddings = 131072;
-    return {
-        {"default", {{"rope_type", "default"}}, json::object(), rs::plain{}},
-        {"linear", {{"rope_type", "linear"}, {"factor", 4.0}}, json::object(), rs::linear{4.0}},
-        {"dynamic",
-         {{"rope_type", "dynamic"}, {"factor", 2.0}},
-         {{"max_position_embeddings", 4096}},
-         rs::dynamic_ntk{2.0, 4096}},
-        {"ntk_aware",
-         {{"rope_type", "ntk_aware"}, {"alpha", 2.0}},
-         json::object(),
-         rs::ntk_aware{2.0}},
-        {"ntk_by_parts",
-         {{"rope_type", "ntk_by_parts"},
-          {"factor", 16.0},
-          {"original_max_position_embeddings", 4096}},
-         json::object(),
-         nbp},
-        {"yarn",
-         {{"rope_type", "yarn"}, {"factor", 16.0}, {"original_max_position_embeddings", 4096}},
-         json::object(),
-         y},
-        {"dynamic_yarn",
-         {{"rope_type", "dynamic_yarn"}, {"original_max_position_embeddings", 4096}},
-         {{"max_position_embeddings", 65536}},
-         dy},
-        {"llama3",
-         {{"rope_type", "llama3"},
-          {"factor", 8.0},
-          {"low_freq_factor", 1.0},
-          {"high_freq_factor", 4.0},
-          {"original_max_position_embeddings", 8192}},
-         json::object(),
-         rs::llama3{8.0, 1.0, 4.0, 8192}},
-        {"longrope",
-         {{"rope_type", "longrope"},
-          {"short_factor", std::vector<double>(64, 1.0)},
-          {"long_factor", std::vector<double>(64, 2.0)},
-          {"original_max_position_embeddings", 4096}},
-         {{"max_position_embeddings", 131072}},
-         lr},
-    };
+    std::vector<method_spec> out;
+    rs::for_each_method([&](auto tag) { out.push_back(spec_of(ropescale_test::example(tag))); });
+    return out;
 }
 
 const method_spec& spec(const std::string& name) {
@@ -120,79 +100,80 @@ rs::rope_config cpp_config(const method_spec& m) {
     return c;
 }
 
-// Sets the numeric field `key` of the aggregate to v; false when the method has no such field.
+// Sets the numeric member that config key `key` fills (a list element: "short_factor[3]") to
+// v; false when the method has no such key.
 bool set_field(rs::scaling_method& method, const std::string& key, double v) {
-    const auto len = [](double x) { return static_cast<std::int64_t>(x); };
-    return std::visit(
-        [&](auto& m) -> bool {
+    const auto bracket = key.find('[');
+    const std::string name = key.substr(0, bracket);
+    bool done = false;
+    std::visit(
+        [&](auto& m) {
             using M = std::decay_t<decltype(m)>;
-            if constexpr (std::is_same<M, rs::linear>::value) {
-                if (key == "factor") return m.factor = v, true;
-            } else if constexpr (std::is_same<M, rs::ntk_aware>::value) {
-                if (key == "alpha") return m.alpha = v, true;
-            } else if constexpr (std::is_same<M, rs::dynamic_ntk>::value) {
-                if (key == "factor") return m.factor = v, true;
-                if (key == "max_position_embeddings")
-                    return m.max_position_embeddings = len(v), true;
-            } else if constexpr (std::is_same<M, rs::ntk_by_parts>::value) {
-                if (key == "factor") return m.factor = v, true;
-                if (key == "original_max_position_embeddings")
-                    return m.original_max_position_embeddings = len(v), true;
-                if (key == "ntk_factor") return m.ntk_factor = v, true;
-                if (key == "extrapolation_factor") return m.extrapolation_factor = v, true;
-                if (key == "beta_0") return m.beta_0 = v, true;
-                if (key == "beta_1") return m.beta_1 = v, true;
-                if (key == "gamma_0") return m.gamma_0 = v, true;
-                if (key == "gamma_1") return m.gamma_1 = v, true;
-            } else if constexpr (std::is_same<M, rs::yarn>::value) {
-                if (key == "factor") return m.factor = v, true;
-                if (key == "original_max_position_embeddings")
-                    return m.original_max_position_embeddings = len(v), true;
-                if (key == "beta_fast") return m.beta_fast = v, true;
-                if (key == "beta_slow") return m.beta_slow = v, true;
-                if (key == "attention_factor") return m.attention_factor = v, true;
-                if (key == "mscale") return m.mscale = v, true;
-                if (key == "mscale_all_dim") return m.mscale_all_dim = v, true;
-                if (key == "extrapolation_factor") return m.extrapolation_factor = v, true;
-                if (key == "attn_factor") return m.attn_factor = v, true;
-            } else if constexpr (std::is_same<M, rs::dynamic_yarn>::value) {
-                if (key == "original_max_position_embeddings")
-                    return m.original_max_position_embeddings = len(v), true;
-                if (key == "max_position_embeddings")
-                    return m.max_position_embeddings = len(v), true;
-                if (key == "beta_fast") return m.beta_fast = v, true;
-                if (key == "beta_slow") return m.beta_slow = v, true;
-                if (key == "extrapolation_factor") return m.extrapolation_factor = v, true;
-                if (key == "attn_factor") return m.attn_factor = v, true;
-            } else if constexpr (std::is_same<M, rs::llama3>::value) {
-                if (key == "factor") return m.factor = v, true;
-                if (key == "low_freq_factor") return m.low_freq_factor = v, true;
-                if (key == "high_freq_factor") return m.high_freq_factor = v, true;
-                if (key == "original_max_position_embeddings")
-                    return m.original_max_position_embeddings = len(v), true;
-            } else if constexpr (std::is_same<M, rs::longrope>::value) {
-                if (key == "factor") return m.factor = v, true;
-                if (key == "attention_factor") return m.attention_factor = v, true;
-                if (key == "original_max_position_embeddings")
-                    return m.original_max_position_embeddings = len(v), true;
-                if (key == "max_position_embeddings")
-                    return m.max_position_embeddings = len(v), true;
-                if (key == "short_factor[3]") return m.short_factor[3] = v, true;
-                if (key == "long_factor[0]") return m.long_factor[0] = v, true;
+            for (const auto& k : rs::method_traits<M>::keys) {
+                if (name != k.name) continue;
+                rs::visit_key_target(k, [&](auto target) {
+                    using T = decltype(target);
+                    if constexpr (std::is_same<T, double M::*>::value ||
+                                  std::is_same<T, std::optional<double> M::*>::value) {
+                        m.*target = v;
+                        done = bracket == std::string::npos;
+                    } else if constexpr (std::is_same<T, std::int64_t M::*>::value ||
+                                         std::is_same<T, std::optional<std::int64_t> M::*>::value) {
+                        m.*target = static_cast<std::int64_t>(v);
+                        done = bracket == std::string::npos;
+                    } else if constexpr (std::is_same<T, std::vector<double> M::*>::value) {
+                        if (bracket == std::string::npos) return;
+                        (m.*target).at(std::stoul(key.substr(bracket + 1))) = v;
+                        done = true;
+                    }
+                });
             }
-            return false;
         },
         method);
+    return done;
 }
 
 std::string describe(const rs::error& e) {
     return std::string(rs::to_string(e.code)) + " \"" + e.what() + "\"";
 }
 
-// Where a key lives in config.json: top level for these (transformers reads them there).
+// What a method's key list says about each key, for the tests below.
+struct key_info {
+    std::string method;
+    std::string key;
+    enum kind_t { number, integer, boolean, numbers } kind;
+    bool top;  // read at the top level only
+};
+
+std::vector<key_info> every_key() {
+    std::vector<key_info> out;
+    rs::for_each_method([&](auto tag) {
+        using M = typename decltype(tag)::type;
+        for (const auto& k : rs::method_traits<M>::keys) {
+            key_info info{rs::method_traits<M>::name, k.name, key_info::number,
+                          k.place == rs::key_place::top};
+            rs::visit_key_target(k, [&](auto target) {
+                using T = decltype(target);
+                if constexpr (std::is_same<T, std::int64_t M::*>::value ||
+                              std::is_same<T, std::optional<std::int64_t> M::*>::value ||
+                              std::is_same<T, rs::hook_integer>::value)
+                    info.kind = key_info::integer;
+                else if constexpr (std::is_same<T, bool M::*>::value)
+                    info.kind = key_info::boolean;
+                else if constexpr (std::is_same<T, std::vector<double> M::*>::value)
+                    info.kind = key_info::numbers;
+            });
+            out.push_back(info);
+        }
+    });
+    return out;
+}
+
+// Where a key lives in config.json: top level for the keys transformers reads there.
 bool top_level_key(const std::string& method, const std::string& key) {
-    return key == "max_position_embeddings" &&
-           (method == "dynamic" || method == "dynamic_yarn" || method == "longrope");
+    for (const auto& k : every_key())
+        if (k.method == method && k.key == key) return k.top;
+    return false;
 }
 
 // ---- one numeric case: both paths
@@ -329,47 +310,10 @@ TEST(bad_params, every_method_and_key_names_its_field_on_both_paths) {
 // Every numeric key of every method, given a JSON value of the wrong type, is refused as
 // wrong_type naming the key (and the element, for lists).
 TEST(bad_params, wrong_json_types_name_the_key) {
-    struct key_case {
-        const char* method;
-        const char* key;
-    };
-    const key_case keys[] = {
-        {"linear", "factor"},
-        {"dynamic", "factor"},
-        {"ntk_aware", "alpha"},
-        {"ntk_by_parts", "factor"},
-        {"ntk_by_parts", "ntk_factor"},
-        {"ntk_by_parts", "extrapolation_factor"},
-        {"ntk_by_parts", "beta_0"},
-        {"ntk_by_parts", "beta_1"},
-        {"ntk_by_parts", "gamma_0"},
-        {"ntk_by_parts", "gamma_1"},
-        {"ntk_by_parts", "original_max_position_embeddings"},
-        {"yarn", "factor"},
-        {"yarn", "beta_fast"},
-        {"yarn", "beta_slow"},
-        {"yarn", "attention_factor"},
-        {"yarn", "mscale"},
-        {"yarn", "mscale_all_dim"},
-        {"yarn", "extrapolation_factor"},
-        {"yarn", "attn_factor"},
-        {"yarn", "original_max_position_embeddings"},
-        {"dynamic_yarn", "beta_fast"},
-        {"dynamic_yarn", "beta_slow"},
-        {"dynamic_yarn", "extrapolation_factor"},
-        {"dynamic_yarn", "attn_factor"},
-        {"dynamic_yarn", "original_max_position_embeddings"},
-        {"llama3", "factor"},
-        {"llama3", "low_freq_factor"},
-        {"llama3", "high_freq_factor"},
-        {"llama3", "original_max_position_embeddings"},
-        {"longrope", "factor"},
-        {"longrope", "attention_factor"},
-        {"longrope", "original_max_position_embeddings"},
-    };
-    for (const auto& k : keys) {
+    for (const auto& k : every_key()) {
+        if (k.top || (k.kind != key_info::number && k.kind != key_info::integer)) continue;
         for (const json& bad : {json("2"), json(true), json::array({2.0}), json::object()}) {
-            SCOPED_TRACE(std::string(k.method) + " " + k.key + " = " + bad.dump());
+            SCOPED_TRACE(k.method + " " + k.key + " = " + bad.dump());
             json j = hf_config(spec(k.method));
             j["rope_scaling"][k.key] = bad;
             const auto r = rs::read_hf_config(j);
@@ -381,55 +325,44 @@ TEST(bad_params, wrong_json_types_name_the_key) {
         }
     }
     // Booleans given as something else.
-    for (const auto& [method, key] :
-         {std::pair<const char*, const char*>{"yarn", "truncate"}, {"dynamic_yarn", "finetuned"}}) {
+    for (const auto& k : every_key()) {
+        if (k.kind != key_info::boolean) continue;
         for (const json& bad : {json(1), json("true"), json::array()}) {
-            json j = hf_config(spec(method));
-            j["rope_scaling"][key] = bad;
+            json j = hf_config(spec(k.method));
+            j["rope_scaling"][k.key] = bad;
             const auto r = rs::read_hf_config(j);
-            ASSERT_FALSE(r) << method << " " << key << " = " << bad.dump();
+            ASSERT_FALSE(r) << k.method << " " << k.key << " = " << bad.dump();
             EXPECT_EQ(r.err().code, rs::errc::wrong_type) << describe(r.err());
-            EXPECT_EQ(r.err().field, key) << describe(r.err());
+            EXPECT_EQ(r.err().field, k.key) << describe(r.err());
         }
     }
     // Lists: not an array, and a bad element type.
-    for (const char* list : {"short_factor", "long_factor"}) {
-        json j = hf_config(spec("longrope"));
+    for (const auto& k : every_key()) {
+        if (k.kind != key_info::numbers) continue;
+        const std::string& list = k.key;
+        json j = hf_config(spec(k.method));
         j["rope_scaling"][list] = 1.0;
         auto r = rs::read_hf_config(j);
         ASSERT_FALSE(r);
         EXPECT_EQ(r.err().code, rs::errc::wrong_type);
         EXPECT_EQ(r.err().field, list);
-        j = hf_config(spec("longrope"));
+        j = hf_config(spec(k.method));
         j["rope_scaling"][list][5] = "1.0";
         r = rs::read_hf_config(j);
         ASSERT_FALSE(r);
         EXPECT_EQ(r.err().code, rs::errc::wrong_type);
-        EXPECT_EQ(r.err().field, std::string(list) + "[5]");
+        EXPECT_EQ(r.err().field, list + "[5]");
     }
 }
 
 // Lengths: non-integral -> wrong_type; beyond int64 -> out_of_range; every length key.
 TEST(bad_params, lengths_must_be_integers_that_fit) {
-    struct length_case {
-        const char* method;
-        const char* key;
-    };
-    const length_case keys[] = {
-        {"dynamic", "max_position_embeddings"},
-        {"ntk_by_parts", "original_max_position_embeddings"},
-        {"yarn", "original_max_position_embeddings"},
-        {"dynamic_yarn", "original_max_position_embeddings"},
-        {"dynamic_yarn", "max_position_embeddings"},
-        {"llama3", "original_max_position_embeddings"},
-        {"longrope", "original_max_position_embeddings"},
-        {"longrope", "max_position_embeddings"},
-    };
-    for (const auto& k : keys) {
-        SCOPED_TRACE(std::string(k.method) + " " + k.key);
+    for (const auto& k : every_key()) {
+        if (k.kind != key_info::integer) continue;
+        SCOPED_TRACE(k.method + " " + k.key);
         const auto put = [&](const json& v) {
             json j = hf_config(spec(k.method));
-            if (top_level_key(k.method, k.key))
+            if (k.top)
                 j[k.key] = v;
             else
                 j["rope_scaling"][k.key] = v;
@@ -543,6 +476,50 @@ TEST(bad_params, ntk_exponent_methods_refuse_rotary_dim_two) {
         ASSERT_FALSE(r);
         EXPECT_EQ(r.err().field, "rotary_dim");
     }
+}
+
+// The key lists and the reader agree: every example, written to config.json through its
+// method's key list, reads back as the same aggregate, member by member.
+TEST(bad_params, every_example_round_trips_through_its_keys) {
+    rs::for_each_method([&](auto tag) {
+        using M = typename decltype(tag)::type;
+        SCOPED_TRACE(rs::method_traits<M>::name);
+        const M m = ropescale_test::example(tag);
+        const auto r = rs::read_hf_config(hf_config(spec_of(m)));
+        ASSERT_TRUE(r) << r.err().what();
+        const M* back = std::get_if<M>(&r->config.scaling);
+        ASSERT_NE(back, nullptr) << rs::method_name(r->config.scaling);
+        for (const auto& k : rs::method_traits<M>::keys)
+            rs::visit_key_target(k, [&](auto target) {
+                if constexpr (std::is_member_object_pointer<decltype(target)>::value) {
+                    EXPECT_TRUE(m.*target == back->*target) << k.name;
+                }
+            });
+    });
+}
+
+// Every spelling of every method selects it; anything else is refused with the list of all.
+TEST(bad_params, every_rope_type_spelling_selects_its_method) {
+    const std::string all = rs::rope_type_spellings();
+    rs::for_each_method([&](auto tag) {
+        using M = typename decltype(tag)::type;
+        for (const char* spelling : rs::method_traits<M>::spellings) {
+            SCOPED_TRACE(spelling);
+            json j = hf_config(spec_of(ropescale_test::example(tag)));
+            j["rope_scaling"]["rope_type"] = spelling;
+            const auto r = rs::read_hf_config(j);
+            ASSERT_TRUE(r) << r.err().what();
+            EXPECT_TRUE(std::holds_alternative<M>(r->config.scaling));
+            EXPECT_EQ(r->rope_type, spelling);
+            EXPECT_NE(all.find(spelling), std::string::npos) << all;
+        }
+    });
+    json j = hf_config(spec("yarn"));
+    j["rope_scaling"]["rope_type"] = "Yarn";
+    const auto r = rs::read_hf_config(j);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.err().code, rs::errc::unknown_rope_type);
+    EXPECT_NE(r.err().message.find("(" + all + ")"), std::string::npos) << describe(r.err());
 }
 
 // The starting points are valid: each case above fails because of its one change.

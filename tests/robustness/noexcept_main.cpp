@@ -6,6 +6,7 @@
 // "N passed, 0 failed" and exits non-zero on any failure. (hf_config.hpp's -fno-exceptions
 // build is tests/hf/hf_noexcept_test.cpp.)
 #include "isa_kernels.hpp"
+#include "support/method_examples.hpp"
 
 #include <ropescale/dispatch.hpp>
 #include <ropescale/ropescale.hpp>
@@ -45,32 +46,6 @@ bool refused(const rs::status& r, rs::errc code, const char* field) {
     return !r && r.err().code == code && r.err().field == field;
 }
 
-std::vector<rs::scaling_method> every_method() {
-    rs::ntk_by_parts nbp;
-    nbp.factor = 8.0;
-    nbp.original_max_position_embeddings = 4096;
-    rs::yarn y;
-    y.factor = 16.0;
-    y.original_max_position_embeddings = 4096;
-    rs::dynamic_yarn dy;
-    dy.original_max_position_embeddings = 4096;
-    dy.max_position_embeddings = 32768;
-    rs::longrope lr;
-    lr.short_factor.assign(64, 1.5);
-    lr.long_factor.assign(64, 4.0);
-    lr.original_max_position_embeddings = 4096;
-    lr.max_position_embeddings = 131072;
-    return {rs::plain{},
-            rs::linear{4.0},
-            rs::ntk_aware{2.0},
-            rs::dynamic_ntk{2.0, 4096},
-            nbp,
-            y,
-            dy,
-            rs::llama3{8.0, 1.0, 4.0, 8192},
-            lr};
-}
-
 template <class Arch>
 double rotate_max_error(const rs::rope_cache& cache, const rs::frequency_table& table) {
     std::vector<float> a(4 * 2 * 128), b;
@@ -101,7 +76,7 @@ double rotate_max_error(const rs::rope_cache& cache, const rs::frequency_table& 
 
 int main() {
     // Every method builds a table.
-    for (const auto& m : every_method()) {
+    for (const auto& m : ropescale_test::every_method_example()) {
         rs::rope_config c;
         c.head_dim = 128;
         c.scaling = m;

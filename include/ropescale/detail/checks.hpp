@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 //
-// Small validation helpers shared by the method headers: each returns an empty optional when
-// the value is fine, else the error naming the field and the value.
+// Small validation helpers shared by the method headers (methods/*.hpp): each returns an empty
+// optional when the value is fine, else the error naming the field and the value.
 #ifndef ROPESCALE_DETAIL_CHECKS_HPP
 #define ROPESCALE_DETAIL_CHECKS_HPP
 
@@ -21,21 +21,19 @@ inline check_result check_finite(const char* field, double v) {
     return std::nullopt;
 }
 
-// v >= min (finite). `why` completes "must be >= min".
-inline check_result check_at_least(const char* field, double v, double min, const char* why = "") {
+// v >= min (finite).
+inline check_result check_at_least(const char* field, double v, double min) {
     if (auto e = check_finite(field, v)) return e;
     if (!(v >= min))
-        return make_error(errc::out_of_range, field,
-                          "must be >= " + format_value(min) + std::string(why), v);
+        return make_error(errc::out_of_range, field, "must be >= " + format_value(min), v);
     return std::nullopt;
 }
 
 // v > min (finite).
-inline check_result check_above(const char* field, double v, double min, const char* why = "") {
+inline check_result check_above(const char* field, double v, double min) {
     if (auto e = check_finite(field, v)) return e;
     if (!(v > min))
-        return make_error(errc::out_of_range, field,
-                          "must be > " + format_value(min) + std::string(why), v);
+        return make_error(errc::out_of_range, field, "must be > " + format_value(min), v);
     return std::nullopt;
 }
 
