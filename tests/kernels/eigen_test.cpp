@@ -2,6 +2,7 @@
 // copies and give exactly the heads_view results; errors name the matrix field.
 #include <gtest/gtest.h>
 
+#include <ropescale/cache_build.hpp>
 #include <ropescale/eigen.hpp>
 #include <ropescale/frequencies.hpp>
 
