@@ -411,7 +411,7 @@ std::vector<bad_table_case> bad_table_cases() {
         cases.push_back({what, t, field});
     };
     using T = rs::frequency_table;
-    // The table: accepted before by the cache and on the fly (which wrote inf into q).
+    // An inverse frequency far outside the domain: unchecked, the kernels would write inf into q.
     with("inv_freq {1e30, 0.5}", "table.inv_freq[0]", [](T& t) {
         t.rotary_dim = 4;
         t.head_dim = 4;
@@ -666,9 +666,9 @@ TEST(bad_tensors, same_data_different_strides_is_refused_in_every_mode) {
 
 // A partially overlapping out-of-place call: `out` starts inside `in` (one token, one
 // channel, or half a head further on). The kernels walk token by token, so such a call would
-// read values it has already overwritten: before apply.hpp checked the views for shared
-// memory, this measured a silently wrong result (not the rotation of the input) in every
-// mode. Accepting it is allowed only if the result is exact; refusing it must write nothing.
+// read values it has already overwritten: unchecked, it gives a silently wrong result (not the
+// rotation of the input) in every mode. Accepting it is allowed only if the result is exact;
+// refusing it must write nothing.
 template <class A>
 void partial_overlap(mode m, std::ptrdiff_t shift_elements) {
     SCOPED_TRACE(std::string(name(m)) + " out = in + " + std::to_string(shift_elements));

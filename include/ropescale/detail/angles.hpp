@@ -34,9 +34,9 @@
 //       cos r = Q(r^2),   Q of degree 8: minimax for the absolute error, <= 9.5e-13
 //     (Remez exchange in mpmath at 50 digits; the errors are those of the coefficients rounded
 //     to double, checked at 20001 points against mpmath). Evaluation in double adds a few
-//     1e-16 (Horner sums stay below 2 in magnitude), the reduction ~1e-15 (angle.hpp). Measured
-//     on Zen 3 with AVX2 this is ~1.5x faster than the quadrant reduction with degree 9/10
-//     polynomials on [-pi/4, pi/4] at the same accuracy (fewer operations, no selects).
+//     1e-16 (Horner sums stay below 2 in magnitude), the reduction ~1e-15 (angle.hpp). Fewer
+//     operations than the quadrant reduction with degree 9/10 polynomials on [-pi/4, pi/4]
+//     at the same accuracy, and no selects.
 //     Outside R the error grows smoothly (1.4e-10 at pi + 0.1, 1e-6 at 4): beyond the exact
 //     domain (|p f| > 2^31, where the reduction may overshoot pi) results degrade gracefully.
 //     Before scaling, |value - exact| <= 2.3e-11; the scale (attention factor m, or 1/m)
@@ -268,8 +268,7 @@ inline void sincos_row(double position, const frequency_pack<Arch, Capacity>& pa
     const batch p(position);
     const batch cs(cos_scale);
     const batch ss(sin_scale);
-    // (Unrolling two batches per step measured slower on Zen 3 with AVX2, 1.4x with the
-    // float_output polynomials: register spills.)
+    // One batch per step: two per step spill registers with the float_output polynomials.
     for (int i = 0; i < pack.padded; i += lanes) {
         batch hi;
         batch lo;

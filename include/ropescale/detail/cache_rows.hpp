@@ -29,10 +29,10 @@ inline constexpr std::int64_t cache_anchor_interval = 64;
 
 // Whether build_cache_rows writes rows of more than stream_threshold_bytes with streaming
 // stores: a cache that large does not stay in the caches anyway, and skipping the reads of the
-// destination lines saves a third of the memory traffic (~20% of the build with AVX2). On the
-// AVX/AVX2 archs, whose float rows are written 16 bytes at a time (store_as); AVX-512 and SSE2
-// keep regular stores (AVX-512: not written yet, so not measured; SSE2 stores 8 bytes at a
-// time).
+// destination lines saves a third of the memory traffic. On the archs whose arch_ops has a
+// streaming form of the double -> float row store (stream_float_rows: the AVX family, whose
+// rows are written 16 bytes at a time); the others keep regular stores (SSE2 writes 8 bytes at
+// a time, too few for a streaming store).
 template <class Arch>
 inline constexpr bool cache_stream_stores = arch_ops<Arch>::stream_float_rows;
 

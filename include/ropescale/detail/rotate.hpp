@@ -106,8 +106,7 @@ inline void rotate_token(const rope_job<T>& job, std::int64_t t, int c0, int n, 
     // rows (8 heads: 4 KiB in, 4 KiB out for f32 at head_dim 128) stay in L1 across the
     // groups and memory is still walked head after head. (Four named batches: arrays of
     // batches end up in memory with GCC 12.) 8 rather than 4 heads: half as many table
-    // reloads; about 10 % faster for the interleaved decode call (1x32x128) in a scratch
-    // timing on Zen 3, half-split unchanged.
+    // reloads.
     static_assert(group_batches == 4, "rotate_token unrolls four batches");
     constexpr int head_block = 8;
     const int grouped = items / group * group;

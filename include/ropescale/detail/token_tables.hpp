@@ -90,9 +90,9 @@ inline void copy_pass_through(const T* in, T* out, int count) noexcept {
     if (count > 0 && in != out) std::memcpy(out, in, static_cast<std::size_t>(count) * sizeof(T));
 }
 
-// Stack buffers of one rotation call: per-token tables (expanded for the interleaved layout,
-// so twice the pairs, plus compact ones for the on-the-fly interleaved case) and the
-// frequency pack of the on-the-fly mode. About 7 KiB for float, 10 KiB for double.
+// Stack buffers of one rotation call: the per-token tables (expanded for the interleaved
+// layout, so twice the pairs, plus compact ones for the on-the-fly interleaved case): 3 KiB
+// for float, 6 KiB for double (the on-the-fly frequency pack is separate, angles.hpp).
 template <class Arch, class W>
 struct token_tables {
     alignas(64) W c[2 * chunk_pairs];
