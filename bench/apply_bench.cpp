@@ -41,7 +41,7 @@
 #include <benchmark/benchmark.h>
 
 #include <ropescale/apply.hpp>
-#include <ropescale/cache.hpp>
+#include <ropescale/cache_build.hpp>
 #include <ropescale/frequencies.hpp>
 #include <ropescale/half.hpp>
 

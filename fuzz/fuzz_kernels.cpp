@@ -360,7 +360,7 @@ struct call_shape {
     int head_dim = 0;
     int rotary_dim = 0;
     bool in_place = false;
-    bool must_accept = false;  // positions in the domain, no folded cache for a cached shift
+    bool must_accept = false;  // positions in the domain
     bool table_usable = true;  // else every call is refused for the table, before any overlap
 };
 
@@ -674,7 +674,6 @@ void fuzz_one(FuzzedDataProvider& in) {
                                                     " accepted with largest inv_freq " +
                                                     rs::detail::format_value(f_max));
     };
-    const bool folded_shift = cl.md == mode::shift_cached && cache.folded_factor() != 1.0;
 
     auto describe = [&](const std::string& buffers, const rs::status& s) {
         if (!describing()) return;
@@ -697,7 +696,7 @@ void fuzz_one(FuzzedDataProvider& in) {
         c.head_dim = head_dim;
         c.rotary_dim = rotary_dim;
         c.in_place = in_place;
-        c.must_accept = positions_valid && !folded_shift;
+        c.must_accept = positions_valid;
         c.table_usable = usable;
         fuzz_shared_buffer<A, T>(in, r, special, cl, table, cache, pos, c, describe, check_rule);
         return;
@@ -735,16 +734,16 @@ void fuzz_one(FuzzedDataProvider& in) {
         FUZZ_CHECK(q_in.same_bytes(q_orig) && k_in.same_bytes(k_orig) &&
                        q_out.same_bytes(q_out_orig) && k_out.same_bytes(k_out_orig),
                    "a refused call wrote: " + got.err().what());
-        // Which calls must be accepted: positions in the domain, output rows that do not
-        // overlap, and for a cached shift a cache without a folded factor.
+        // Which calls must be accepted: positions in the domain and output rows that do not
+        // overlap.
         auto rows_ok = [&](const geometry& g, int heads) {
             return (!g.broadcast || tokens <= 1) &&
                    (g.head_pad >= 0 || (heads <= 1 && tokens <= 1));
         };
         const bool k_operand = !shift;
-        const bool valid =
-            usable && positions_valid && rows_ok(in_place ? gq_in : gq_out, q_heads) &&
-            (!k_operand || rows_ok(in_place ? gk_in : gk_out, k_heads)) && !folded_shift;
+        const bool valid = usable && positions_valid &&
+                           rows_ok(in_place ? gq_in : gq_out, q_heads) &&
+                           (!k_operand || rows_ok(in_place ? gk_in : gk_out, k_heads));
         if (valid) FUZZ_FAIL("a valid call was refused: " + got.err().what());
         return;
     }

@@ -147,7 +147,6 @@ struct kernel_runner<dynamic_dispatch<Archs...>> {
         build_cache_at<Archs...>(selected_arch<Archs...>(), inv_freq, pairs, scale, begin, end,
                                  rows);
     }
-    static const char* name() noexcept { return name_at<Archs...>(selected_arch<Archs...>()); }
 };
 
 }  // namespace detail

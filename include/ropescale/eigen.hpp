@@ -10,9 +10,10 @@
 // middleCols() block (q inside a fused qkv matrix), a block of rows. A column-major matrix
 // does not bind to the mutable Ref (compile error, on purpose: it would be a copy).
 //
-// Keep Eigen out of per-ISA translation units (EIGEN_MAX_ALIGN_BYTES differs with -m flags:
-// XSIMD-8.1 notes): these wrappers only build heads_views and call apply.hpp's entry points,
-// whose kernels may come from other units (dispatch.hpp).
+// Keep Eigen out of per-ISA translation units (EIGEN_MAX_ALIGN_BYTES differs with -m flags, so
+// a matrix allocated in one unit and freed in another may abort): these wrappers only build
+// heads_views and call apply.hpp's entry points, whose kernels may come from other units
+// (dispatch.hpp).
 #ifndef ROPESCALE_EIGEN_HPP
 #define ROPESCALE_EIGEN_HPP
 
@@ -22,6 +23,8 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 ROPESCALE_BEGIN_NAMESPACE
 
@@ -32,10 +35,6 @@ using eigen_row_matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, E
 /// Mutable reference to any row-major matrix expression with unit inner stride.
 template <class Scalar>
 using eigen_rows_ref = Eigen::Ref<eigen_row_matrix<Scalar>, 0, Eigen::OuterStride<>>;
-
-/// Read-only reference (binds to anything; a column-major argument is copied by Eigen).
-template <class Scalar>
-using eigen_const_rows_ref = Eigen::Ref<const eigen_row_matrix<Scalar>, 0, Eigen::OuterStride<>>;
 
 namespace detail {
 
@@ -73,57 +72,95 @@ inline expected<heads_view<double>> eigen_heads_view(eigen_rows_ref<double> m, i
 
 namespace detail {
 
-template <class Arch, class Source, class Scalar>
-status eigen_apply(const Source& source, int head_dim, rotary_layout layout,
-                   position_span positions, eigen_rows_ref<Scalar>* q, eigen_rows_ref<Scalar>* k,
-                   rotation_direction direction) {
-    rope_operand<Scalar> qo;
-    rope_operand<Scalar> ko;
-    if (q != nullptr && q->size() > 0) {
-        auto v = eigen_view<Scalar>(*q, head_dim, "q");
-        if (!v) return v.err();
-        qo = rope_operand<Scalar>(*v);
-    }
-    if (k != nullptr && k->size() > 0) {
-        auto v = eigen_view<Scalar>(*k, head_dim, "k");
-        if (!v) return v.err();
-        ko = rope_operand<Scalar>(*v);
-    }
-    return apply_rope<Arch>(source, layout, positions, qo, ko, direction);
+template <class M>
+inline constexpr bool is_eigen_dense =
+    std::is_base_of<Eigen::DenseBase<std::decay_t<M>>, std::decay_t<M>>::value;
+
+// The in-place view of a matrix argument of the entry points below, head_dim from the angle
+// source; an empty matrix is an absent operand (an empty view).
+template <class M>
+expected<heads_view<typename std::decay_t<M>::Scalar>> eigen_operand(M&& m, int head_dim,
+                                                                     const char* name) {
+    using scalar = typename std::decay_t<M>::Scalar;
+    eigen_rows_ref<scalar> ref(std::forward<M>(m));  // binds without a copy (file comment)
+    if (ref.size() == 0) return heads_view<scalar>{};
+    return eigen_view<scalar>(ref, head_dim, name);
 }
 
 }  // namespace detail
 
-// In-place rotation of Eigen matrices: the apply_rope entry points of apply.hpp, with q and k
-// given as row-major tokens x (heads * head_dim) matrices (head_dim from the cache / table;
-// an empty matrix is skipped). Same semantics, errors ("q.cols" when not a multiple of
-// head_dim), precision and allocation behaviour as apply.hpp.
-#define ROPESCALE_EIGEN_APPLY_(SOURCE, HEAD_DIM, SCALAR)                                          \
-    template <class Arch = xsimd::default_arch>                                                   \
-    status apply_rope(const SOURCE& source, rotary_layout layout, position_span positions,        \
-                      eigen_rows_ref<SCALAR> q, eigen_rows_ref<SCALAR> k,                         \
-                      rotation_direction direction = rotation_direction::forward) {               \
-        return detail::eigen_apply<Arch>(source, HEAD_DIM, layout, positions, &q, &k, direction); \
-    }                                                                                             \
-    template <class Arch = xsimd::default_arch>                                                   \
-    status apply_rope(const SOURCE& source, rotary_layout layout, position_span positions,        \
-                      eigen_rows_ref<SCALAR> q,                                                   \
-                      rotation_direction direction = rotation_direction::forward) {               \
-        return detail::eigen_apply<Arch, SOURCE, SCALAR>(source, HEAD_DIM, layout, positions, &q, \
-                                                         nullptr, direction);                     \
-    }
+// The entry points of apply.hpp for Eigen matrices, rotated in place: q, k and keys are
+// anything an eigen_rows_ref binds to (an empty matrix: absent), head_dim comes from the cache
+// or the table. Same semantics, errors (plus "q.cols" / "k.cols" when not a multiple of
+// head_dim), precision and allocation behaviour as apply.hpp; each converts the matrices to
+// heads_views and calls the heads_view overload.
 
-/// apply_rope(cache, layout, positions, q [, k] [, direction]) on float matrices.
-ROPESCALE_EIGEN_APPLY_(rope_cache, source.head_dim(), float)
-/// apply_rope(cache, layout, positions, q [, k] [, direction]) on double matrices.
-ROPESCALE_EIGEN_APPLY_(rope_cache, source.head_dim(), double)
-/// apply_rope(table, layout, positions, q [, k] [, direction]) on float matrices (on the fly).
-ROPESCALE_EIGEN_APPLY_(frequency_table, source.head_dim, float)
-/// apply_rope(table, layout, positions, q [, k] [, direction]) on double matrices: the double
-/// path (f64 angles and math).
-ROPESCALE_EIGEN_APPLY_(frequency_table, source.head_dim, double)
+/// apply_rope(cache, layout, positions, q, k [, direction]).
+template <class Arch = xsimd::default_arch, class Q, class K,
+          std::enable_if_t<detail::is_eigen_dense<Q> && detail::is_eigen_dense<K>, int> = 0>
+status apply_rope(const rope_cache& cache, rotary_layout layout, const position_span& positions,
+                  Q&& q, K&& k, rotation_direction direction = rotation_direction::forward) {
+    auto qv = detail::eigen_operand(std::forward<Q>(q), cache.head_dim(), "q");
+    if (!qv) return qv.err();
+    auto kv = detail::eigen_operand(std::forward<K>(k), cache.head_dim(), "k");
+    if (!kv) return kv.err();
+    return apply_rope<Arch>(cache, layout, positions, *qv, *kv, direction);
+}
 
-#undef ROPESCALE_EIGEN_APPLY_
+/// apply_rope(cache, layout, positions, q [, direction]).
+template <class Arch = xsimd::default_arch, class Q,
+          std::enable_if_t<detail::is_eigen_dense<Q>, int> = 0>
+status apply_rope(const rope_cache& cache, rotary_layout layout, const position_span& positions,
+                  Q&& q, rotation_direction direction = rotation_direction::forward) {
+    auto qv = detail::eigen_operand(std::forward<Q>(q), cache.head_dim(), "q");
+    if (!qv) return qv.err();
+    return apply_rope<Arch>(cache, layout, positions, *qv, {}, direction);
+}
+
+/// apply_rope(table, layout, positions, q, k [, direction [, mode]]) on the fly; double
+/// matrices take the double path (f64 angles and math).
+template <class Arch = xsimd::default_arch, class Q, class K,
+          std::enable_if_t<detail::is_eigen_dense<Q> && detail::is_eigen_dense<K>, int> = 0>
+status apply_rope(const frequency_table& table, rotary_layout layout,
+                  const position_span& positions, Q&& q, K&& k,
+                  rotation_direction direction = rotation_direction::forward,
+                  attention_factor_mode mode = attention_factor_mode::folded) {
+    auto qv = detail::eigen_operand(std::forward<Q>(q), table.head_dim, "q");
+    if (!qv) return qv.err();
+    auto kv = detail::eigen_operand(std::forward<K>(k), table.head_dim, "k");
+    if (!kv) return kv.err();
+    return apply_rope<Arch>(table, layout, positions, *qv, *kv, direction, mode);
+}
+
+/// apply_rope(table, layout, positions, q [, direction [, mode]]) on the fly.
+template <class Arch = xsimd::default_arch, class Q,
+          std::enable_if_t<detail::is_eigen_dense<Q>, int> = 0>
+status apply_rope(const frequency_table& table, rotary_layout layout,
+                  const position_span& positions, Q&& q,
+                  rotation_direction direction = rotation_direction::forward,
+                  attention_factor_mode mode = attention_factor_mode::folded) {
+    auto qv = detail::eigen_operand(std::forward<Q>(q), table.head_dim, "q");
+    if (!qv) return qv.err();
+    return apply_rope<Arch>(table, layout, positions, *qv, {}, direction, mode);
+}
+
+/// shift_rope(cache | table, layout, deltas, keys): the pure rotation by a delta (apply.hpp).
+template <
+    class Arch = xsimd::default_arch, class Source, class K,
+    std::enable_if_t<detail::is_eigen_dense<K> && (std::is_same<Source, rope_cache>::value ||
+                                                   std::is_same<Source, frequency_table>::value),
+                     int> = 0>
+status shift_rope(const Source& source, rotary_layout layout, const position_span& deltas,
+                  K&& keys) {
+    int head_dim = 0;
+    if constexpr (std::is_same<Source, rope_cache>::value)
+        head_dim = source.head_dim();
+    else
+        head_dim = source.head_dim;
+    auto kv = detail::eigen_operand(std::forward<K>(keys), head_dim, "q");
+    if (!kv) return kv.err();
+    return shift_rope<Arch>(source, layout, deltas, *kv);
+}
 
 ROPESCALE_END_NAMESPACE
 

@@ -10,6 +10,7 @@
 #include "angle.hpp"
 #include "apply.hpp"
 #include "cache.hpp"
+#include "cache_build.hpp"
 #include "config.hpp"
 #include "error.hpp"
 #include "formulas.hpp"
@@ -19,5 +20,6 @@
 #include "layout.hpp"
 #include "params.hpp"
 #include "version.hpp"
+#include "views.hpp"
 
 #endif  // ROPESCALE_ROPESCALE_HPP

@@ -173,6 +173,8 @@ TEST(apply_noop, zero_tokens_or_heads_touch_nothing) {
     EXPECT_TRUE(rs::apply_rope(d.cache, rs::rotary_layout::half_split, pos,
                                rs::rope_operand<float>{}, rs::rope_operand<float>{}));
     EXPECT_EQ(q, before);
+    EXPECT_TRUE(rs::apply_rope(d.cache, rs::rotary_layout::half_split, none,
+                               rs::make_heads_view(q.data(), 0, 2, 128)));
     rs::apply_rope_unchecked(d.cache, rs::rotary_layout::half_split, none,
                              rs::in_place(rs::make_heads_view(q.data(), 0, 2, 128)));
     EXPECT_EQ(q, before);

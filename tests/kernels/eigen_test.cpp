@@ -2,6 +2,7 @@
 // copies and give exactly the heads_view results; errors name the matrix field.
 #include <gtest/gtest.h>
 
+#include <ropescale/cache_build.hpp>
 #include <ropescale/eigen.hpp>
 #include <ropescale/frequencies.hpp>
 
@@ -86,6 +87,42 @@ TEST(eigen, double_matrices_use_the_double_path) {
     ASSERT_TRUE(
         rs::apply_rope(t, rs::rotary_layout::half_split, pos, q, rs::rotation_direction::inverse));
     EXPECT_LE((q - q0).cwiseAbs().maxCoeff(), 1e-14);
+}
+
+// Shifts and the attention factor mode through the Eigen entry points: the same results as
+// the heads_view entry points on the same data (a folded cache shift, a separate on-the-fly
+// rotation, a table shift).
+TEST(eigen, shift_and_mode_match_heads_views) {
+    const auto t = table();
+    const auto folded = *rs::build_rope_cache(t, 512, rs::attention_factor_mode::folded);
+    const int tokens = 3, heads = 2;
+    row_matrix keys = row_matrix::Random(tokens, heads * 64);
+    row_matrix expect = keys;
+    const std::vector<std::int32_t> d{5, -7, 300};
+    auto ev = rs::make_heads_view(expect.data(), tokens, heads, 64);
+
+    ASSERT_TRUE(rs::shift_rope(folded, rs::rotary_layout::half_split, d, keys));
+    ASSERT_TRUE(rs::shift_rope(folded, rs::rotary_layout::half_split, d, ev));
+    EXPECT_EQ(keys, expect);
+
+    ASSERT_TRUE(rs::shift_rope(t, rs::rotary_layout::interleaved, d, keys.middleCols(0, 64)));
+    ASSERT_TRUE(rs::shift_rope(t, rs::rotary_layout::interleaved, d,
+                               rs::make_strided_view(expect.data(), tokens, 1, 64, 128, 64)));
+    EXPECT_EQ(keys, expect);
+
+    const std::vector<std::int32_t> p{1, 2, 3};
+    ASSERT_TRUE(rs::apply_rope(t, rs::rotary_layout::half_split, p, keys,
+                               rs::rotation_direction::forward,
+                               rs::attention_factor_mode::separate));
+    ASSERT_TRUE(rs::apply_rope(t, rs::rotary_layout::half_split, p, ev, {},
+                               rs::rotation_direction::forward,
+                               rs::attention_factor_mode::separate));
+    EXPECT_EQ(keys, expect);
+
+    row_matrix bad = row_matrix::Random(tokens, 100);
+    const auto s = rs::shift_rope(folded, rs::rotary_layout::half_split, d, bad);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.err().field, "q.cols");
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // Every compiled instruction set against the scalar reference kernel, over the whole matrix:
 // ISA (sse2, fma3<avx2>, avx512bw; skipped when the CPU lacks it) x element type (f32, f64,
 // fp16, bf16) x layout x in/out of place x head_dim {2, 6, 18, 64, 80, 96, 128, 256} x
-// rotary_dim (full and partial) x cos/sin source (cache, on the fly) x direction (forward,
-// inverse) x alignment (element offset 0 or 1, padded head and token strides).
+// rotary_dim (full and partial) x cos/sin source (cache, on the fly, and the shift from the
+// folded cache) x direction (forward, inverse) x alignment (element offset 0 or 1, padded head
+// and token strides).
 //
 // Each case rotates q (3 heads) and k (2 heads: GQA) for 5 tokens with unordered, repeated
 // positions (int32 or int64), through the checked entry point, and checks:
@@ -23,7 +24,9 @@ namespace {
 using kt::isa;
 namespace rs = ropescale;
 
-enum class source { cache, on_the_fly };
+// cache_shift: shift_rope of q and k by the positions as deltas, with the folded cache (its
+// entries divided by m, detail/plan.hpp).
+enum class source { cache, on_the_fly, cache_shift };
 
 struct case_spec {
     int head_dim;
@@ -38,8 +41,11 @@ struct case_spec {
 std::string describe(const case_spec& c) {
     return "head_dim " + std::to_string(c.head_dim) + " rotary_dim " +
            std::to_string(c.rotary_dim) + " " + rs::to_string(c.layout) +
-           (c.src == source::cache ? " cached" : " on_the_fly") + " " + rs::to_string(c.direction) +
-           (c.in_place ? " in_place" : " out_of_place") + " misalign " + std::to_string(c.misalign);
+           (c.src == source::cache         ? " cached"
+            : c.src == source::cache_shift ? " cache_shift"
+                                           : " on_the_fly") +
+           " " + rs::to_string(c.direction) + (c.in_place ? " in_place" : " out_of_place") +
+           " misalign " + std::to_string(c.misalign);
 }
 
 template <class Arch, class T>
@@ -47,6 +53,10 @@ rs::status run(const case_spec& c, const rs::frequency_table& table, const rs::r
                const rs::position_span& pos, rs::rope_operand<T> q, rs::rope_operand<T> k) {
     if (c.src == source::cache)
         return rs::apply_rope<Arch>(cache, c.layout, pos, q, k, c.direction);
+    if (c.src == source::cache_shift) {
+        if (auto s = rs::shift_rope<Arch>(cache, c.layout, pos, q); !s) return s;
+        return rs::shift_rope<Arch>(cache, c.layout, pos, k);
+    }
     return rs::apply_rope<Arch>(table, c.layout, pos, q, k, c.direction);
 }
 
@@ -61,11 +71,14 @@ void run_case(const case_spec& c, const rs::frequency_table& table, const rs::ro
 
     // Positions: unordered, one repeat; int64 when misaligned, else int32.
     std::vector<std::int64_t> p64(tokens);
-    const std::int64_t hi = c.src == source::cache ? cache.size() - 1 : (std::int64_t{1} << 31) - 1;
-    const std::int64_t lo = c.src == source::cache ? 0 : -(std::int64_t{1} << 31);
+    const bool cached = c.src != source::on_the_fly;
+    const std::int64_t hi = cached ? cache.size() - 1 : (std::int64_t{1} << 31) - 1;
+    const std::int64_t lo = c.src == source::cache         ? 0
+                            : c.src == source::cache_shift ? -hi
+                                                           : -(std::int64_t{1} << 31);
     for (auto& p : p64) p = r.integer(lo, hi);
     p64[3] = p64[1];
-    p64[4] = c.src == source::cache ? cache.size() - 1 : 131071;
+    p64[4] = cached ? cache.size() - 1 : 131071;
     std::vector<std::int32_t> p32(p64.begin(), p64.end());
     const rs::position_span pos = c.misalign ? rs::position_span(p64) : rs::position_span(p32);
 
@@ -93,7 +106,7 @@ void run_case(const case_spec& c, const rs::frequency_table& table, const rs::ro
     auto sr = run<rs::scalar_reference, T>(c, table, cache, pos, qr, kr);
     ASSERT_TRUE(sr) << sr.err().what();
 
-    const double m0 = c.src == source::cache ? cache.folded_factor() : table.attention_factor;
+    const double m0 = cached ? cache.folded_factor() : table.attention_factor;
     const double m = std::max({m0, 1.0 / m0, 1.0});
     const auto& q_got = c.in_place ? q_in : q_out;
     const auto& k_got = c.in_place ? k_in : k_out;
@@ -125,14 +138,16 @@ void run_matrix(isa i) {
                 const auto cache =
                     *rs::build_rope_cache<Arch>(table, 4096, rs::attention_factor_mode::folded);
                 for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
-                    for (auto src : {source::cache, source::on_the_fly})
+                    for (auto src : {source::cache, source::on_the_fly, source::cache_shift})
                         for (auto dir :
                              {rs::rotation_direction::forward, rs::rotation_direction::inverse})
                             for (bool in_place : {true, false})
-                                for (int misalign : {0, 1})
-                                    run_case<Arch, T>({head_dim, rotary_dim, layout, src, dir,
-                                                       in_place, misalign},
-                                                      table, cache, seed++);
+                                if (src != source::cache_shift ||
+                                    dir == rs::rotation_direction::forward)
+                                    for (int misalign : {0, 1})
+                                        run_case<Arch, T>({head_dim, rotary_dim, layout, src, dir,
+                                                           in_place, misalign},
+                                                          table, cache, seed++);
             }
         }
     });

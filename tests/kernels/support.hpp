@@ -15,7 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <ropescale/apply.hpp>
-#include <ropescale/cache.hpp>
+#include <ropescale/cache_build.hpp>
 #include <ropescale/dispatch.hpp>
 #include <ropescale/frequencies.hpp>
 #include <ropescale/half.hpp>

@@ -274,16 +274,22 @@ void noop_all() {
         noop_case<A, rs::fp16>(m);
         noop_case<A, rs::bf16>(m);
     }
-    // The unchecked entry points with nothing to do.
+    // The in-place overloads (heads_view operands) with nothing to do.
     const env& e = shared_env();
     std::vector<float> buf(heads * head_dim, 1.5f);
     const auto before = buf;
     const std::vector<std::int32_t> none;
-    const auto empty = rs::in_place(rs::make_heads_view(buf.data(), 0, heads, head_dim));
-    rs::apply_rope_unchecked<A>(e.folded, rs::rotary_layout::interleaved, none, empty);
-    rs::apply_rope_unchecked<A>(e.table, rs::rotary_layout::interleaved, none, empty);
-    rs::shift_rope_unchecked<A>(e.pure, rs::rotary_layout::interleaved, none, empty);
-    rs::shift_rope_unchecked<A>(e.table, rs::rotary_layout::interleaved, none, empty);
+    const auto empty = rs::make_heads_view(buf.data(), 0, heads, head_dim);
+    EXPECT_TRUE(rs::apply_rope<A>(e.folded, rs::rotary_layout::interleaved, none, empty));
+    EXPECT_TRUE(rs::apply_rope<A>(e.table, rs::rotary_layout::interleaved, none, empty, empty));
+    EXPECT_TRUE(rs::shift_rope<A>(e.pure, rs::rotary_layout::interleaved, none, empty));
+    EXPECT_TRUE(rs::shift_rope<A>(e.table, rs::rotary_layout::interleaved, none, empty));
+    // The unchecked entry points with nothing to do.
+    const auto op = rs::in_place(empty);
+    rs::apply_rope_unchecked<A>(e.folded, rs::rotary_layout::interleaved, none, op);
+    rs::apply_rope_unchecked<A>(e.table, rs::rotary_layout::interleaved, none, op);
+    rs::shift_rope_unchecked<A>(e.pure, rs::rotary_layout::interleaved, none, op);
+    rs::shift_rope_unchecked<A>(e.table, rs::rotary_layout::interleaved, none, op);
     EXPECT_TRUE(kt::same_bytes(buf, before));
 }
 
@@ -405,7 +411,7 @@ std::vector<bad_table_case> bad_table_cases() {
         cases.push_back({what, t, field});
     };
     using T = rs::frequency_table;
-    // The table: accepted before by the cache and on the fly (which wrote inf into q).
+    // An inverse frequency far outside the domain: unchecked, the kernels would write inf into q.
     with("inv_freq {1e30, 0.5}", "table.inv_freq[0]", [](T& t) {
         t.rotary_dim = 4;
         t.head_dim = 4;
@@ -568,18 +574,40 @@ TEST(table_rule, the_edges_of_the_rule_are_accepted_by_every_entry_point) {
     }
 }
 
-// A cache shift needs a pure rotation: a folded cache is refused (field "cache"), writing nothing.
-TEST(bad_tensors, shift_with_a_folded_cache_is_refused) {
+// A cache shift is the pure rotation from any cache: with the factor folded in, the result is
+// the scalar reference's (the same cache, its entries divided by m), within kt::pair_bound, and
+// within one f32 rounding per entry of the shift with the pure cache.
+TEST(bad_tensors, shift_with_a_folded_cache_is_the_pure_rotation) {
     const env& e = shared_env();
+    ASSERT_NE(e.folded.folded_factor(), 1.0);
     std::vector<float> k(static_cast<std::size_t>(tokens) * head_dim, 0.25f);
+    auto k_ref = k;
+    auto k_pure = k;
     const auto k0 = k;
     const std::vector<std::int32_t> deltas(tokens, 1);
-    const auto s = rs::shift_rope(e.folded, rs::rotary_layout::half_split, deltas,
-                                  rs::in_place(rs::make_heads_view(k.data(), tokens, 1, head_dim)));
-    ASSERT_FALSE(s);
-    EXPECT_EQ(s.err().code, rs::errc::inconsistent);
-    EXPECT_EQ(s.err().field, "cache");
-    EXPECT_TRUE(kt::same_bytes(k, k0));
+    const auto view = [](std::vector<float>& v) {
+        return rs::make_heads_view(v.data(), tokens, 1, head_dim);
+    };
+    ASSERT_TRUE(rs::shift_rope(e.folded, rs::rotary_layout::half_split, deltas, view(k)));
+    ASSERT_TRUE(rs::shift_rope<rs::scalar_reference>(e.folded, rs::rotary_layout::half_split,
+                                                     deltas, view(k_ref)));
+    ASSERT_TRUE(rs::shift_rope(e.pure, rs::rotary_layout::half_split, deltas, view(k_pure)));
+    const int half = head_dim / 2;
+    for (int t = 0; t < tokens; ++t)
+        for (int i = 0; i < half; ++i) {
+            const std::size_t a = static_cast<std::size_t>(t) * head_dim + i;
+            const double x1 = k0[a], x2 = k0[a + half];
+            for (const std::size_t j : {a, a + half}) {
+                EXPECT_LE(std::fabs(double(k[j]) - double(k_ref[j])),
+                          kt::pair_bound<float>(x1, x2, 1.0, k_ref[j], k[j]));
+                // (c, s) from the folded entries: fl32(fl32(m c) * fl32(1 / m)), within
+                // 2^-22 + 1e-7 of the pure entry (cache.hpp), times |x1| + |x2|, plus the
+                // rotation's own rounding (pair_bound).
+                EXPECT_LE(std::fabs(double(k[j]) - double(k_pure[j])),
+                          (0x1p-22 + 1e-7) * (std::fabs(x1) + std::fabs(x2)) +
+                              kt::pair_bound<float>(x1, x2, 1.0, k_pure[j], k[j]));
+            }
+        }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -638,9 +666,9 @@ TEST(bad_tensors, same_data_different_strides_is_refused_in_every_mode) {
 
 // A partially overlapping out-of-place call: `out` starts inside `in` (one token, one
 // channel, or half a head further on). The kernels walk token by token, so such a call would
-// read values it has already overwritten: before apply.hpp checked the views for shared
-// memory, this measured a silently wrong result (not the rotation of the input) in every
-// mode. Accepting it is allowed only if the result is exact; refusing it must write nothing.
+// read values it has already overwritten: unchecked, it gives a silently wrong result (not the
+// rotation of the input) in every mode. Accepting it is allowed only if the result is exact;
+// refusing it must write nothing.
 template <class A>
 void partial_overlap(mode m, std::ptrdiff_t shift_elements) {
     SCOPED_TRACE(std::string(name(m)) + " out = in + " + std::to_string(shift_elements));

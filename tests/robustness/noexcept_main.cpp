@@ -134,9 +134,9 @@ int main() {
                                  rs::in_place(rs::make_heads_view<float>(nullptr, 4, 2, 128))),
                   rs::errc::invalid_argument, "q.in.data"),
           "null data refused");
-    check(refused(rs::shift_rope(*cache, rs::rotary_layout::half_split, pos, qv),
-                  rs::errc::inconsistent, "cache"),
-          "shift with a folded cache refused");
+    check(refused(rs::shift_rope(*cache, rs::rotary_layout::half_split, far, qv),
+                  rs::errc::position_out_of_range, "positions[3]"),
+          "delta outside the cache refused");
     check(refused(rs::apply_rope(rs::rope_cache{}, rs::rotary_layout::half_split, pos, qv),
                   rs::errc::invalid_argument, "cache"),
           "empty cache refused");

@@ -4,7 +4,7 @@
 // std::vector would zero the whole table before the builder overwrites it (64 MiB for 131072
 // positions x 128 dims: a second pass over memory). On request (huge_pages), large buffers
 // (>= 4 MiB) are 2 MiB aligned and, on Linux, advised MADV_HUGEPAGE: fewer first-touch page
-// faults and TLB entries, but with THP defrag "madvise" (a common default) the kernel may
+// faults and TLB entries, but with THP defrag "madvise" (the Linux default) the kernel may
 // compact or reclaim memory synchronously in a fault on an advised range, and khugepaged
 // collapses advised ranges in the background, so whether the advice wins depends on the host:
 // the caller chooses (build_rope_cache's cache_pages; bench/RESULTS.md has the measurements).

@@ -34,9 +34,9 @@
 //       cos r = Q(r^2),   Q of degree 8: minimax for the absolute error, <= 9.5e-13
 //     (Remez exchange in mpmath at 50 digits; the errors are those of the coefficients rounded
 //     to double, checked at 20001 points against mpmath). Evaluation in double adds a few
-//     1e-16 (Horner sums stay below 2 in magnitude), the reduction ~1e-15 (angle.hpp). Measured
-//     on Zen 3 with AVX2 this is ~1.5x faster than the quadrant reduction with degree 9/10
-//     polynomials on [-pi/4, pi/4] at the same accuracy (fewer operations, no selects).
+//     1e-16 (Horner sums stay below 2 in magnitude), the reduction ~1e-15 (angle.hpp). Fewer
+//     operations than the quadrant reduction with degree 9/10 polynomials on [-pi/4, pi/4]
+//     at the same accuracy, and no selects.
 //     Outside R the error grows smoothly (1.4e-10 at pi + 0.1, 1e-6 at 4): beyond the exact
 //     domain (|p f| > 2^31, where the reduction may overshoot pi) results degrade gracefully.
 //     Before scaling, |value - exact| <= 2.3e-11; the scale (attention factor m, or 1/m)
@@ -60,8 +60,8 @@
 #define ROPESCALE_DETAIL_ANGLES_HPP
 
 #include "../angle.hpp"
+#include "arch/isa.hpp"
 #include "fused.hpp"
-#include "simd_io.hpp"
 
 #include <xsimd/xsimd.hpp>
 
@@ -76,74 +76,10 @@ namespace detail {
 // Stores a double batch as W (double, or float rounded to nearest).
 template <class Arch, class W>
 inline void store_as(W* out, const xsimd::batch<double, Arch>& v) noexcept {
-    if constexpr (std::is_same<W, double>::value) {
+    if constexpr (std::is_same<W, double>::value)
         v.store_unaligned(out);
-    } else {
-#if XSIMD_WITH_AVX512F
-        if constexpr (is_avx512_family<Arch>) {
-            _mm256_storeu_ps(out, _mm512_cvtpd_ps(v));
-            return;
-        }
-#endif
-#if XSIMD_WITH_AVX
-        if constexpr (std::is_base_of<xsimd::avx, Arch>::value) {
-            _mm_storeu_ps(out, _mm256_cvtpd_ps(v));
-            return;
-        }
-#endif
-#if XSIMD_WITH_SSE2
-        if constexpr (is_sse2_family<Arch>) {
-            _mm_storel_pi(reinterpret_cast<__m64*>(out), _mm_cvtpd_ps(v));
-            return;
-        }
-#endif
-        alignas(64) double buf[xsimd::batch<double, Arch>::size];
-        v.store_aligned(buf);
-        for (std::size_t i = 0; i < xsimd::batch<double, Arch>::size; ++i)
-            out[i] = static_cast<float>(buf[i]);
-    }
-}
-
-// Whether store_expanded has a native form on Arch (else callers expand compact rows).
-// (AVX-512 would need vpermps on zmm: not written yet; its on-the-fly interleaved path expands
-// compact rows.)
-template <class Arch>
-inline constexpr bool has_expanded_store =
-    (is_avx2_family<Arch> && !is_avx512_family<Arch>) || is_sse2_family<Arch>;
-
-// Stores cos c and sin s of L consecutive pairs (one double batch) as the interleaved tables
-// of rotate_interleaved, rounded to float: c2 = [c0 c0 c1 c1 ...], s2 = [-s0 s0 -s1 s1 ...]
-// (2L floats each). Only where has_expanded_store<Arch>.
-template <class Arch>
-inline void store_expanded(float* c2, float* s2, const xsimd::batch<double, Arch>& c,
-                           const xsimd::batch<double, Arch>& s) noexcept {
-#if XSIMD_WITH_AVX2
-    if constexpr (is_avx2_family<Arch> && !is_avx512_family<Arch>) {
-        const __m256i dup = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
-        const __m256 neg_even = _mm256_castsi256_ps(
-            _mm256_setr_epi32(INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0));
-        _mm256_storeu_ps(c2,
-                         _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(c)), dup));
-        _mm256_storeu_ps(s2, _mm256_xor_ps(_mm256_permutevar8x32_ps(
-                                               _mm256_castps128_ps256(_mm256_cvtpd_ps(s)), dup),
-                                           neg_even));
-        return;
-    }
-#endif
-#if XSIMD_WITH_SSE2
-    if constexpr (is_sse2_family<Arch>) {
-        const __m128 neg_even = _mm_castsi128_ps(_mm_setr_epi32(INT32_MIN, 0, INT32_MIN, 0));
-        const __m128 cf = _mm_cvtpd_ps(c);  // c0 c1 0 0
-        const __m128 sf = _mm_cvtpd_ps(s);
-        _mm_storeu_ps(c2, _mm_unpacklo_ps(cf, cf));
-        _mm_storeu_ps(s2, _mm_xor_ps(_mm_unpacklo_ps(sf, sf), neg_even));
-        return;
-    }
-#endif
-    (void)c2;
-    (void)s2;
-    (void)c;
-    (void)s;
+    else
+        arch_ops<Arch>::store_float(out, v);
 }
 
 // The inverse frequencies of one pass, as sincos_row reads them, for `Capacity` pairs at most.
@@ -210,25 +146,6 @@ struct frequency_pack {
 
 // How accurately sincos_reduced evaluates (file comment).
 enum class sincos_precision { full, float_output };
-
-// Lanes of t (the shifter sum of sincos_reduced) whose quadrant count is odd take a, the
-// others b.
-template <class Arch>
-inline xsimd::batch<double, Arch> select_odd(const xsimd::batch<std::uint64_t, Arch>& ti,
-                                             const xsimd::batch<double, Arch>& a,
-                                             const xsimd::batch<double, Arch>& b) noexcept {
-    using batch = xsimd::batch<double, Arch>;
-    using ubatch = xsimd::batch<std::uint64_t, Arch>;
-#if XSIMD_WITH_AVX
-    // blendv reads only the sign bit: n's lowest bit shifted there.
-    if constexpr (std::is_base_of<xsimd::avx, Arch>::value)
-        return _mm256_blendv_pd(b, a, xsimd::bitwise_cast<batch>(ti << 63));
-#endif
-    // n's lowest bit moved to the top exponent bit (2.0 or +0.0: no subnormal, safe under DAZ).
-    const auto odd =
-        xsimd::bitwise_cast<batch>((ti << 62) & ubatch(std::uint64_t{1} << 62)) != batch(0.0);
-    return xsimd::select(odd, a, b);
-}
 
 // The polynomial c[0] z^(N-1) + c[1] z^(N-2) + ... + c[N-1] by Horner's rule with mul_add
 // (fused where the arch has a fused multiply-add: detail/fused.hpp).
@@ -326,12 +243,12 @@ inline void sincos_reduced(const xsimd::batch<double, Arch>& r, xsimd::batch<dou
     const batch sign_bit(-0.0);
     const batch sin_sign = xsimd::bitwise_cast<batch>(ti << 62) & sign_bit;
     const batch cos_sign = sin_sign ^ xsimd::bitwise_cast<batch>(ti << 63);
-    sin_out = select_odd<Arch>(ti, c, s) ^ sin_sign;
-    cos_out = select_odd<Arch>(ti, s, c) ^ cos_sign;
+    sin_out = arch_ops<Arch>::select_odd(ti, c, s) ^ sin_sign;
+    cos_out = arch_ops<Arch>::select_odd(ti, s, c) ^ cos_sign;
 }
 
 // Where sincos_row writes each batch of (cos, sin): the compact rows cos_out[i], sin_out[i]
-// (as W), or the expanded interleaved tables (store_expanded: 2 floats per pair).
+// (as W), or the expanded interleaved tables (arch_ops::store_expanded: 2 floats per pair).
 enum class row_form { compact, expanded };
 
 // cos and sin of position * f for the pack's pairs, each multiplied by cos_scale / sin_scale
@@ -346,13 +263,12 @@ inline void sincos_row(double position, const frequency_pack<Arch, Capacity>& pa
     constexpr sincos_precision precision =
         std::is_same<W, double>::value ? sincos_precision::full : sincos_precision::float_output;
     static_assert(Form == row_form::compact ||
-                      (std::is_same<W, float>::value && has_expanded_store<Arch>),
+                      (std::is_same<W, float>::value && arch_ops<Arch>::has_expanded_store),
                   "expanded rows are float, on archs with store_expanded");
     const batch p(position);
     const batch cs(cos_scale);
     const batch ss(sin_scale);
-    // (Unrolling two batches per step measured slower on Zen 3 with AVX2, 1.4x with the
-    // float_output polynomials: register spills.)
+    // One batch per step: two per step spill registers with the float_output polynomials.
     for (int i = 0; i < pack.padded; i += lanes) {
         batch hi;
         batch lo;
@@ -362,7 +278,7 @@ inline void sincos_row(double position, const frequency_pack<Arch, Capacity>& pa
         batch cn;
         sincos_reduced<Arch, precision>(r, sn, cn);
         if constexpr (Form == row_form::expanded) {
-            store_expanded<Arch>(cos_out + 2 * i, sin_out + 2 * i, cn * cs, sn * ss);
+            arch_ops<Arch>::store_expanded(cos_out + 2 * i, sin_out + 2 * i, cn * cs, sn * ss);
         } else {
             store_as<Arch>(cos_out + i, cn * cs);
             store_as<Arch>(sin_out + i, sn * ss);

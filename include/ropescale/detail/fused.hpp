@@ -14,8 +14,8 @@
 //     or two depending on whether the compiler contracts the expression, and when it does, it
 //     may fuse the other product (fms(a, b, c * d) may become fnmadd(c, d, a * b)); the FMA3
 //     archs map them to the vfmadd family. mul_add / mul_sub / neg_mul_add below are one
-//     rounding wherever the arch has a fused multiply-add (FMA3 through xsimd, AVX-512 through
-//     _mm512_fmadd / _mm512_fmsub / _mm512_fnmadd), so AVX2 and AVX-512 compute the same
+//     rounding wherever the arch has a fused multiply-add (arch_ops, detail/arch/: FMA3
+//     through xsimd, AVX-512 through its intrinsics), so AVX2 and AVX-512 compute the same
 //     operations bit for bit. Elsewhere (SSE2) they are x * y + z as written: two roundings
 //     (unless a compiler given FMA flags for such a unit contracts them).
 //   - the scalar forms (tails) fuse exactly where the batch forms of the same arch do, with
@@ -27,7 +27,7 @@
 #ifndef ROPESCALE_DETAIL_FUSED_HPP
 #define ROPESCALE_DETAIL_FUSED_HPP
 
-#include "simd_io.hpp"
+#include "arch/isa.hpp"
 
 #include <xsimd/xsimd.hpp>
 
@@ -37,13 +37,6 @@
 ROPESCALE_SIMD_DIAGNOSTICS_BEGIN
 ROPESCALE_BEGIN_NAMESPACE
 namespace detail {
-
-// Whether Arch has a genuinely fused multiply-add (one rounding), used by the helpers below.
-template <class Arch>
-inline constexpr bool has_fused_fma =
-    std::is_base_of<xsimd::fma3<xsimd::sse4_2>, Arch>::value ||
-    std::is_base_of<xsimd::fma3<xsimd::avx>, Arch>::value ||
-    std::is_base_of<xsimd::fma3<xsimd::avx2>, Arch>::value || is_avx512_family<Arch>;
 
 // -x by flipping the sign bit (IEEE negation: -(+0) = -0, NaN payload kept).
 template <class Arch, class W>
@@ -56,50 +49,22 @@ inline xsimd::batch<W, Arch> negate(const xsimd::batch<W, Arch>& x) noexcept {
 template <class Arch, class W>
 inline xsimd::batch<W, Arch> mul_add(const xsimd::batch<W, Arch>& x, const xsimd::batch<W, Arch>& y,
                                      const xsimd::batch<W, Arch>& z) noexcept {
-#if XSIMD_WITH_AVX512F
-    if constexpr (is_avx512_family<Arch>) {
-        if constexpr (std::is_same<W, float>::value)
-            return _mm512_fmadd_ps(x, y, z);
-        else
-            return _mm512_fmadd_pd(x, y, z);
-    }
-#endif
-    return xsimd::fma(x, y, z);
+    return arch_ops<Arch>::mul_add(x, y, z);
 }
 
 // x * y - z, one rounding where has_fused_fma<Arch>.
 template <class Arch, class W>
 inline xsimd::batch<W, Arch> mul_sub(const xsimd::batch<W, Arch>& x, const xsimd::batch<W, Arch>& y,
                                      const xsimd::batch<W, Arch>& z) noexcept {
-#if XSIMD_WITH_AVX512F
-    if constexpr (is_avx512_family<Arch>) {
-        if constexpr (std::is_same<W, float>::value)
-            return _mm512_fmsub_ps(x, y, z);
-        else
-            return _mm512_fmsub_pd(x, y, z);
-    }
-#endif
-    return xsimd::fms(x, y, z);
+    return arch_ops<Arch>::mul_sub(x, y, z);
 }
 
-// z - x * y, one rounding where has_fused_fma<Arch>. (xsimd's fnma is -(x * y) + z, through
-// the avx512f `neg` above: spelled out here so no path depends on it.)
+// z - x * y, one rounding where has_fused_fma<Arch>.
 template <class Arch, class W>
 inline xsimd::batch<W, Arch> neg_mul_add(const xsimd::batch<W, Arch>& x,
                                          const xsimd::batch<W, Arch>& y,
                                          const xsimd::batch<W, Arch>& z) noexcept {
-#if XSIMD_WITH_AVX512F
-    if constexpr (is_avx512_family<Arch>) {
-        if constexpr (std::is_same<W, float>::value)
-            return _mm512_fnmadd_ps(x, y, z);
-        else
-            return _mm512_fnmadd_pd(x, y, z);
-    }
-#endif
-    if constexpr (has_fused_fma<Arch>)
-        return xsimd::fnma(x, y, z);  // vfnmadd on the FMA3 archs
-    else
-        return z - x * y;
+    return arch_ops<Arch>::neg_mul_add(x, y, z);
 }
 
 // One rounding of x * y + z for the scalar forms (has_fused_fma archs only).

@@ -8,20 +8,26 @@
 // rotation_sincos (angle.hpp) is the library's double-precision reference. W = float for
 // float/fp16/bf16 elements, double for double. The rotation is then done in W:
 //   x1' = x1 c - x2 s,  x2' = x2 c + x1 s.
-// Not for hot paths; noexcept; no allocation. Compile it in one translation unit only (it is
-// not templated on an instruction set; see dispatch.hpp on mixing -m flags).
+// The cache builder's reference, reference_cache_rows, evaluates every entry the same way:
+// float(rotation_sincos(p, inv_freq[i]) * scale).
+// Not for hot paths; noexcept; no allocation. It reads the kernels' job (job.hpp) and nothing
+// else of theirs. Not templated on an instruction set: keep it out of the per-ISA translation
+// units (dispatch.hpp), where it would be compiled with their -m flags.
 #ifndef ROPESCALE_DETAIL_REFERENCE_HPP
 #define ROPESCALE_DETAIL_REFERENCE_HPP
 
 #include "../angle.hpp"
-#include "kernels.hpp"
+#include "../half.hpp"
+#include "../layout.hpp"
+#include "job.hpp"
 
 #include <cstdint>
 
 ROPESCALE_BEGIN_NAMESPACE
 namespace detail {
 
-// Instantiation tag of the reference kernel's helpers (its own symbols, see kernels.hpp).
+// Instantiation tag of the reference kernel's helpers: its own symbols, never those of a
+// per-ISA kernel (half.hpp's conversions are templated on such a tag).
 struct reference_tag {};
 
 template <class T>
@@ -79,6 +85,20 @@ void reference_run(const rope_job<T>& job) noexcept {
                     out[i2] = io::from_work(x2 * c + x1 * s);
                 }
             }
+        }
+    }
+}
+
+// Fills cache rows [begin, end) as build_cache_rows does (cache_rows.hpp), each entry
+// evaluated on its own: float(rotation_sincos(p, inv_freq[i]) * scale).
+inline void reference_cache_rows(const double* inv_freq, int pairs, double scale,
+                                 std::int64_t begin, std::int64_t end, float* rows) noexcept {
+    for (std::int64_t p = begin; p < end; ++p) {
+        float* row = rows + p * 2 * pairs;
+        for (int i = 0; i < pairs; ++i) {
+            const sin_cos e = rotation_sincos(p, inv_freq[i]);
+            row[i] = static_cast<float>(e.cos * scale);
+            row[pairs + i] = static_cast<float>(e.sin * scale);
         }
     }
 }

@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: MIT
 //
-// Internal: how a checked entry point (cache.hpp, apply.hpp) reaches a kernel for a given
+// Internal: how an entry point (apply.hpp, cache_build.hpp) reaches a kernel for a given
 // "Arch" template argument: an xsimd arch (static dispatch, compiled in the caller's
 // translation unit unless declared extern, see dispatch.hpp), ropescale::scalar_reference (the
 // reference kernel), or ropescale::dynamic_dispatch<...> (dispatch.hpp, chosen at run time).
 #ifndef ROPESCALE_DETAIL_RUNNER_HPP
 #define ROPESCALE_DETAIL_RUNNER_HPP
 
-#include "kernels.hpp"
+#include "cache_rows.hpp"
+#include "drive.hpp"
+#include "job.hpp"
 #include "reference.hpp"
 
 #include <cstdint>
 
 ROPESCALE_BEGIN_NAMESPACE
 
-/// Kernel selector for the checked and unchecked entry points (the `Arch` template argument of
-/// apply_rope, shift_rope, build_rope_cache ...): the scalar reference kernel, plain loops and
+/// Kernel selector for the entry points (the `Arch` template argument of apply_rope,
+/// shift_rope, build_rope_cache ...): the scalar reference kernel, plain loops and
 /// rotation_sincos. For tests and for checking an engine's results; not fast.
 struct scalar_reference {
     static constexpr const char* name() noexcept { return "scalar_reference"; }
@@ -33,7 +35,6 @@ struct kernel_runner {
                             std::int64_t end, float* rows) noexcept {
         build_cache_rows<Arch>(inv_freq, pairs, scale, begin, end, rows);
     }
-    static const char* name() noexcept { return Arch::name(); }
 };
 
 template <>
@@ -42,19 +43,10 @@ struct kernel_runner<scalar_reference> {
     static void rotate(const rope_job<T>& job) noexcept {
         reference_run<T>(job);
     }
-    // Each entry: float(rotation_sincos(p, inv_freq[i]) * scale), the exact evaluation.
     static void build_cache(const double* inv_freq, int pairs, double scale, std::int64_t begin,
                             std::int64_t end, float* rows) noexcept {
-        for (std::int64_t p = begin; p < end; ++p) {
-            float* row = rows + p * 2 * pairs;
-            for (int i = 0; i < pairs; ++i) {
-                const sin_cos e = rotation_sincos(p, inv_freq[i]);
-                row[i] = static_cast<float>(e.cos * scale);
-                row[pairs + i] = static_cast<float>(e.sin * scale);
-            }
-        }
+        reference_cache_rows(inv_freq, pairs, scale, begin, end, rows);
     }
-    static const char* name() noexcept { return scalar_reference::name(); }
 };
 
 }  // namespace detail
