@@ -66,12 +66,23 @@ inline expected<int> resolve_rotary_dim(const rope_config& c) {
 }
 
 namespace detail {
-// Builds the table of method m (method_traits<M>::build) into `out`, as compute_frequencies
-// does before it checks the result; for tests that need the table the check would refuse.
-template <class M>
-void build(const M& m, int rotary_dim, double base, const table_options& options,
-           frequency_table& out) {
-    method_traits<M>::build(m, rotary_dim, base, options, out);
+// The table of a validated configuration as its method builds it, before the usable-table
+// check: compute_frequencies' own steps (the robustness tests feed the raw result to every
+// entry point that takes a table).
+inline frequency_table build_unchecked(const rope_config& config, const table_options& options) {
+    frequency_table t;
+    t.head_dim = config.head_dim;
+    t.rotary_dim = *resolve_rotary_dim(config);
+    t.rope_theta = config.rope_theta;
+    t.base = config.rope_theta;
+    t.method = method_name(config.scaling);
+    std::visit(
+        [&](const auto& m) {
+            method_traits<std::decay_t<decltype(m)>>::build(m, t.rotary_dim, config.rope_theta,
+                                                            options, t);
+        },
+        config.scaling);
+    return t;
 }
 
 // What compute_frequencies built must be usable (check_usable, the library's one rule for
@@ -127,15 +138,7 @@ inline expected<frequency_table> compute_frequencies(const rope_config& config,
     if (options.seq_len && *options.seq_len <= 0)
         return make_error(errc::out_of_range, "seq_len", "must be > 0",
                           static_cast<long long>(*options.seq_len));
-    frequency_table t;
-    t.head_dim = config.head_dim;
-    t.rotary_dim = *resolve_rotary_dim(config);
-    t.rope_theta = config.rope_theta;
-    t.base = config.rope_theta;
-    t.method = method_name(config.scaling);
-    std::visit(
-        [&](const auto& m) { detail::build(m, t.rotary_dim, config.rope_theta, options, t); },
-        config.scaling);
+    frequency_table t = detail::build_unchecked(config, options);
     if (auto s = detail::check_built_table(t); !s) return s.err();
     return t;
 }

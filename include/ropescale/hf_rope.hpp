@@ -28,11 +28,11 @@ template <class Arch = xsimd::default_arch>
 expected<basic_rope<Arch>> make_rope(const hf_rope_config& hf,
                                      rope_options options = rope_options::cached()) {
     if (options.source == angle_source::cached && !options.positions) {
-        if (hf.max_position_embeddings <= 0)
+        if (!hf.max_position_embeddings)
             return error{errc::missing_field, "max_position_embeddings",
                          "is absent from the config: give the cache size with "
                          "rope_options::cached(n)"};
-        options.positions = hf.max_position_embeddings;
+        options.positions = *hf.max_position_embeddings;
     }
     auto table = compute_frequencies(hf.config, options.table);
     if (!table) return table.err();

@@ -19,6 +19,7 @@
 
 #include "apply.hpp"
 #include "cache.hpp"
+#include "cache_build.hpp"
 #include "error.hpp"
 #include "frequencies.hpp"
 #include "frequency_table.hpp"
@@ -229,14 +230,14 @@ class basic_rope {
 
     /// Rotates already-rotated keys by a per-token position delta (the pure rotation, never
     /// the attention factor): keys rotated at p become the keys rotated at p + delta. From the
-    /// cache when it holds pure cos/sin (attention separate, or a factor of 1), else on the fly
-    /// from the table (exact angles). Errors: shift_rope's (apply.hpp), and the container size
-    /// error "q" of apply (the keys are shift_rope's one operand).
+    /// cache (|delta| < cache().size(); a folded cache's entries divided by m) or on the fly
+    /// from the table. Errors: shift_rope's (apply.hpp), and the container size error "q" of
+    /// apply (the keys are shift_rope's one operand, named "q" in its errors).
     template <class K>
     status shift(position_span deltas, K&& keys) const {
         auto op = detail::as_operand(keys, deltas.size(), table_.head_dim, "q");
         if (!op) return op.err();
-        if (cache_.size() > 0 && cache_.folded_factor() == 1.0)
+        if (options_.source == angle_source::cached)
             return shift_rope<Arch>(cache_, options_.layout, deltas, *op);
         return shift_rope<Arch>(table_, options_.layout, deltas, *op);
     }

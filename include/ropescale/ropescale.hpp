@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 //
 // ropescale: RoPE scaling frequency tables and rotation kernels. The umbrella header: includes
-// every public header that needs no optional dependency (hf_config.hpp needs nlohmann-json
-// and eigen.hpp needs Eigen: include those yourself; dispatch.hpp is the opt-in run-time
-// dispatch over per-ISA translation units).
+// every public header that needs no optional dependency (hf_config.hpp and hf_rope.hpp need
+// nlohmann-json and eigen.hpp needs Eigen: include those yourself; dispatch.hpp is the opt-in
+// run-time dispatch over per-ISA translation units). A unit that only builds tables includes
+// frequencies.hpp, which needs no xsimd.
 #ifndef ROPESCALE_ROPESCALE_HPP
 #define ROPESCALE_ROPESCALE_HPP
 
@@ -18,7 +19,9 @@
 #include "frequency_table.hpp"
 #include "half.hpp"
 #include "layout.hpp"
+#include "methods.hpp"
 #include "params.hpp"
+#include "rope.hpp"
 #include "version.hpp"
 #include "views.hpp"
 

@@ -371,20 +371,9 @@ TEST(bad_tensors, positions_outside_the_domain_are_refused_in_every_mode) {
 // One rule for a usable table (check_usable, frequency_table.hpp): every entry point that takes
 // a table refuses the same tables with the same error, and writes nothing.
 
-// The table compute_frequencies builds for `c` before it checks the result (its own steps).
+// The table compute_frequencies builds for `c` before it checks the result.
 rs::frequency_table raw_table(const rs::rope_config& c) {
-    rs::frequency_table t;
-    t.head_dim = c.head_dim;
-    t.rotary_dim = *rs::resolve_rotary_dim(c);
-    t.rope_theta = c.rope_theta;
-    t.base = c.rope_theta;
-    t.method = rs::method_name(c.scaling);
-    std::visit(
-        [&](const auto& m) {
-            rs::detail::build(m, t.rotary_dim, c.rope_theta, rs::table_options{}, t);
-        },
-        c.scaling);
-    return t;
+    return rs::detail::build_unchecked(c, rs::table_options{});
 }
 
 // A usable hand-built table of 4 pairs (head_dim 10: 2 pass-through channels).

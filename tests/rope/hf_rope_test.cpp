@@ -18,7 +18,7 @@ TEST(load_rope, builds_the_table_of_the_file_and_a_cache_of_max_position_embeddi
     ASSERT_TRUE(hf);
     const auto rope = rs::load_rope(configs + "/Yarn-Llama-2-7b-64k.json");
     ASSERT_TRUE(rope) << rope.err().what();
-    EXPECT_EQ(rope->cache().size(), hf->max_position_embeddings);
+    EXPECT_EQ(rope->cache().size(), hf->max_position_embeddings.value_or(-1));
     EXPECT_EQ(rope->table().inv_freq, rs::compute_frequencies(hf->config)->inv_freq);
     EXPECT_EQ(rope->cache().attention(), rs::attention_factor_mode::folded);
 }

@@ -148,24 +148,31 @@ TEST(rope, inverse_equals_apply_rope_inverse) {
     }
 }
 
-TEST(rope, shift_uses_the_cache_when_pure_and_the_table_when_folded) {
+TEST(rope, shift_equals_shift_rope_from_the_same_source) {
     const std::vector<std::int64_t> deltas = {3, -7, 100, 0, -1};
-    for (const auto mode :
-         {rs::attention_factor_mode::separate, rs::attention_factor_mode::folded}) {
-        const auto rope =
-            rs::rope::make(yarn_table(), rs::rope_options::cached(32768).with_attention(mode));
-        ASSERT_TRUE(rope);
-        tensors by_object, by_function;
-        ASSERT_TRUE(rope->shift(deltas, by_object.k));
-        const auto keys = operand(by_function.k, k_heads);
-        if (mode == rs::attention_factor_mode::separate)
-            ASSERT_TRUE(rs::shift_rope(rope->cache(), rs::rotary_layout::half_split, deltas, keys));
-        else
-            ASSERT_TRUE(rs::shift_rope(yarn_table(), rs::rotary_layout::half_split, deltas, keys));
-        EXPECT_TRUE(same_bits(by_object.k, by_function.k));
-        tensors by_pointer;
-        ASSERT_TRUE(rope->shift(deltas, by_pointer.k.data(), k_heads));
-        EXPECT_TRUE(same_bits(by_pointer.k, by_function.k));
+    for (const auto source : {rs::angle_source::cached, rs::angle_source::on_the_fly}) {
+        for (const auto mode :
+             {rs::attention_factor_mode::separate, rs::attention_factor_mode::folded}) {
+            const rs::rope_options options = source == rs::angle_source::cached
+                                                 ? rs::rope_options::cached(32768)
+                                                 : rs::rope_options::on_the_fly();
+            const auto rope = rs::rope::make(yarn_table(), options.with_attention(mode));
+            ASSERT_TRUE(rope);
+            tensors by_object, by_function;
+            ASSERT_TRUE(rope->shift(deltas, by_object.k));
+            const auto keys = operand(by_function.k, k_heads);
+            if (source == rs::angle_source::cached)
+                ASSERT_TRUE(
+                    rs::shift_rope(rope->cache(), rs::rotary_layout::half_split, deltas, keys));
+            else
+                ASSERT_TRUE(
+                    rs::shift_rope(yarn_table(), rs::rotary_layout::half_split, deltas, keys));
+            EXPECT_TRUE(same_bits(by_object.k, by_function.k));
+            EXPECT_FALSE(same_bits(by_object.k, tensors{}.k));
+            tensors by_pointer;
+            ASSERT_TRUE(rope->shift(deltas, by_pointer.k.data(), k_heads));
+            EXPECT_TRUE(same_bits(by_pointer.k, by_function.k));
+        }
     }
 }
 
