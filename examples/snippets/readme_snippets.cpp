@@ -42,35 +42,32 @@ ropescale::rope_config config;
 config.head_dim = 128;
 config.rope_theta = 500000.0;
 config.scaling = ropescale::llama3{8.0, 1.0, 4.0, 8192};
-const auto table = ropescale::compute_frequencies(config);
-if (!table) return 1;
-// cos/sin for every position the engine serves; m folded in (here m = 1).
-const auto cache = ropescale::build_rope_cache(*table, 131072,
-                                               ropescale::attention_factor_mode::folded);
-if (!cache) return 1;
+// Built once: the table, and cos/sin for every position the engine serves (m folded in).
+const auto rope = ropescale::rope::make(config, ropescale::rope_options::cached(131072));
+if (!rope) return 1;
 
 // vLLM / FlashInfer shapes: q [num_tokens, 32 * 128], k [num_tokens, 8 * 128], int64 positions.
 const std::int64_t num_tokens = 5;
 std::vector<float> q(num_tokens * 32 * 128, 0.5f), k(num_tokens * 8 * 128, 0.25f);
 const std::vector<std::int64_t> positions = {7, 8, 9, 4000, 3};   // any order, repeats allowed
-auto q_view = ropescale::make_heads_view(q.data(), num_tokens, 32, 128);
-auto k_view = ropescale::make_heads_view(k.data(), num_tokens, 8, 128);
-ropescale::status s = ropescale::apply_rope(*cache, ropescale::rotary_layout::half_split,
-                                            positions, ropescale::in_place(q_view),
-                                            ropescale::in_place(k_view));
+ropescale::status s = rope->apply(positions, q, k);                // head counts from the sizes
 if (!s) { std::fprintf(stderr, "%s\n", s.err().what().c_str()); return 1; }
+s = rope->apply(positions, q.data(), 32, k.data(), 8);             // raw pointers, head counts
+
+// Strided tensors: q and k inside one fused qkv buffer [tokens][(32 + 2 * 8) * 128].
+std::vector<float> qkv(num_tokens * 48 * 128, 0.5f);
+auto q_part = ropescale::make_strided_view(qkv.data(), num_tokens, 32, 128, 48 * 128, 128);
+auto k_part = ropescale::make_strided_view(qkv.data() + 32 * 128, num_tokens, 8, 128, 48 * 128, 128);
+s = rope->apply(positions, q_part, k_part);
 
 // Your own threads: give each one a token range; the result is bitwise the same.
+auto q_view = ropescale::make_heads_view(q.data(), num_tokens, 32, 128);
 std::thread worker([&] {
-    (void)ropescale::apply_rope(*cache, ropescale::rotary_layout::half_split,
-                                ropescale::position_span(positions).subspan(0, 2),
-                                ropescale::in_place(q_view.token_range(0, 2)));
+    (void)rope->apply(ropescale::position_span(positions).subspan(0, 2), q_view.token_range(0, 2));
 });
-(void)ropescale::apply_rope(*cache, ropescale::rotary_layout::half_split,
-                            ropescale::position_span(positions).subspan(2, 3),
-                            ropescale::in_place(q_view.token_range(2, 3)));
+(void)rope->apply(ropescale::position_span(positions).subspan(2, 3), q_view.token_range(2, 3));
 worker.join();
-    return 0;
+    return s ? 0 : 1;
 }
 
 int shift_snippet() {
@@ -80,20 +77,18 @@ ropescale::yarn yarn;
 yarn.factor = 16.0;
 yarn.original_max_position_embeddings = 4096;
 config.scaling = yarn;
-const auto table = ropescale::compute_frequencies(config);
-if (!table) return 1;
-// llama.cpp-style int32 positions, interleaved ("NORMAL") layout, keys rotated at 100..103
-// (with YaRN's m = 1.2773 in cos and sin) ...
+// llama.cpp-style: int32 positions, interleaved ("NORMAL") layout, angles on the fly.
+const auto rope = ropescale::rope::make(
+    config, ropescale::rope_options::on_the_fly().with_layout(ropescale::rotary_layout::interleaved));
+if (!rope) return 1;
+// Keys rotated at 100..103 (with YaRN's m = 1.2773 in cos and sin) ...
 std::vector<float> keys(4 * 8 * 128, 1.0f);
-auto k_view = ropescale::make_heads_view(keys.data(), 4, 8, 128);
 const std::vector<std::int32_t> at = {100, 101, 102, 103};
-(void)ropescale::apply_rope(*table, ropescale::rotary_layout::interleaved, at,
-                            ropescale::in_place(k_view));
+(void)rope->apply(at, keys);
 // ... then moved 90 positions back when the context is shifted: a pure rotation, m is not
 // applied again (llama.cpp's context shift multiplies it in once more on every shift).
 const std::vector<std::int32_t> delta = {-90, -90, -90, -90};
-ropescale::status s = ropescale::shift_rope(*table, ropescale::rotary_layout::interleaved, delta,
-                                            ropescale::in_place(k_view));
+ropescale::status s = rope->shift(delta, keys);
     return s ? 0 : 1;
 }
 // clang-format on
