@@ -4,9 +4,12 @@
 #
 #   bench/compile_cost.sh            # every probe
 #
-# Probes (sources in bench/compile_cost/): empty (the compiler's own start-up), xsimd (xsimd.hpp
-# alone), umbrella (<ropescale/ropescale.hpp> only), tables (builds one frequency table),
-# hf_config (<ropescale/hf_config.hpp> only), apply_f32 (one cached f32 rotation call).
+# Probes (sources in bench/compile_cost/, each file's first line says what it does): empty
+# (the compiler's own start-up), xsimd (xsimd.hpp alone), views and cache_type (the call
+# vocabulary, the cache type), tables (builds one frequency table), hf_config (the reader),
+# umbrella (<ropescale/ropescale.hpp> only), apply_f32 (one cached f32 apply_rope call),
+# rope_f32 (one rope::apply, static dispatch), rope_f32_dispatch (the same on run-time
+# dispatch with the kernels declared, compiled in their own units).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,0 +1,8 @@
+// Compile-cost probe: the rope object, one f32 apply on contiguous buffers (static dispatch).
+#include <ropescale/rope.hpp>
+#include <cstdint>
+#include <vector>
+bool probe(const ropescale::rope& rope, const std::vector<std::int32_t>& positions,
+           std::vector<float>& q, std::vector<float>& k) {
+    return static_cast<bool>(rope.apply(positions, q, k));
+}
