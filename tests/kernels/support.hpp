@@ -80,14 +80,15 @@ void for_each_arch(F&& f) {
     detail::for_each_arch(f, std::make_index_sequence<std::tuple_size<archs>::value>{});
 }
 
-// Registers the tests suite.name/<isa>, one per compiled arch, calling body(Arch{}).
+// Registers the tests suite.name/<isa>, one per compiled arch, calling body(Arch{}); GoogleTest
+// reports the ISA as the type parameter.
 template <class Body>
 bool register_isa_tests(const char* suite, const char* name, const char* file, int line,
                         Body body) {
     for_each_arch([&](auto arch, const char* isa) {
         using Arch = decltype(arch);
         const std::string test = std::string(name) + "/" + isa;
-        ::testing::RegisterTest(suite, test.c_str(), nullptr, isa, file, line,
+        ::testing::RegisterTest(suite, test.c_str(), isa, nullptr, file, line,
                                 [body, isa]() -> ::testing::Test* {
                                     return new detail::isa_test<Arch, Body>(body, isa);
                                 });
