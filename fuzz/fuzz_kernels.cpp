@@ -1,8 +1,8 @@
 // fuzz_kernels: differential libFuzzer target for the rotation kernels.
 //
 // The input bytes choose everything a caller can choose:
-//   kernel      sse2, fma3<avx2>, avx512bw (each its own translation unit, compiled with its
-//               -m flags, like tests/kernels; skipped when the CPU lacks it) or
+//   kernel      one of ropescale_kernel_isas (each its own translation unit, compiled with its
+//               -m flags by ropescale_add_kernels; skipped when the CPU lacks it) or
 //               dynamic_dispatch over them
 //   table       a method of the registry (methods.hpp) with fuzzed parameters, or a raw
 //               table of arbitrary inverse frequencies (in [0, 1], or 1 in 4 up to 2^24,
@@ -66,17 +66,12 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
-#if defined(__x86_64__) || defined(_M_X64)
-#define FUZZ_X86 1
-ROPESCALE_DECLARE_KERNELS(xsimd::sse2)
-ROPESCALE_DECLARE_KERNELS(xsimd::fma3<xsimd::avx2>)
-ROPESCALE_DECLARE_KERNELS(xsimd::avx512bw)
-#else
-#define FUZZ_X86 0
-#endif
+#include <ropescale_kernels.hpp>
 
 namespace {
 
@@ -777,28 +772,27 @@ void fuzz_arch(FuzzedDataProvider& in) {
     }
 }
 
+// One of the compiled archs (skipped where the CPU lacks it) or run-time dispatch over them.
+// Choice 0 is the last arch of the list (the baseline) and the list is walked backwards, so the
+// committed corpus keeps choosing the arch it was recorded with (0 sse2, 1 avx2, 2 avx512bw).
+template <std::size_t... I>
+void kernel_choice(FuzzedDataProvider& in, std::index_sequence<I...>) {
+    static const auto cpu = xsimd::available_architectures();
+    const std::size_t choice = in.ConsumeIntegralInRange<std::size_t>(0, sizeof...(I));
+    if (choice == sizeof...(I)) return fuzz_arch<ropescale_kernels::dispatch>(in);
+    const auto one = [&](auto arch) {
+        using Arch = decltype(arch);
+        if (rs::detail::cpu_supports<Arch>(cpu)) fuzz_arch<Arch>(in);
+    };
+    ((choice == sizeof...(I) - 1 - I ? one(std::tuple_element_t<I, ropescale_kernels::archs>{})
+                                     : void()),
+     ...);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     FuzzedDataProvider in(data, size);
-#if FUZZ_X86
-    static const auto cpu = xsimd::available_architectures();
-    switch (in.ConsumeIntegralInRange(0, 3)) {
-        case 0: fuzz_arch<xsimd::sse2>(in); break;
-        case 1:
-            if (cpu.avx2 && cpu.fma3_avx2) fuzz_arch<xsimd::fma3<xsimd::avx2>>(in);
-            break;
-        case 2:
-            if (cpu.avx512f && cpu.avx512cd && cpu.avx512dq && cpu.avx512bw)
-                fuzz_arch<xsimd::avx512bw>(in);
-            break;
-        default:
-            fuzz_arch<rs::dynamic_dispatch<xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>>(
-                in);
-            break;
-    }
-#else
-    fuzz_arch<xsimd::default_arch>(in);
-#endif
+    kernel_choice(in, std::make_index_sequence<std::tuple_size<ropescale_kernels::archs>::value>{});
     return 0;
 }

@@ -1,6 +1,6 @@
-// The engine-facing API: argument errors (nothing written when refused), no-ops, NaN/inf,
-// GQA/MQA head counts, position types, static and run-time dispatch, and an engine splitting
-// one call across its own threads by token ranges.
+// The engine-facing API: argument errors (nothing written when refused), GQA/MQA head counts,
+// position types, static and run-time dispatch, and an engine splitting one call across its own
+// threads by token ranges.
 #include "support.hpp"
 
 #include <atomic>
@@ -12,7 +12,6 @@
 
 namespace {
 
-using kt::isa;
 namespace rs = ropescale;
 
 struct fixture_data {
@@ -158,76 +157,6 @@ TEST(apply_errors, views_are_checked) {
     EXPECT_EQ(q, std::vector<float>(4 * 2 * 128, 1.0f));
 }
 
-TEST(apply_noop, zero_tokens_or_heads_touch_nothing) {
-    fixture_data d;
-    std::vector<float> q(2 * 128, 3.0f);
-    const auto before = q;
-    std::vector<std::int32_t> none;
-    EXPECT_TRUE(rs::apply_rope(d.cache, rs::rotary_layout::half_split, none,
-                               rs::in_place(rs::make_heads_view(q.data(), 0, 2, 128))));
-    EXPECT_TRUE(rs::apply_rope(d.table, rs::rotary_layout::interleaved, none,
-                               rs::in_place(rs::make_heads_view<float>(nullptr, 0, 2, 128))));
-    std::vector<std::int32_t> pos(1, 5);
-    EXPECT_TRUE(rs::apply_rope(d.cache, rs::rotary_layout::half_split, pos,
-                               rs::in_place(rs::make_heads_view(q.data(), 1, 0, 128))));
-    EXPECT_TRUE(rs::apply_rope(d.cache, rs::rotary_layout::half_split, pos,
-                               rs::rope_operand<float>{}, rs::rope_operand<float>{}));
-    EXPECT_EQ(q, before);
-    EXPECT_TRUE(rs::apply_rope(d.cache, rs::rotary_layout::half_split, none,
-                               rs::make_heads_view(q.data(), 0, 2, 128)));
-    rs::apply_rope_unchecked(d.cache, rs::rotary_layout::half_split, none,
-                             rs::in_place(rs::make_heads_view(q.data(), 0, 2, 128)));
-    EXPECT_EQ(q, before);
-}
-
-// NaN and inf propagate exactly as in the reference: a NaN input makes its pair NaN; inf
-// gives +-inf or NaN (inf * 0) where the reference does.
-template <class Arch, class T>
-void nan_inf() {
-    fixture_data d;
-    const int tokens = 4, heads = 2, hd = 128;
-    kt::rng r(5);
-    std::vector<T> x(tokens * heads * hd);
-    for (auto& v : x) v = kt::from_double<T>(r.uniform(-1, 1));
-    const double inf = std::numeric_limits<double>::infinity();
-    x[3] = kt::from_double<T>(std::nan(""));
-    x[200] = kt::from_double<T>(inf);
-    x[300] = kt::from_double<T>(-inf);
-    x[256 + 127] = kt::from_double<T>(std::nan(""));  // a pass-through? no: rotary 128, last pair
-    x[3 * 256 + 64] = kt::from_double<T>(inf);
-    auto ref = x;
-    std::vector<std::int32_t> pos{0, 1, 77, 1023};
-    for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved}) {
-        auto a = x, b = ref;
-        ASSERT_TRUE(rs::apply_rope<Arch>(
-            d.cache, layout, pos, rs::in_place(rs::make_heads_view(a.data(), tokens, heads, hd))));
-        ASSERT_TRUE(rs::apply_rope<rs::scalar_reference>(
-            d.cache, layout, pos, rs::in_place(rs::make_heads_view(b.data(), tokens, heads, hd))));
-        int nans = 0;
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            const double va = kt::to_double(a[i]), vb = kt::to_double(b[i]);
-            EXPECT_EQ(std::isnan(va), std::isnan(vb)) << i;
-            if (std::isinf(vb)) {
-                EXPECT_EQ(va, vb) << i;
-            }
-            nans += std::isnan(va);
-        }
-        EXPECT_GE(nans, 4);
-    }
-}
-
-class apply_isa : public ::testing::TestWithParam<isa> {};
-
-TEST_P(apply_isa, nan_and_inf_propagate_like_the_reference) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        nan_inf<decltype(arch), float>();
-        nan_inf<decltype(arch), double>();
-        nan_inf<decltype(arch), rs::fp16>();
-        nan_inf<decltype(arch), rs::bf16>();
-    });
-}
-
 // Engine threading: one call over [tokens] vs the same work split by token ranges across
 // std::threads (each with its own sub-views and sub-span): bitwise identical.
 template <class Arch>
@@ -275,41 +204,33 @@ void threads_equal_one_call(bool cached) {
     EXPECT_NE(q1, q);  // something happened
 }
 
-TEST_P(apply_isa, threads_splitting_token_ranges_equal_one_call) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        threads_equal_one_call<decltype(arch)>(true);
-        threads_equal_one_call<decltype(arch)>(false);
-    });
+KT_ISA_TEST(apply_isa, threads_splitting_token_ranges_equal_one_call) {
+    threads_equal_one_call<Arch>(true);
+    threads_equal_one_call<Arch>(false);
 }
 
 // int32 and int64 positions give identical results; q and k in one call equal two calls.
-TEST_P(apply_isa, position_types_and_fused_qk_are_equivalent) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        using Arch = decltype(arch);
-        fixture_data d;
-        const int tokens = 9;
-        kt::rng r(2);
-        std::vector<rs::bf16> q(tokens * 32 * 128), k(tokens * 1 * 128);  // MQA: 1 key head
-        for (auto& v : q) v = rs::to_bf16(static_cast<float>(r.uniform(-1, 1)));
-        for (auto& v : k) v = rs::to_bf16(static_cast<float>(r.uniform(-1, 1)));
-        std::vector<std::int32_t> p32{5, 1, 1, 1023, 0, 7, 512, 5, 9};
-        std::vector<std::int64_t> p64(p32.begin(), p32.end());
-        auto qa = q, ka = k, qb = q, kb = k;
-        ASSERT_TRUE(
-            rs::apply_rope<Arch>(d.cache, rs::rotary_layout::half_split, p32,
-                                 rs::in_place(rs::make_heads_view(qa.data(), tokens, 32, 128)),
-                                 rs::in_place(rs::make_heads_view(ka.data(), tokens, 1, 128))));
-        ASSERT_TRUE(
-            rs::apply_rope<Arch>(d.cache, rs::rotary_layout::half_split, p64,
-                                 rs::in_place(rs::make_heads_view(qb.data(), tokens, 32, 128))));
-        ASSERT_TRUE(rs::apply_rope<Arch>(
-            d.cache, rs::rotary_layout::half_split, p64, rs::rope_operand<rs::bf16>{},
-            rs::in_place(rs::make_heads_view(kb.data(), tokens, 1, 128))));
-        EXPECT_EQ(std::memcmp(qa.data(), qb.data(), q.size() * 2), 0);
-        EXPECT_EQ(std::memcmp(ka.data(), kb.data(), k.size() * 2), 0);
-    });
+KT_ISA_TEST(apply_isa, position_types_and_fused_qk_are_equivalent) {
+    fixture_data d;
+    const int tokens = 9;
+    kt::rng r(2);
+    std::vector<rs::bf16> q(tokens * 32 * 128), k(tokens * 1 * 128);  // MQA: 1 key head
+    for (auto& v : q) v = rs::to_bf16(static_cast<float>(r.uniform(-1, 1)));
+    for (auto& v : k) v = rs::to_bf16(static_cast<float>(r.uniform(-1, 1)));
+    std::vector<std::int32_t> p32{5, 1, 1, 1023, 0, 7, 512, 5, 9};
+    std::vector<std::int64_t> p64(p32.begin(), p32.end());
+    auto qa = q, ka = k, qb = q, kb = k;
+    ASSERT_TRUE(rs::apply_rope<Arch>(d.cache, rs::rotary_layout::half_split, p32,
+                                     rs::in_place(rs::make_heads_view(qa.data(), tokens, 32, 128)),
+                                     rs::in_place(rs::make_heads_view(ka.data(), tokens, 1, 128))));
+    ASSERT_TRUE(
+        rs::apply_rope<Arch>(d.cache, rs::rotary_layout::half_split, p64,
+                             rs::in_place(rs::make_heads_view(qb.data(), tokens, 32, 128))));
+    ASSERT_TRUE(rs::apply_rope<Arch>(d.cache, rs::rotary_layout::half_split, p64,
+                                     rs::rope_operand<rs::bf16>{},
+                                     rs::in_place(rs::make_heads_view(kb.data(), tokens, 1, 128))));
+    EXPECT_EQ(std::memcmp(qa.data(), qb.data(), q.size() * 2), 0);
+    EXPECT_EQ(std::memcmp(ka.data(), kb.data(), k.size() * 2), 0);
 }
 
 // Outputs above detail::stream_threshold_bytes take the streaming-store path when aligned (and
@@ -358,21 +279,14 @@ void large_output(rs::rotary_layout layout, bool aligned) {
     EXPECT_EQ(bad, 0u);
 }
 
-TEST_P(apply_isa, large_outputs_streaming_stores_match_the_reference) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        using Arch = decltype(arch);
-        for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
-            for (bool aligned : {true, false}) {
-                large_output<Arch, float>(layout, aligned);
-                large_output<Arch, rs::bf16>(layout, aligned);
-                large_output<Arch, rs::fp16>(layout, aligned);
-            }
-    });
+KT_ISA_TEST(apply_isa, large_outputs_streaming_stores_match_the_reference) {
+    for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
+        for (bool aligned : {true, false}) {
+            large_output<Arch, float>(layout, aligned);
+            large_output<Arch, rs::bf16>(layout, aligned);
+            large_output<Arch, rs::fp16>(layout, aligned);
+        }
 }
-
-INSTANTIATE_TEST_SUITE_P(isa, apply_isa, ::testing::Values(isa::sse2, isa::avx2, isa::avx512bw),
-                         kt::isa_param_name);
 
 // Static dispatch with the default arch of this (baseline) unit, and run-time dispatch over
 // the compiled ISAs, both agree with the reference within the f32 bound.
@@ -388,17 +302,18 @@ TEST(apply_dispatch, default_and_dynamic_dispatch_match_the_reference) {
         return rs::in_place(rs::make_heads_view(v.data(), 16, 4, 128));
     };
     ASSERT_TRUE(rs::apply_rope(d.cache, rs::rotary_layout::half_split, pos, view(a)));
-#if ROPESCALE_TEST_X86
-    using any_isa = rs::dynamic_dispatch<xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
+#if KT_HAVE_KERNELS
+    using any_isa = ropescale_kernels::dispatch;
     ASSERT_TRUE(rs::apply_rope<any_isa>(d.cache, rs::rotary_layout::half_split, pos, view(b)));
-    const std::string chosen = any_isa::name();
-    if (kt::isa_available(isa::avx512bw)) {
-        EXPECT_EQ(chosen, "avx512bw");
-    } else if (kt::isa_available(isa::avx2)) {
-        EXPECT_NE(chosen.find("avx2"), std::string::npos) << chosen;
-    } else {
-        EXPECT_EQ(chosen, "sse2");
-    }
+    // The first compiled arch this CPU runs, else the last (the fallback).
+    std::string want;
+    kt::for_each_arch([&](auto arch, const char*) {
+        using Arch = decltype(arch);
+        if (want.empty() && kt::cpu_supports<Arch>()) want = Arch::name();
+    });
+    if (want.empty())
+        want = std::tuple_element_t<std::tuple_size<kt::archs>::value - 1, kt::archs>::name();
+    EXPECT_EQ(std::string(any_isa::name()), want);
 #else
     b = a;
 #endif

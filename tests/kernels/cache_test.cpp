@@ -40,7 +40,6 @@
 
 namespace {
 
-using kt::isa;
 namespace rs = ropescale;
 
 double contract_excess(float entry, double v) {
@@ -108,86 +107,63 @@ rs::frequency_table large_step_table() {
                         1.37);
 }
 
-class cache_contract : public ::testing::TestWithParam<isa> {};
-
-TEST_P(cache_contract, dense_prefix_plain_128) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        check_dense<decltype(arch)>(kt::plain_table(128, 128), rs::attention_factor_mode::separate,
-                                    65536);
-    });
+KT_ISA_TEST(cache_contract, dense_prefix_plain_128) {
+    check_dense<Arch>(kt::plain_table(128, 128), rs::attention_factor_mode::separate, 65536);
 }
 
-TEST_P(cache_contract, dense_prefix_yarn_folded_128) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        const auto t = kt::yarn_or_plain_table(128, 128);
-        ASSERT_GT(t.attention_factor, 1.1);
-        check_dense<decltype(arch)>(t, rs::attention_factor_mode::folded, 65536);
-    });
+KT_ISA_TEST(cache_contract, dense_prefix_yarn_folded_128) {
+    const auto t = kt::yarn_or_plain_table(128, 128);
+    ASSERT_GT(t.attention_factor, 1.1);
+    check_dense<Arch>(t, rs::attention_factor_mode::folded, 65536);
 }
 
-TEST_P(cache_contract, every_position_below_2_pow_24_for_inv_freq_1) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        const auto t = kt::plain_table(2, 2);
-        ASSERT_EQ(t.inv_freq[0], 1.0);
-        check_dense<decltype(arch)>(t, rs::attention_factor_mode::separate, std::int64_t{1} << 24);
-    });
+KT_ISA_TEST(cache_contract, every_position_below_2_pow_24_for_inv_freq_1) {
+    const auto t = kt::plain_table(2, 2);
+    ASSERT_EQ(t.inv_freq[0], 1.0);
+    check_dense<Arch>(t, rs::attention_factor_mode::separate, std::int64_t{1} << 24);
 }
 
 // 2^18 positions: 4096 anchor blocks, each 63 recurrence steps of up to ~pi per row.
-TEST_P(cache_contract, recurrence_across_anchors_large_and_odd_frequencies_folded) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        check_dense<decltype(arch)>(large_step_table(), rs::attention_factor_mode::folded,
-                                    std::int64_t{1} << 18);
-    });
+KT_ISA_TEST(cache_contract, recurrence_across_anchors_large_and_odd_frequencies_folded) {
+    check_dense<Arch>(large_step_table(), rs::attention_factor_mode::folded, std::int64_t{1} << 18);
 }
 
 // rotary_dim > 2 * chunk_pairs (several chunks per row), with an odd pair count, and a folded
 // YaRN table of rotary_dim 640.
-TEST_P(cache_contract, rotary_dim_above_256_and_odd_pair_counts) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        using Arch = decltype(arch);
-        check_dense<Arch>(kt::plain_table(522, 522), rs::attention_factor_mode::separate, 1000);
-        const auto t = kt::yarn_or_plain_table(640, 640);
-        ASSERT_GT(t.attention_factor, 1.1);
-        check_dense<Arch>(t, rs::attention_factor_mode::folded, 1000);
-        check_dense<Arch>(kt::plain_table(6, 6), rs::attention_factor_mode::separate, 1000);
-    });
+KT_ISA_TEST(cache_contract, rotary_dim_above_256_and_odd_pair_counts) {
+    check_dense<Arch>(kt::plain_table(522, 522), rs::attention_factor_mode::separate, 1000);
+    const auto t = kt::yarn_or_plain_table(640, 640);
+    ASSERT_GT(t.attention_factor, 1.1);
+    check_dense<Arch>(t, rs::attention_factor_mode::folded, 1000);
+    check_dense<Arch>(kt::plain_table(6, 6), rs::attention_factor_mode::separate, 1000);
 }
 
 // Callers may fill a cache by row ranges (threads): any split gives the rows of one build,
 // bitwise, since anchors sit at absolute multiples of the interval.
-TEST_P(cache_contract, row_ranges_split_anywhere_give_the_rows_of_one_build) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        using runner = rs::detail::kernel_runner<decltype(arch)>;
-        const std::int64_t n = 300;
-        for (const auto& table : {large_step_table(), kt::yarn_or_plain_table(640, 522)}) {
-            const std::size_t row = static_cast<std::size_t>(table.rotary_dim);
-            const double m = table.attention_factor;
-            std::vector<float> whole(static_cast<std::size_t>(n) * row, -5.0f);
-            runner::build_cache(table.inv_freq.data(), table.pairs(), m, 0, n, whole.data());
-            check_entries(whole.data(), table, m, n);
-            const std::vector<std::int64_t> cuts = {0,   1,   2,   63,  64,  65, 127,
-                                                    130, 191, 200, 257, 299, 300};
-            std::vector<float> split(whole.size(), -5.0f);
-            for (std::size_t k = 0; k + 1 < cuts.size(); ++k)
-                runner::build_cache(table.inv_freq.data(), table.pairs(), m, cuts[k], cuts[k + 1],
-                                    split.data());
-            EXPECT_EQ(std::memcmp(whole.data(), split.data(), whole.size() * sizeof(float)), 0);
-            // One row alone, mid-block: only that row is written.
-            std::vector<float> one(whole.size(), -5.0f);
-            runner::build_cache(table.inv_freq.data(), table.pairs(), m, 150, 151, one.data());
-            for (std::size_t k = 0; k < one.size(); ++k) {
-                const bool in_row = k / row == 150;
-                ASSERT_EQ(one[k], in_row ? whole[k] : -5.0f) << "entry " << k;
-            }
+KT_ISA_TEST(cache_contract, row_ranges_split_anywhere_give_the_rows_of_one_build) {
+    using runner = rs::detail::kernel_runner<Arch>;
+    const std::int64_t n = 300;
+    for (const auto& table : {large_step_table(), kt::yarn_or_plain_table(640, 522)}) {
+        const std::size_t row = static_cast<std::size_t>(table.rotary_dim);
+        const double m = table.attention_factor;
+        std::vector<float> whole(static_cast<std::size_t>(n) * row, -5.0f);
+        runner::build_cache(table.inv_freq.data(), table.pairs(), m, 0, n, whole.data());
+        check_entries(whole.data(), table, m, n);
+        const std::vector<std::int64_t> cuts = {0,   1,   2,   63,  64,  65, 127,
+                                                130, 191, 200, 257, 299, 300};
+        std::vector<float> split(whole.size(), -5.0f);
+        for (std::size_t k = 0; k + 1 < cuts.size(); ++k)
+            runner::build_cache(table.inv_freq.data(), table.pairs(), m, cuts[k], cuts[k + 1],
+                                split.data());
+        EXPECT_EQ(std::memcmp(whole.data(), split.data(), whole.size() * sizeof(float)), 0);
+        // One row alone, mid-block: only that row is written.
+        std::vector<float> one(whole.size(), -5.0f);
+        runner::build_cache(table.inv_freq.data(), table.pairs(), m, 150, 151, one.data());
+        for (std::size_t k = 0; k < one.size(); ++k) {
+            const bool in_row = k / row == 150;
+            ASSERT_EQ(one[k], in_row ? whole[k] : -5.0f) << "entry " << k;
         }
-    });
+    }
 }
 
 // On the fly with f32 elements: cos/sin from the float_output polynomials, rotated unit pairs
@@ -227,26 +203,22 @@ void on_the_fly_unit_pairs(rs::rotary_layout layout, const std::vector<std::int6
         << "entries that are not fl32(v) (" << rs::to_string(layout) << ")";
 }
 
-TEST_P(cache_contract, on_the_fly_f32_dense_prefix_and_extreme_positions_both_layouts) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        using Arch = decltype(arch);
-        std::vector<std::int64_t> pos;
-        for (std::int64_t p = 0; p < 32768; ++p) pos.push_back(p);
-        const std::int64_t big = std::int64_t{1} << 31;
-        for (std::int64_t d = 0; d < 512; ++d) {
-            pos.push_back(-1 - d);
-            pos.push_back(big - d);
-            pos.push_back(-big + d);
-        }
-        for (const auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved}) {
-            on_the_fly_unit_pairs<Arch>(layout, pos, kt::yarn_or_plain_table(128, 128));
-            // Odd pair count (partial batches) and a factor of 1.37.
-            on_the_fly_unit_pairs<Arch>(
-                layout, std::vector<std::int64_t>(pos.begin(), pos.begin() + 4096),
-                custom_table({1.0, 0.999, 0.5, 1e-3, 1e-9, 0.0, 0.7071067811865476}, 1.37));
-        }
-    });
+KT_ISA_TEST(cache_contract, on_the_fly_f32_dense_prefix_and_extreme_positions_both_layouts) {
+    std::vector<std::int64_t> pos;
+    for (std::int64_t p = 0; p < 32768; ++p) pos.push_back(p);
+    const std::int64_t big = std::int64_t{1} << 31;
+    for (std::int64_t d = 0; d < 512; ++d) {
+        pos.push_back(-1 - d);
+        pos.push_back(big - d);
+        pos.push_back(-big + d);
+    }
+    for (const auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved}) {
+        on_the_fly_unit_pairs<Arch>(layout, pos, kt::yarn_or_plain_table(128, 128));
+        // Odd pair count (partial batches) and a factor of 1.37.
+        on_the_fly_unit_pairs<Arch>(
+            layout, std::vector<std::int64_t>(pos.begin(), pos.begin() + 4096),
+            custom_table({1.0, 0.999, 0.5, 1e-3, 1e-9, 0.0, 0.7071067811865476}, 1.37));
+    }
 }
 
 template <class Arch>
@@ -277,45 +249,36 @@ void sampled_on_the_fly(int head_dim) {
     EXPECT_LE(worst, 0.0);
 }
 
-TEST_P(cache_contract, sampled_positions_below_2_pow_24_all_pairs_on_the_fly) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) { sampled_on_the_fly<decltype(arch)>(128); });
+KT_ISA_TEST(cache_contract, sampled_positions_below_2_pow_24_all_pairs_on_the_fly) {
+    sampled_on_the_fly<Arch>(128);
 }
 
 // The double path: f64 elements on the fly keep cos/sin in double.
-TEST_P(cache_contract, double_path_is_within_1e_15_of_rotation_sincos) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        using Arch = decltype(arch);
-        const auto table = kt::plain_table(128, 128);
-        const int n = 2048;
-        kt::rng r(3);
-        std::vector<std::int64_t> pos(n);
-        for (auto& p : pos) p = r.integer(-(std::int64_t{1} << 31), std::int64_t{1} << 31);
-        pos[0] = 0;
-        pos[1] = 131071;
-        std::vector<double> x(static_cast<std::size_t>(n) * 128, 0.0);
-        for (int t = 0; t < n; ++t)
-            for (int i = 0; i < 64; ++i)
-                x[static_cast<std::size_t>(t) * 128 + 2 * i] = 1.0;  // interleaved (1, 0)
-        ASSERT_TRUE(rs::apply_rope<Arch>(table, rs::rotary_layout::interleaved, pos,
-                                         rs::in_place(rs::make_heads_view(x.data(), n, 1, 128))));
-        double worst = 0.0;
-        for (int t = 0; t < n; ++t)
-            for (int i = 0; i < 64; ++i) {
-                const rs::sin_cos e =
-                    rs::rotation_sincos(pos[t], table.inv_freq[static_cast<std::size_t>(i)]);
-                worst = std::max(
-                    {worst, std::fabs(x[static_cast<std::size_t>(t) * 128 + 2 * i] - e.cos),
-                     std::fabs(x[static_cast<std::size_t>(t) * 128 + 2 * i + 1] - e.sin)});
-            }
-        EXPECT_LE(worst, 1e-15);
-    });
+KT_ISA_TEST(cache_contract, double_path_is_within_1e_15_of_rotation_sincos) {
+    const auto table = kt::plain_table(128, 128);
+    const int n = 2048;
+    kt::rng r(3);
+    std::vector<std::int64_t> pos(n);
+    for (auto& p : pos) p = r.integer(-(std::int64_t{1} << 31), std::int64_t{1} << 31);
+    pos[0] = 0;
+    pos[1] = 131071;
+    std::vector<double> x(static_cast<std::size_t>(n) * 128, 0.0);
+    for (int t = 0; t < n; ++t)
+        for (int i = 0; i < 64; ++i)
+            x[static_cast<std::size_t>(t) * 128 + 2 * i] = 1.0;  // interleaved (1, 0)
+    ASSERT_TRUE(rs::apply_rope<Arch>(table, rs::rotary_layout::interleaved, pos,
+                                     rs::in_place(rs::make_heads_view(x.data(), n, 1, 128))));
+    double worst = 0.0;
+    for (int t = 0; t < n; ++t)
+        for (int i = 0; i < 64; ++i) {
+            const rs::sin_cos e =
+                rs::rotation_sincos(pos[t], table.inv_freq[static_cast<std::size_t>(i)]);
+            worst =
+                std::max({worst, std::fabs(x[static_cast<std::size_t>(t) * 128 + 2 * i] - e.cos),
+                          std::fabs(x[static_cast<std::size_t>(t) * 128 + 2 * i + 1] - e.sin)});
+        }
+    EXPECT_LE(worst, 1e-15);
 }
-
-INSTANTIATE_TEST_SUITE_P(isa, cache_contract,
-                         ::testing::Values(isa::sse2, isa::avx2, isa::avx512bw),
-                         kt::isa_param_name);
 
 TEST(cache_reference, dense_prefix_scalar_reference) {
     check_dense<rs::scalar_reference>(kt::yarn_or_plain_table(128, 128),

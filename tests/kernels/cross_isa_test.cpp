@@ -25,17 +25,19 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace {
 
-using kt::isa;
 namespace rs = ropescale;
 
-constexpr isa all_isas[] = {isa::sse2, isa::avx2, isa::avx512bw};
-
-// Whether the ISA computes multiply-adds with one rounding (claim (1)).
-bool fused(isa i) { return i != isa::sse2; }
+// Whether the arch computes multiply-adds with one rounding (claim (1)): every compiled set
+// but sse2, which has no FMA.
+template <class Arch>
+constexpr bool fused() {
+    return !std::is_same<Arch, xsimd::sse2>::value;
+}
 
 template <class T>
 std::uint64_t bits_of(const T& v) {
@@ -46,7 +48,8 @@ std::uint64_t bits_of(const T& v) {
 
 // Outputs of one call per available ISA, as bit patterns.
 struct isa_outputs {
-    std::vector<isa> isas;
+    std::vector<const char*> isas;
+    std::vector<bool> fused;
     std::vector<std::vector<std::uint64_t>> bits;
 };
 
@@ -57,29 +60,29 @@ std::size_t violations(const isa_outputs& o, std::string& first) {
     const std::size_t n = o.bits.empty() ? 0 : o.bits[0].size();
     for (std::size_t a = 0; a < o.isas.size(); ++a) {
         for (std::size_t b = a + 1; b < o.isas.size(); ++b) {
-            if (!fused(o.isas[a]) || !fused(o.isas[b])) continue;
+            if (!o.fused[a] || !o.fused[b]) continue;
             for (std::size_t e = 0; e < n; ++e) {
                 if (o.bits[a][e] == o.bits[b][e]) continue;
                 if (bad++ == 0)
-                    first = std::string("claim (1): ") + kt::isa_name(o.isas[a]) + " and " +
-                            kt::isa_name(o.isas[b]) + " differ at output " + std::to_string(e);
+                    first = std::string("claim (1): ") + o.isas[a] + " and " + o.isas[b] +
+                            " differ at output " + std::to_string(e);
             }
         }
     }
     const std::size_t bad1 = bad;
     if (bad1 != 0) first += " (" + std::to_string(bad1) + " outputs); ";
     for (std::size_t u = 0; u < o.isas.size(); ++u) {
-        if (fused(o.isas[u])) continue;
+        if (o.fused[u]) continue;
         for (std::size_t a = 0; a < o.isas.size(); ++a) {
-            if (!fused(o.isas[a])) continue;
+            if (!o.fused[a]) continue;
             for (std::size_t b = 0; b < o.isas.size(); ++b) {
-                if (b == a || !fused(o.isas[b])) continue;
+                if (b == a || !o.fused[b]) continue;
                 for (std::size_t e = 0; e < n; ++e) {
                     if (o.bits[u][e] != o.bits[a][e] || o.bits[b][e] == o.bits[a][e]) continue;
                     if (bad++ == bad1)
-                        first += std::string("claim (2): ") + kt::isa_name(o.isas[u]) + " and " +
-                                 kt::isa_name(o.isas[a]) + " agree at output " + std::to_string(e) +
-                                 " but " + kt::isa_name(o.isas[b]) + " differs";
+                        first += std::string("claim (2): ") + o.isas[u] + " and " + o.isas[a] +
+                                 " agree at output " + std::to_string(e) + " but " + o.isas[b] +
+                                 " differs";
                 }
             }
         }
@@ -88,16 +91,23 @@ std::size_t violations(const isa_outputs& o, std::string& first) {
     return bad;
 }
 
-std::vector<isa> available_isas() {
-    std::vector<isa> v;
-    for (isa i : all_isas)
-        if (kt::isa_available(i)) v.push_back(i);
-    return v;
+// Calls f(Arch{}, name) for every compiled arch this CPU runs.
+template <class F>
+void for_each_available_arch(F&& f) {
+    kt::for_each_arch([&](auto arch, const char* name) {
+        if (kt::cpu_supports<decltype(arch)>()) f(arch, name);
+    });
 }
 
-#define SKIP_UNLESS_TWO_ISAS()                                                  \
-    do {                                                                        \
-        if (available_isas().size() < 2) GTEST_SKIP() << "fewer than two ISAs"; \
+std::size_t available_isas() {
+    std::size_t n = 0;
+    for_each_available_arch([&](auto, const char*) { ++n; });
+    return n;
+}
+
+#define SKIP_UNLESS_TWO_ISAS()                                           \
+    do {                                                                 \
+        if (available_isas() < 2) GTEST_SKIP() << "fewer than two ISAs"; \
     } while (0)
 
 // Smallest positive normal value of T (below it: subnormals).
@@ -179,28 +189,26 @@ void rotation_case(const config& c, const rs::frequency_table& table, const rs::
     for (auto& x : k_in) x = random_element<T>(r);
 
     isa_outputs outs;
-    for (isa i : available_isas()) {
-        kt::with_isa(i, [&](auto arch) {
-            using Arch = decltype(arch);
-            std::vector<T> q = q_in, k = k_in;
-            std::vector<T> q_out(q.size()), k_out(k.size());
-            auto operand = [&](std::vector<T>& in, std::vector<T>& out, int heads) {
-                if (heads == 0) return rs::rope_operand<T>{};
-                const auto vin = rs::make_heads_view(in.data(), tokens, heads, head_dim);
-                if (in_place) return rs::in_place(vin);
-                return rs::out_of_place(vin,
-                                        rs::make_heads_view(out.data(), tokens, heads, head_dim));
-            };
-            const auto s = run<Arch, T>(c, table, cache, layout, pos, operand(q, q_out, hq),
-                                        operand(k, k_out, hk));
-            ASSERT_TRUE(s) << s.err().what();
-            std::vector<std::uint64_t> bits;
-            for (const T& x : in_place ? q : q_out) bits.push_back(bits_of(x));
-            for (const T& x : in_place ? k : k_out) bits.push_back(bits_of(x));
-            outs.isas.push_back(i);
-            outs.bits.push_back(std::move(bits));
-        });
-    }
+    for_each_available_arch([&](auto arch, const char* name) {
+        using Arch = decltype(arch);
+        std::vector<T> q = q_in, k = k_in;
+        std::vector<T> q_out(q.size()), k_out(k.size());
+        auto operand = [&](std::vector<T>& in, std::vector<T>& out, int heads) {
+            if (heads == 0) return rs::rope_operand<T>{};
+            const auto vin = rs::make_heads_view(in.data(), tokens, heads, head_dim);
+            if (in_place) return rs::in_place(vin);
+            return rs::out_of_place(vin, rs::make_heads_view(out.data(), tokens, heads, head_dim));
+        };
+        const auto s = run<Arch, T>(c, table, cache, layout, pos, operand(q, q_out, hq),
+                                    operand(k, k_out, hk));
+        ASSERT_TRUE(s) << s.err().what();
+        std::vector<std::uint64_t> bits;
+        for (const T& x : in_place ? q : q_out) bits.push_back(bits_of(x));
+        for (const T& x : in_place ? k : k_out) bits.push_back(bits_of(x));
+        outs.isas.push_back(name);
+        outs.fused.push_back(fused<Arch>());
+        outs.bits.push_back(std::move(bits));
+    });
     std::string first;
     EXPECT_EQ(violations(outs, first), 0u) << first;
 }
@@ -264,18 +272,17 @@ TEST(cross_isa, cache_build) {
         for (auto mode : {rs::attention_factor_mode::folded, rs::attention_factor_mode::separate}) {
             SCOPED_TRACE("head_dim " + std::to_string(head_dim) + " " + rs::to_string(mode));
             isa_outputs outs;
-            for (isa i : available_isas()) {
-                kt::with_isa(i, [&](auto arch) {
-                    const auto cache = rs::build_rope_cache<decltype(arch)>(table, 300, mode);
-                    ASSERT_TRUE(cache);
-                    std::vector<std::uint64_t> bits;
-                    const std::size_t n = static_cast<std::size_t>(cache->size()) *
-                                          static_cast<std::size_t>(cache->rotary_dim());
-                    for (std::size_t e = 0; e < n; ++e) bits.push_back(bits_of(cache->data()[e]));
-                    outs.isas.push_back(i);
-                    outs.bits.push_back(std::move(bits));
-                });
-            }
+            for_each_available_arch([&](auto arch, const char* name) {
+                const auto cache = rs::build_rope_cache<decltype(arch)>(table, 300, mode);
+                ASSERT_TRUE(cache);
+                std::vector<std::uint64_t> bits;
+                const std::size_t n = static_cast<std::size_t>(cache->size()) *
+                                      static_cast<std::size_t>(cache->rotary_dim());
+                for (std::size_t e = 0; e < n; ++e) bits.push_back(bits_of(cache->data()[e]));
+                outs.isas.push_back(name);
+                outs.fused.push_back(fused<decltype(arch)>());
+                outs.bits.push_back(std::move(bits));
+            });
             std::string first;
             EXPECT_EQ(violations(outs, first), 0u) << first;
         }

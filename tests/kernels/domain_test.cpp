@@ -36,7 +36,6 @@ extern "C" {
 
 namespace {
 
-using kt::isa;
 namespace rs = ropescale;
 
 const __float128 two_pi_q = 2 * acosq(static_cast<__float128>(-1));
@@ -210,18 +209,10 @@ void check_boundary(const rs::frequency_table& t) {
 #endif
 }
 
-class angle_domain : public ::testing::TestWithParam<isa> {};
-
-TEST_P(angle_domain, largest_positions_are_exact_and_one_past_is_refused) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
+KT_ISA_TEST(angle_domain, largest_positions_are_exact_and_one_past_is_refused) {
     ASSERT_GT(largest(yarn_extrapolation_2()), 1.0);
-    kt::with_isa(GetParam(), [](auto arch) {
-        for (const auto& t : boundary_tables()) check_boundary<decltype(arch)>(t);
-    });
+    for (const auto& t : boundary_tables()) check_boundary<Arch>(t);
 }
-
-INSTANTIATE_TEST_SUITE_P(isa, angle_domain, ::testing::Values(isa::sse2, isa::avx2, isa::avx512bw),
-                         kt::isa_param_name);
 
 // The kernel of this build's flags (the baseline build: sse2, the split product) and the
 // scalar reference.

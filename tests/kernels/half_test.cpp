@@ -19,7 +19,6 @@
 
 namespace {
 
-using kt::isa;
 namespace rs = ropescale;
 
 float bits_to_float(std::uint32_t u) {
@@ -296,53 +295,32 @@ void store_rounding_critical(bool random_sample) {
     EXPECT_GT(checked, 100000);
 }
 
-class half_simd : public ::testing::TestWithParam<isa> {};
-
-TEST_P(half_simd, fp16_all_patterns_survive_identity_rotation) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) { identity_round_trip<decltype(arch), rs::fp16>(); });
+KT_ISA_TEST(half_simd, fp16_all_patterns_survive_identity_rotation) {
+    identity_round_trip<Arch, rs::fp16>();
 }
 
-TEST_P(half_simd, bf16_all_patterns_survive_identity_rotation) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) { identity_round_trip<decltype(arch), rs::bf16>(); });
+KT_ISA_TEST(half_simd, bf16_all_patterns_survive_identity_rotation) {
+    identity_round_trip<Arch, rs::bf16>();
 }
 
-TEST_P(half_simd, fp16_stores_round_to_nearest_even) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) { store_rounding<decltype(arch), rs::fp16>(); });
+KT_ISA_TEST(half_simd, fp16_stores_round_to_nearest_even) { store_rounding<Arch, rs::fp16>(); }
+
+KT_ISA_TEST(half_simd, bf16_stores_round_to_nearest_even) { store_rounding<Arch, rs::bf16>(); }
+
+KT_ISA_TEST(half_simd, fp16_stores_round_rounding_critical_values_exactly) {
+    store_rounding_critical<Arch, rs::fp16>(false);
 }
 
-TEST_P(half_simd, bf16_stores_round_to_nearest_even) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) { store_rounding<decltype(arch), rs::bf16>(); });
+KT_ISA_TEST(half_simd, fp16_stores_round_a_random_sample_exactly) {
+    store_rounding_critical<Arch, rs::fp16>(true);
 }
 
-TEST_P(half_simd, fp16_stores_round_rounding_critical_values_exactly) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(),
-                 [](auto arch) { store_rounding_critical<decltype(arch), rs::fp16>(false); });
+KT_ISA_TEST(half_simd, bf16_stores_round_rounding_critical_values_exactly) {
+    store_rounding_critical<Arch, rs::bf16>(false);
 }
 
-TEST_P(half_simd, fp16_stores_round_a_random_sample_exactly) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(),
-                 [](auto arch) { store_rounding_critical<decltype(arch), rs::fp16>(true); });
+KT_ISA_TEST(half_simd, bf16_stores_round_a_random_sample_exactly) {
+    store_rounding_critical<Arch, rs::bf16>(true);
 }
-
-TEST_P(half_simd, bf16_stores_round_rounding_critical_values_exactly) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(),
-                 [](auto arch) { store_rounding_critical<decltype(arch), rs::bf16>(false); });
-}
-
-TEST_P(half_simd, bf16_stores_round_a_random_sample_exactly) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(),
-                 [](auto arch) { store_rounding_critical<decltype(arch), rs::bf16>(true); });
-}
-
-INSTANTIATE_TEST_SUITE_P(isa, half_simd, ::testing::Values(isa::sse2, isa::avx2, isa::avx512bw),
-                         kt::isa_param_name);
 
 }  // namespace

@@ -21,7 +21,6 @@
 
 namespace {
 
-using kt::isa;
 namespace rs = ropescale;
 
 // cache_shift: shift_rope of q and k by the positions as deltas, with the folded cache (its
@@ -124,55 +123,35 @@ void run_case(const case_spec& c, const rs::frequency_table& table, const rs::ro
     }
 }
 
-template <class T>
-void run_matrix(isa i) {
-    kt::with_isa(i, [&](auto arch) {
-        using Arch = decltype(arch);
-        std::uint64_t seed = 1;
-        for (int head_dim : {2, 6, 18, 64, 80, 96, 128, 256}) {
-            std::vector<int> rotary_dims{head_dim};
-            if (head_dim > 2) rotary_dims.push_back(std::max(2, (head_dim / 2) & ~1));
-            if (head_dim >= 64) rotary_dims.push_back(head_dim - 2);  // a ragged tail of pairs
-            for (int rotary_dim : rotary_dims) {
-                const auto table = kt::yarn_or_plain_table(head_dim, rotary_dim);
-                const auto cache =
-                    *rs::build_rope_cache<Arch>(table, 4096, rs::attention_factor_mode::folded);
-                for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
-                    for (auto src : {source::cache, source::on_the_fly, source::cache_shift})
-                        for (auto dir :
-                             {rs::rotation_direction::forward, rs::rotation_direction::inverse})
-                            for (bool in_place : {true, false})
-                                if (src != source::cache_shift ||
-                                    dir == rs::rotation_direction::forward)
-                                    for (int misalign : {0, 1})
-                                        run_case<Arch, T>({head_dim, rotary_dim, layout, src, dir,
-                                                           in_place, misalign},
-                                                          table, cache, seed++);
-            }
+template <class Arch, class T>
+void run_matrix() {
+    std::uint64_t seed = 1;
+    for (int head_dim : {2, 6, 18, 64, 80, 96, 128, 256}) {
+        std::vector<int> rotary_dims{head_dim};
+        if (head_dim > 2) rotary_dims.push_back(std::max(2, (head_dim / 2) & ~1));
+        if (head_dim >= 64) rotary_dims.push_back(head_dim - 2);  // a ragged tail of pairs
+        for (int rotary_dim : rotary_dims) {
+            const auto table = kt::yarn_or_plain_table(head_dim, rotary_dim);
+            const auto cache =
+                *rs::build_rope_cache<Arch>(table, 4096, rs::attention_factor_mode::folded);
+            for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
+                for (auto src : {source::cache, source::on_the_fly, source::cache_shift})
+                    for (auto dir :
+                         {rs::rotation_direction::forward, rs::rotation_direction::inverse})
+                        for (bool in_place : {true, false})
+                            if (src != source::cache_shift ||
+                                dir == rs::rotation_direction::forward)
+                                for (int misalign : {0, 1})
+                                    run_case<Arch, T>({head_dim, rotary_dim, layout, src, dir,
+                                                       in_place, misalign},
+                                                      table, cache, seed++);
         }
-    });
+    }
 }
 
-class kernel_matrix : public ::testing::TestWithParam<isa> {};
-
-TEST_P(kernel_matrix, f32) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    run_matrix<float>(GetParam());
-}
-TEST_P(kernel_matrix, f64) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    run_matrix<double>(GetParam());
-}
-TEST_P(kernel_matrix, f16) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    run_matrix<rs::fp16>(GetParam());
-}
-TEST_P(kernel_matrix, bf16) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    run_matrix<rs::bf16>(GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(isa, kernel_matrix, ::testing::Values(isa::sse2, isa::avx2, isa::avx512bw),
-                         kt::isa_param_name);
+KT_ISA_TEST(kernel_matrix, f32) { run_matrix<Arch, float>(); }
+KT_ISA_TEST(kernel_matrix, f64) { run_matrix<Arch, double>(); }
+KT_ISA_TEST(kernel_matrix, f16) { run_matrix<Arch, rs::fp16>(); }
+KT_ISA_TEST(kernel_matrix, bf16) { run_matrix<Arch, rs::bf16>(); }
 
 }  // namespace

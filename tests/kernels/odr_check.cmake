@@ -1,13 +1,11 @@
 # ODR check for a per-ISA kernel object (ctest: kernels_odr.<isa>). Every external symbol it
 # defines (text, weak, unique) must be an instantiation for that ISA: a shared inline symbol
 # compiled with this ISA's -m flags could be picked by the linker for baseline callers and
-# execute unsupported instructions. Inputs: NM, OBJECTS (list), ISA (sse2 | avx2 | avx512bw).
-set(_marker_sse2 "xsimd::sse2")
-set(_marker_avx2 "xsimd::fma3<xsimd::avx2>")
-set(_marker_avx512bw "xsimd::avx512bw")
-set(_marker "${_marker_${ISA}}")
+# execute unsupported instructions. Inputs: NM, OBJECTS (list), ISA (the set's name, for the
+# messages), ARCH (its xsimd arch as ropescale_kernel_isa spells it, e.g. xsimd::avx512bw).
+set(_marker "${ARCH}")
 if(NOT _marker)
-  message(FATAL_ERROR "unknown ISA '${ISA}'")
+  message(FATAL_ERROR "no ARCH given for ISA '${ISA}'")
 endif()
 set(_bad "")
 set(_count 0)

@@ -24,7 +24,6 @@
 
 namespace {
 
-using kt::isa;
 namespace rs = ropescale;
 
 // f64 elements on the fly are the double path; with a cache the cos/sin are f32 entries, so
@@ -167,51 +166,34 @@ void thousand_shifts(bool cached, bool folded = false) {
                                     std::to_string(worst));
 }
 
-class shift_isa : public ::testing::TestWithParam<isa> {};
-
-TEST_P(shift_isa, shifts_compose_and_match_rotation_at_the_new_position) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        using Arch = decltype(arch);
-        for (bool cached : {true, false})
-            for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved}) {
-                composition<Arch, float>(cached, layout);
-                composition<Arch, double>(cached, layout);
-            }
+KT_ISA_TEST(shift_isa, shifts_compose_and_match_rotation_at_the_new_position) {
+    for (bool cached : {true, false})
         for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved}) {
-            composition<Arch, float>(true, layout, true);
-            composition<Arch, double>(true, layout, true);
+            composition<Arch, float>(cached, layout);
+            composition<Arch, double>(cached, layout);
         }
-    });
+    for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved}) {
+        composition<Arch, float>(true, layout, true);
+        composition<Arch, double>(true, layout, true);
+    }
 }
 
-TEST_P(shift_isa, apply_then_inverse_returns_the_input) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        using Arch = decltype(arch);
-        for (bool cached : {true, false})
-            for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved}) {
-                inverse_round_trip<Arch, float>(cached, layout);
-                inverse_round_trip<Arch, double>(cached, layout);
-            }
-    });
-}
-
-TEST_P(shift_isa, magnitudes_unchanged_after_1000_shifts) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    kt::with_isa(GetParam(), [](auto arch) {
-        using Arch = decltype(arch);
-        for (bool cached : {true, false}) {
-            thousand_shifts<Arch, float>(cached);
-            thousand_shifts<Arch, double>(cached);
+KT_ISA_TEST(shift_isa, apply_then_inverse_returns_the_input) {
+    for (bool cached : {true, false})
+        for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved}) {
+            inverse_round_trip<Arch, float>(cached, layout);
+            inverse_round_trip<Arch, double>(cached, layout);
         }
-        thousand_shifts<Arch, float>(true, true);
-        thousand_shifts<Arch, double>(true, true);
-    });
 }
 
-INSTANTIATE_TEST_SUITE_P(isa, shift_isa, ::testing::Values(isa::sse2, isa::avx2, isa::avx512bw),
-                         kt::isa_param_name);
+KT_ISA_TEST(shift_isa, magnitudes_unchanged_after_1000_shifts) {
+    for (bool cached : {true, false}) {
+        thousand_shifts<Arch, float>(cached);
+        thousand_shifts<Arch, double>(cached);
+    }
+    thousand_shifts<Arch, float>(true, true);
+    thousand_shifts<Arch, double>(true, true);
+}
 
 // What llama.cpp's context shift does: it re-runs the forward rope, factor included, so each
 // shift multiplies the rotated channels by m again. Reproduced with apply_rope on a folded

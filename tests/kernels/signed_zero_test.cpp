@@ -34,7 +34,6 @@
 
 namespace {
 
-using kt::isa;
 namespace rs = ropescale;
 
 enum class source { cache, on_the_fly, shift_cache, shift_table };
@@ -247,50 +246,29 @@ void run_config(const config& c, int head_dim, rs::rotary_layout layout, bool in
     EXPECT_EQ(failures, 0) << first;
 }
 
-template <class T>
-void run_matrix(isa i) {
-    kt::with_isa(i, [&](auto arch) {
-        using Arch = decltype(arch);
-        std::vector<config> configs;
-        for (auto src : {source::cache, source::on_the_fly})
-            for (double factor : {1.0, 1.25})
-                for (auto mode :
-                     {rs::attention_factor_mode::folded, rs::attention_factor_mode::separate})
-                    for (auto dir :
-                         {rs::rotation_direction::forward, rs::rotation_direction::inverse})
-                        configs.push_back({src, factor, mode, dir});
-        configs.push_back({source::shift_cache, 1.25, rs::attention_factor_mode::separate,
-                           rs::rotation_direction::forward});
-        configs.push_back({source::shift_table, 1.25, rs::attention_factor_mode::separate,
-                           rs::rotation_direction::forward});
-        for (const auto& c : configs)
-            for (int head_dim : {8, 72, 136, 264})
-                for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
-                    for (bool in_place : {false, true})
-                        run_config<Arch, T>(c, head_dim, layout, in_place);
-    });
+template <class Arch, class T>
+void run_matrix() {
+    std::vector<config> configs;
+    for (auto src : {source::cache, source::on_the_fly})
+        for (double factor : {1.0, 1.25})
+            for (auto mode :
+                 {rs::attention_factor_mode::folded, rs::attention_factor_mode::separate})
+                for (auto dir : {rs::rotation_direction::forward, rs::rotation_direction::inverse})
+                    configs.push_back({src, factor, mode, dir});
+    configs.push_back({source::shift_cache, 1.25, rs::attention_factor_mode::separate,
+                       rs::rotation_direction::forward});
+    configs.push_back({source::shift_table, 1.25, rs::attention_factor_mode::separate,
+                       rs::rotation_direction::forward});
+    for (const auto& c : configs)
+        for (int head_dim : {8, 72, 136, 264})
+            for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
+                for (bool in_place : {false, true})
+                    run_config<Arch, T>(c, head_dim, layout, in_place);
 }
 
-class signed_zero : public ::testing::TestWithParam<isa> {};
-
-TEST_P(signed_zero, f32) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    run_matrix<float>(GetParam());
-}
-TEST_P(signed_zero, f64) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    run_matrix<double>(GetParam());
-}
-TEST_P(signed_zero, fp16) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    run_matrix<rs::fp16>(GetParam());
-}
-TEST_P(signed_zero, bf16) {
-    KT_SKIP_UNLESS_AVAILABLE(GetParam());
-    run_matrix<rs::bf16>(GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(isa, signed_zero, ::testing::Values(isa::sse2, isa::avx2, isa::avx512bw),
-                         kt::isa_param_name);
+KT_ISA_TEST(signed_zero, f32) { run_matrix<Arch, float>(); }
+KT_ISA_TEST(signed_zero, f64) { run_matrix<Arch, double>(); }
+KT_ISA_TEST(signed_zero, fp16) { run_matrix<Arch, rs::fp16>(); }
+KT_ISA_TEST(signed_zero, bf16) { run_matrix<Arch, rs::bf16>(); }
 
 }  // namespace

@@ -2,10 +2,10 @@
 // attention factor folded or separate, inverse cached and on the fly, shift from a cache and
 // from a table), every element type and layout, in and out of place, on the default
 // (static) kernel and on run-time dispatch (the best ISA of this CPU):
-//   - NaN and infinities propagate like the scalar reference and never crash: a NaN input
-//     makes both outputs of its pair NaN, an infinity gives +-inf (NaN where the reference has
-//     inf * 0), every other pair stays finite, pass-through channels keep their bits (NaN
-//     payloads included);
+//   - NaN and infinities (on every compiled ISA the CPU runs as well) propagate like the
+//     scalar reference and never crash: a NaN input makes both outputs of its pair NaN, an
+//     infinity gives +-inf (NaN where the reference has inf * 0), every other pair stays
+//     finite, pass-through channels keep their bits (NaN payloads included);
 //   - zero tokens, zero heads, absent operands and empty position lists are no-ops that
 //     succeed and touch nothing, including a head-major view of zero tokens;
 //   - positions (and shift deltas) outside the cache or the exact-angle domain are refused in
@@ -19,7 +19,8 @@
 //     output over k's, with any strides) are refused with invalid_argument naming both views,
 //     writing nothing; views that only touch (adjacent buffers, q and k in the slots of a
 //     fused qkv buffer, inputs read twice) and empty views are accepted and exact.
-// tests/kernels/apply_test.cpp covers the forward cached case of each; this file the rest.
+// NaN/inf and no-op calls are tested here only; tests/kernels/apply_test.cpp has the other
+// argument errors.
 #include "isa_kernels.hpp"
 #include "support/tensor_check.hpp"
 
@@ -224,42 +225,50 @@ TEST(bad_tensors, nan_and_inf_propagate_in_every_mode_static_kernel) {
 TEST(bad_tensors, nan_and_inf_propagate_in_every_mode_dispatched_kernel) {
     nonfinite_all<dispatched>();
 }
+TEST(bad_tensors, nan_and_inf_propagate_in_every_mode_every_isa_kernel) {
+    int visited = 0;
+    robustness::for_each_available_arch([&](auto arch, const char* isa) {
+        SCOPED_TRACE(isa);
+        nonfinite_all<decltype(arch)>();
+        ++visited;
+    });
+    EXPECT_GE(visited, 1);  // the baseline set at least
+}
 
 // ---------------------------------------------------------------------------------------------
 // No-ops
 
 template <class A, class T>
-void noop_case(mode m) {
-    SCOPED_TRACE(std::string(name(m)) + " " + type_name<T>());
-    const auto hs = rs::rotary_layout::half_split;
+void noop_case(mode m, rs::rotary_layout layout) {
+    SCOPED_TRACE(std::string(name(m)) + " " + rs::to_string(layout) + " " + type_name<T>());
     std::vector<T> buf(static_cast<std::size_t>(4) * heads * head_dim, from_double<T>(0.75));
     const auto before = buf;
     const std::vector<std::int64_t> none;
     const std::vector<std::int64_t> one = {7};
     // zero tokens, empty positions
-    EXPECT_TRUE((call<A, T>(m, hs, none,
+    EXPECT_TRUE((call<A, T>(m, layout, none,
                             rs::in_place(rs::make_heads_view(buf.data(), 0, heads, head_dim)))));
     // zero tokens and a null pointer
-    EXPECT_TRUE((call<A, T>(m, hs, none,
+    EXPECT_TRUE((call<A, T>(m, layout, none,
                             rs::in_place(rs::make_heads_view<T>(nullptr, 0, heads, head_dim)))));
     // zero tokens in a head-major view [heads][tokens][head_dim]: head_stride = tokens *
     // head_dim = 0. No rows exist, so none can overlap.
     EXPECT_TRUE((
-        call<A, T>(m, hs, none,
+        call<A, T>(m, layout, none,
                    rs::in_place(rs::make_heads_view(buf.data(), 0, heads, head_dim, head_dim, 0)))))
         << "a head-major view of zero tokens is refused";
     // zero heads (and a null pointer), one position
-    EXPECT_TRUE(
-        (call<A, T>(m, hs, one, rs::in_place(rs::make_heads_view(buf.data(), 1, 0, head_dim)))));
-    EXPECT_TRUE(
-        (call<A, T>(m, hs, one, rs::in_place(rs::make_heads_view<T>(nullptr, 1, 0, head_dim)))));
+    EXPECT_TRUE((
+        call<A, T>(m, layout, one, rs::in_place(rs::make_heads_view(buf.data(), 1, 0, head_dim)))));
+    EXPECT_TRUE((
+        call<A, T>(m, layout, one, rs::in_place(rs::make_heads_view<T>(nullptr, 1, 0, head_dim)))));
     // absent operands
-    EXPECT_TRUE((call<A, T>(m, hs, one, rs::rope_operand<T>{}, rs::rope_operand<T>{})));
-    EXPECT_TRUE((call<A, T>(m, hs, none, rs::rope_operand<T>{}, rs::rope_operand<T>{})));
+    EXPECT_TRUE((call<A, T>(m, layout, one, rs::rope_operand<T>{}, rs::rope_operand<T>{})));
+    EXPECT_TRUE((call<A, T>(m, layout, none, rs::rope_operand<T>{}, rs::rope_operand<T>{})));
     // zero tokens out of place
     std::vector<T> out = buf;
     EXPECT_TRUE(
-        (call<A, T>(m, hs, none,
+        (call<A, T>(m, layout, none,
                     rs::out_of_place(rs::make_heads_view(buf.data(), 0, heads, head_dim),
                                      rs::make_heads_view(out.data(), 0, heads, head_dim)))));
     EXPECT_TRUE(kt::same_bytes(buf, before));
@@ -268,12 +277,13 @@ void noop_case(mode m) {
 
 template <class A>
 void noop_all() {
-    for (mode m : all_modes) {
-        noop_case<A, float>(m);
-        noop_case<A, double>(m);
-        noop_case<A, rs::fp16>(m);
-        noop_case<A, rs::bf16>(m);
-    }
+    for (mode m : all_modes)
+        for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved}) {
+            noop_case<A, float>(m, layout);
+            noop_case<A, double>(m, layout);
+            noop_case<A, rs::fp16>(m, layout);
+            noop_case<A, rs::bf16>(m, layout);
+        }
     // The in-place overloads (heads_view operands) with nothing to do.
     const env& e = shared_env();
     std::vector<float> buf(heads * head_dim, 1.5f);
