@@ -1,6 +1,6 @@
 // Compile-cost probe: one cached f32 rotation call.
-#include <ropescale/ropescale.hpp>
 #include <cstdint>
+#include <ropescale/ropescale.hpp>
 bool probe(const ropescale::rope_cache& cache, const std::int32_t* pos, float* q, float* k,
            int tokens) {
     return static_cast<bool>(ropescale::apply_rope(

@@ -1,8 +1,8 @@
 // Compile-cost probe: the same call on run-time dispatch, the kernels declared here and
 // compiled in their own units (what ropescale_add_kernels generates for a target).
+#include <cstdint>
 #include <ropescale/dispatch.hpp>
 #include <ropescale/rope.hpp>
-#include <cstdint>
 #include <vector>
 ROPESCALE_DECLARE_KERNELS(xsimd::avx512bw)
 ROPESCALE_DECLARE_KERNELS(xsimd::fma3<xsimd::avx2>)
