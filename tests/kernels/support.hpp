@@ -88,7 +88,7 @@ bool register_isa_tests(const char* suite, const char* name, const char* file, i
     for_each_arch([&](auto arch, const char* isa) {
         using Arch = decltype(arch);
         const std::string test = std::string(name) + "/" + isa;
-        ::testing::RegisterTest(suite, test.c_str(), isa, nullptr, file, line,
+        ::testing::RegisterTest(suite, test.c_str(), nullptr, nullptr, file, line,
                                 [body, isa]() -> ::testing::Test* {
                                     return new detail::isa_test<Arch, Body>(body, isa);
                                 });
