@@ -85,7 +85,7 @@ struct correction_range {
 };
 
 /// Correction range of (beta_fast, beta_slow) rotations (YaRN code `find_correction_range`,
-/// transformers G3): low = corr(beta_fast), high = corr(beta_slow), floored/ceiled when
+/// transformers v5): low = corr(beta_fast), high = corr(beta_slow), floored/ceiled when
 /// `truncate`, then clamped to [0, d - 1]. The upper clamp is in dimension units although the
 /// ramp runs over pair indices: the references do this and so do we.
 inline correction_range yarn_correction_range(double beta_fast, double beta_slow, int rotary_dim,

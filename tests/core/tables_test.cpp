@@ -1,6 +1,7 @@
 // Frequency tables: reductions to plain RoPE, per-method behaviour, dynamic evaluation, LongRoPE
 // list choice, partial rotary. Expected values come from the definitions (plain RoPE computed
-// by pow in the test itself) or from SPEC.md / PAPERS.md numbers.
+// by pow in the test itself) or from numbers published with the methods and their reference
+// implementations.
 #include <gtest/gtest.h>
 
 #include <ropescale/ropescale.hpp>
