@@ -117,7 +117,13 @@ inline double blend(double interpolated, double extrapolated,
 }
 
 /// Llama 3.1 inverse frequency of one pair (Meta llama-models `apply_scaling`, transformers
-/// `_compute_llama3_parameters`), from the plain theta_i.
+/// `_compute_llama3_parameters`), from the plain theta_i, with transformers' order of tests
+/// (its two `torch.where`): w > L / low_freq_factor gives theta / s; else w < L /
+/// high_freq_factor gives theta; else the smooth blend. For low_freq_factor < high_freq_factor
+/// the tests are disjoint and the order does not matter. For low_freq_factor >=
+/// high_freq_factor (transformers warns and computes) the blend band is empty except where w
+/// equals both bounds exactly (low == high), where transformers' smooth factor is 0/0 or
+/// +-inf / 0 and the result NaN, as here.
 inline double llama3_inv_freq(double theta, double factor, double low_freq_factor,
                               double high_freq_factor,
                               std::int64_t original_max_position_embeddings) noexcept {
@@ -125,8 +131,8 @@ inline double llama3_inv_freq(double theta, double factor, double low_freq_facto
     const double w = wavelength(theta);
     const double low_freq_wavelen = big_l / low_freq_factor;
     const double high_freq_wavelen = big_l / high_freq_factor;
-    if (w < high_freq_wavelen) return theta;
     if (w > low_freq_wavelen) return theta / factor;
+    if (w < high_freq_wavelen) return theta;
     const double smooth = (big_l / w - low_freq_factor) / (high_freq_factor - low_freq_factor);
     return (1.0 - smooth) * theta / factor + smooth * theta;
 }

@@ -232,6 +232,8 @@ const std::vector<numeric_case>& numeric_cases() {
         {"dynamic", "factor", k_nan, E::not_finite},
         {"dynamic", "max_position_embeddings", 0, E::out_of_range},
         {"dynamic", "max_position_embeddings", -4096, E::out_of_range},
+        {"dynamic", "alpha", -1.0, E::out_of_range},  // 0 is transformers' "no alpha"
+        {"dynamic", "alpha", k_nan, E::not_finite},
         // ntk_aware
         {"ntk_aware", "alpha", 0.0, E::out_of_range},
         {"ntk_aware", "alpha", k_nan, E::not_finite},
@@ -286,7 +288,8 @@ const std::vector<numeric_case>& numeric_cases() {
         {"llama3", "low_freq_factor", 0.0, E::out_of_range},
         {"llama3", "low_freq_factor", k_nan, E::not_finite},
         {"llama3", "high_freq_factor", k_nan, E::not_finite},
-        {"llama3", "high_freq_factor", 0.5, E::inconsistent},  // <= low_freq_factor = 1
+        {"llama3", "high_freq_factor", 0.0, E::out_of_range},  // <= low is a warning only
+        {"llama3", "high_freq_factor", -4.0, E::out_of_range},
         {"llama3", "original_max_position_embeddings", 0, E::out_of_range},
         {"llama3", "original_max_position_embeddings", -8192, E::out_of_range},
         // longrope: every key
@@ -299,6 +302,10 @@ const std::vector<numeric_case>& numeric_cases() {
         {"longrope", "short_factor[3]", 0.0, E::out_of_range},
         {"longrope", "short_factor[3]", -2.0, E::out_of_range},
         {"longrope", "long_factor[0]", k_inf, E::not_finite},
+        // proportional
+        {"proportional", "factor", 0.0, E::out_of_range},
+        {"proportional", "factor", -2.0, E::out_of_range},
+        {"proportional", "factor", k_inf, E::not_finite},
     };
     return cases;
 }
