@@ -151,11 +151,13 @@ inline double longrope_attention_factor(double factor,
 /// m == 1/s interpolated (fully scaled), anything else blended. "==" is relative 1e-9.
 /// Meaningful for methods that blend between theta_i and theta_i / s (linear, NTK, YaRN,
 /// NTK-by-parts, Llama 3.1); LongRoPE's searched per-pair factors make almost every pair
-/// "blended" against its single `factor`.
-enum class pair_region { extrapolated, blended, interpolated };
+/// "blended" against its single `factor`. m == 0 exactly: a pair the method leaves unrotated
+/// (proportional RoPE's pairs past its rotated part).
+enum class pair_region { extrapolated, blended, interpolated, not_rotated };
 
 inline pair_region classify_pair(double multiplier, double scale) noexcept {
     auto near = [](double a, double b) { return std::fabs(a - b) <= 1e-9 * std::fabs(b); };
+    if (multiplier == 0.0) return pair_region::not_rotated;
     if (near(multiplier, 1.0)) return pair_region::extrapolated;
     if (scale != 1.0 && near(multiplier, 1.0 / scale)) return pair_region::interpolated;
     return pair_region::blended;
@@ -166,6 +168,7 @@ inline const char* to_string(pair_region r) noexcept {
         case pair_region::extrapolated: return "extrapolated";
         case pair_region::blended: return "blended";
         case pair_region::interpolated: return "interpolated";
+        case pair_region::not_rotated: return "not_rotated";
     }
     return "unknown";
 }

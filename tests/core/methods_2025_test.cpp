@@ -78,6 +78,10 @@ TEST(proportional, gemma4_full_attention_table) {
     EXPECT_EQ(t->logit_scale, 1.0);
     EXPECT_TRUE(t->warnings.empty());
     EXPECT_TRUE(rs::check_usable(*t));
+    // Against plain RoPE over the head: rotated pairs unchanged, the others not rotated.
+    EXPECT_EQ(rs::classify_pair(t->multiplier(63), t->scale), rs::pair_region::extrapolated);
+    EXPECT_EQ(rs::classify_pair(t->multiplier(64), t->scale), rs::pair_region::not_rotated);
+    EXPECT_STREQ(rs::to_string(rs::pair_region::not_rotated), "not_rotated");
 }
 
 TEST(proportional, factor_divides_every_entry_and_partial_factors_truncate) {
