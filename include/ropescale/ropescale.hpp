@@ -21,6 +21,7 @@
 #include "layout.hpp"
 #include "methods.hpp"
 #include "params.hpp"
+#include "query_scale.hpp"
 #include "rope.hpp"
 #include "version.hpp"
 #include "views.hpp"

@@ -566,9 +566,15 @@ TEST(hf_reader, llama3_reads_its_four_keys) {
         wrong[key] = "1";
         EXPECT_TRUE(fails_with(with_scaling(wrong), rs::errc::wrong_type, key));
     }
+    // low == high (Llama 4 Scout): transformers warns and computes; so does the table.
     json low_is_high = s;
     low_is_high["high_freq_factor"] = 1.0;
-    EXPECT_TRUE(fails_with(with_scaling(low_is_high), rs::errc::inconsistent, "high_freq_factor"));
+    const auto flat = read_ok(with_scaling(low_is_high));
+    EXPECT_EQ(method<rs::llama3>(flat).high_freq_factor, 1.0);
+    const auto t = rs::compute_frequencies(flat.config);
+    ASSERT_TRUE(t) << t.err().what();
+    ASSERT_EQ(t->warnings.size(), 1u);
+    EXPECT_EQ(t->warnings[0].field, "high_freq_factor");
 }
 
 // ---- longrope / su -----------------------------------------------------------------------
@@ -836,6 +842,8 @@ TEST(hf_reader, returned_configs_build_tables) {
          {"factor", 16.0},
          {"original_max_position_embeddings", 4096}},
         {{"rope_type", "dynamic_yarn"}, {"original_max_position_embeddings", 4096}},
+        {{"rope_type", "dynamic"}, {"alpha", 1000.0}},  // HunYuan: no factor needed
+        {{"rope_type", "proportional"}, {"partial_rotary_factor", 0.25}},  // 64 pairs, 48 at 0
     };
     for (const auto& s : sections) {
         SCOPED_TRACE(s.dump());
