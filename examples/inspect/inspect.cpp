@@ -291,11 +291,13 @@ void print_table(const rs::hf_rope_config& hf, const std::vector<rs::frequency_t
         const char* where = hf.query_scale_layers == rs::hf_query_scale_layers::nope
                                 ? "layers without RoPE"
                                 : "every layer";
+        const auto num = [](double v) { return rs::detail::format_value(v); };
         if (const auto* t = std::get_if<rs::llama4_attn_temperature>(&*hf.query_scale))
-            std::printf("query scale:       log(floor((p + 1) / %.17g) + 1) * %.17g + 1 (%s)\n",
-                        t->floor_scale, t->attn_scale, where);
+            std::printf("query scale:       log(floor((p + 1) / %s) + 1) * %s + 1 (%s)\n",
+                        num(t->floor_scale).c_str(), num(t->attn_scale).c_str(), where);
         else if (const auto* b = std::get_if<rs::llama_4_scaling>(&*hf.query_scale))
-            std::printf("query scale:       1 + %.17g * log(1 + floor(p / %lld)) (%s)\n", b->beta,
+            std::printf("query scale:       1 + %s * log(1 + floor(p / %lld)) (%s)\n",
+                        num(b->beta).c_str(),
                         static_cast<long long>(b->original_max_position_embeddings), where);
     }
     if (hf.mrope) {
