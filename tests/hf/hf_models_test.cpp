@@ -136,10 +136,10 @@ TEST(hf_models, two_nested_text_configs_are_refused_as_transformers_does) {
 }
 
 TEST(hf_models, omni_models_keep_the_language_model_in_the_thinker) {
-    const auto c = read_ok(
-        json{{"model_type", "qwen2_5_omni"},
-             {"thinker_config",
-              {{"text_config", {{"head_dim", 128}, {"rope_theta", 1e6}}}, {"audio_config", json::object()}}}});
+    const auto c = read_ok(json{{"model_type", "qwen2_5_omni"},
+                                {"thinker_config",
+                                 {{"text_config", {{"head_dim", 128}, {"rope_theta", 1e6}}},
+                                  {"audio_config", json::object()}}}});
     EXPECT_EQ(c.config_path, "thinker_config.text_config");
     EXPECT_EQ(c.config.rope_theta, 1e6);
     EXPECT_TRUE(
@@ -585,4 +585,100 @@ TEST(hf_models, rope_looking_keys_that_are_not_read_are_warned_about) {
         read_ok(
             json{{"model_type", "ministral3"}, {"head_dim", 128}, {"llama_4_scaling_beta", 0.1}}),
         "llama_4_scaling_beta", "not read"));
+}
+
+// ---- both sides of the section rules
+// -------------------------------------------------------------
+
+TEST(hf_models, rope_scaling_beside_per_layer_rope_parameters) {
+    // A family that merges rope_scaling into full attention (Gemma3TextConfig).
+    json g = gemma3_text();
+    g["rope_parameters"] = {{"full_attention", {{"rope_type", "default"}, {"rope_theta", 1e6}}},
+                            {"sliding_attention", {{"rope_type", "default"}, {"rope_theta", 1e4}}}};
+    const auto merged = read_ok(g);
+    ASSERT_EQ(merged.layer_types.size(), 2u);
+    EXPECT_EQ(merged.rope_type, "linear");  // rope_scaling's method on full attention
+    EXPECT_EQ(merged.config.rope_theta, 1e6);
+    EXPECT_EQ(merged.layer_types[1].rope_type, "default");
+    EXPECT_NE(source_of(merged, "rope section").find("rope_scaling merged"), std::string::npos);
+
+    // Any other model: transformers keeps `rope_scaling or rope_parameters`, one table.
+    json o{{"head_dim", 64},
+           {"layer_types", {"sliding_attention", "full_attention"}},
+           {"rope_scaling", {{"rope_type", "linear"}, {"factor", 2.0}}},
+           {"rope_parameters",
+            {{"full_attention", {{"rope_type", "default"}}},
+             {"sliding_attention", {{"rope_type", "default"}}}}}};
+    const auto flat = read_ok(o);
+    EXPECT_EQ(flat.rope_type, "linear");
+    EXPECT_EQ(flat.layer_types.size(), 2u);  // one name each, the same rope
+    EXPECT_EQ(flat.layer_types[1].rope_type, "linear");
+    EXPECT_TRUE(has_warning(flat, "rope_parameters", "rope_scaling takes precedence"));
+}
+
+TEST(hf_models, olmo3_legacy_and_per_layer_type_forms_read_the_same) {
+    const json yarn_section = {{"rope_type", "yarn"},
+                               {"factor", 8.0},
+                               {"original_max_position_embeddings", 8192},
+                               {"rope_theta", 500000.0}};
+    json legacy{{"model_type", "olmo3"},
+                {"head_dim", 128},
+                {"num_hidden_layers", 8},
+                {"max_position_embeddings", 65536},
+                {"rope_scaling", yarn_section}};
+    json v5 = legacy;
+    v5.erase("rope_scaling");
+    v5["rope_parameters"] = {
+        {"full_attention", yarn_section},
+        {"sliding_attention", {{"rope_type", "default"}, {"rope_theta", 500000.0}}}};
+    const auto a = read_ok(legacy);
+    const auto b = read_ok(v5);
+    ASSERT_EQ(a.layer_types.size(), 2u);
+    ASSERT_EQ(b.layer_types.size(), 2u);
+    for (std::size_t k = 0; k < 2; ++k) {
+        EXPECT_EQ(a.layer_types[k].layer_type, b.layer_types[k].layer_type);
+        const auto ta = table(a.layer_types[k].config);
+        const auto tb = table(b.layer_types[k].config);
+        EXPECT_EQ(ta.inv_freq, tb.inv_freq);
+        EXPECT_EQ(ta.attention_factor, tb.attention_factor);
+    }
+    EXPECT_EQ(a.layers, b.layers);
+}
+
+TEST(hf_models, gemma4_full_attention_layers_use_global_head_dim) {
+    const json c{{"model_type", "gemma4_text"},
+                 {"layer_types", {"sliding_attention", "full_attention"}},
+                 {"rope_parameters",
+                  {{"sliding_attention", {{"rope_type", "default"}, {"rope_theta", 10000.0}}},
+                   {"full_attention", {{"rope_type", "default"}, {"rope_theta", 1e6}}}}}};
+    const auto r = read_ok(c);
+    EXPECT_EQ(r.find_layer_type("sliding_attention")->config.head_dim, 256);  // head_dim default
+    EXPECT_EQ(r.find_layer_type("full_attention")->config.head_dim, 512);     // global_head_dim
+    EXPECT_EQ(source_of(r, "global_head_dim"), "default 512 (transformers Gemma4TextConfig)");
+}
+
+TEST(hf_models, mrope_sections_are_checked_against_the_rotary_dimension) {
+    json c{{"head_dim", 128},
+           {"rope_scaling", {{"type", "mrope"}, {"mrope_section", {16, 24, 16}}}}};
+    EXPECT_TRUE(has_warning(read_ok(c), "mrope_section", "not rotary_dim / 2 = 64"));
+    c["rope_scaling"].erase("mrope_section");
+    EXPECT_TRUE(has_warning(read_ok(c), "mrope_section", "absent"));
+    c["rope_scaling"]["mrope_section"] = {16, -1};
+    EXPECT_TRUE(fails_with(c, rs::errc::out_of_range, "mrope_section[1]"));
+    c["rope_scaling"]["mrope_section"] = {16, "24"};
+    EXPECT_TRUE(fails_with(c, rs::errc::wrong_type, "mrope_section[1]"));
+}
+
+TEST(hf_models, exaone4_string_pattern_beside_layer_types_is_not_an_error) {
+    const auto r = read_ok(
+        json{{"model_type", "exaone4"},
+             {"head_dim", 128},
+             {"num_hidden_layers", 4},  // else Exaone4Config's 32
+             {"sliding_window", 4096},
+             {"sliding_window_pattern", "LLLG"},
+             {"layer_types",
+              {"sliding_attention", "sliding_attention", "sliding_attention", "full_attention"}}});
+    EXPECT_EQ(r.layer(3), nullptr);
+    EXPECT_NE(r.layer(0), nullptr);
+    EXPECT_TRUE(r.warnings.empty()) << r.warnings.front().what();
 }
