@@ -4,16 +4,13 @@
 // evaluation of transformers' rules (README.md there names the functions), never this code's
 // output. Tolerances are the methods' precision contracts (their headers' doc comments).
 //
-// Two generations of the reader are covered:
-//   * every config: the primary table (full attention, or the only one) through
-//     hf_rope_config::config, and the long LongRoPE list;
-//   * with ROPESCALE_TEST_HF_PER_LAYER defined: every layer's table through
-//     hf_rope_config::layer_types / layers, and the query scale (hf_rope_config::query_scale).
-//     That block needs the per-layer reader; the lead defines the macro when it lands.
-// Configs today's reader refuses or misreads are listed in needs_per_layer_reader below: their
-// checks are skipped (with the reason) until ROPESCALE_TEST_HF_PER_LAYER is defined. Configs
-// where the library misses a documented precision contract are listed in contract_gaps, skipped
-// until ROPESCALE_TEST_CONTRACT_GAPS is defined; the expectations are never loosened.
+// Each config is checked twice:
+//   * the primary table (full attention, or the only one) through hf_rope_config::config, and
+//     the long LongRoPE list;
+//   * every layer's table through hf_rope_config::layer_types / layers, and the query scale
+//     (hf_rope_config::query_scale).
+// Configs where the library misses a documented precision contract are listed in contract_gaps,
+// skipped until ROPESCALE_TEST_CONTRACT_GAPS is defined; the expectations are never loosened.
 #include <gtest/gtest.h>
 
 #include <ropescale/hf_config.hpp>
@@ -81,20 +78,9 @@ const char* const bundled[] = {
     "phi-4.json",
 };
 
-// Configs today's reader refuses or misreads (the primary table does not match), with why.
-// Their checks run once ROPESCALE_TEST_HF_PER_LAYER is defined.
 struct pending {
     const char* config;
     const char* reason;
-};
-const pending needs_per_layer_reader[] = {
-    {"Devstral-Small-2-24B-Instruct-2512.json",
-     "text_config nesting; logit_scale must be 1 (Mistral attention does not apply mscale^2)"},
-    {"Llama-3.2-90B-Vision-Instruct.json", "text_config nesting"},
-    {"Qwen2.5-VL-7B-Instruct.json", "rope_scaling type \"mrope\""},
-    {"gemma-3-27b-it.json", "text_config nesting; Gemma3TextConfig default rope_theta 1e6"},
-    {"gemma-4-31B-it.json",
-     "text_config nesting; per-layer-type rope_parameters; proportional; global_head_dim"},
 };
 
 // Configs where the library misses a method's documented precision contract (found by these
@@ -193,10 +179,6 @@ class bundled_config : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(bundled_config, primary_table_matches_transformers) {
     const std::string name = GetParam();
-#ifndef ROPESCALE_TEST_HF_PER_LAYER
-    if (const pending* p = find_pending(needs_per_layer_reader, name))
-        GTEST_SKIP() << "needs the per-layer reader: " << p->reason;
-#endif
 #ifndef ROPESCALE_TEST_CONTRACT_GAPS
     if (const pending* p = find_pending(contract_gaps, name))
         GTEST_SKIP() << "open precision-contract gap: " << p->reason;
@@ -224,10 +206,13 @@ TEST_P(bundled_config, primary_table_matches_transformers) {
     }
 }
 
-#ifdef ROPESCALE_TEST_HF_PER_LAYER
 // Per-layer reader: every layer's table (or no RoPE) and the query scale.
 TEST_P(bundled_config, every_layer_matches_transformers) {
     const std::string name = GetParam();
+#ifndef ROPESCALE_TEST_CONTRACT_GAPS
+    if (const pending* p = find_pending(contract_gaps, name))
+        GTEST_SKIP() << "open precision-contract gap: " << p->reason;
+#endif
     const nlohmann::json e = load_expected(name);
     ASSERT_FALSE(e.is_discarded());
     const auto r = rs::load_hf_config(std::string(ROPESCALE_EXAMPLE_CONFIGS_DIR) + "/" + name);
@@ -288,7 +273,6 @@ TEST_P(bundled_config, every_layer_matches_transformers) {
         EXPECT_FALSE(c.query_scale);
     }
 }
-#endif
 
 std::string test_name(const ::testing::TestParamInfo<const char*>& info) {
     std::string s = info.param;
@@ -318,7 +302,6 @@ TEST(bundled_configs, expected_files_match_the_configs) {
         ASSERT_TRUE(j.contains("_source")) << name;
         EXPECT_NE(j["_source"].get<std::string>().find("Hugging Face"), std::string::npos) << name;
     }
-    for (const auto& p : needs_per_layer_reader) EXPECT_TRUE(listed.count(p.config)) << p.config;
     for (const auto& p : contract_gaps) EXPECT_TRUE(listed.count(p.config)) << p.config;
 }
 
