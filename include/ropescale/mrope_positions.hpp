@@ -107,25 +107,27 @@ enum class mrope_model {
 /// Where the text after a vision span resumes (and where every span starts).
 enum class mrope_text_resume {
     /// Every span starts one past the largest position so far, on any stream: s = max + 1
-    /// (0 for the first). transformers' get_rope_index up to v5.2, vLLM's
-    /// get_input_positions, SGLang: the layout the Qwen-VL models were released with.
+    /// (0 for the first). transformers' get_rope_index up to v5.2 and vLLM's
+    /// get_input_positions: the layout of the original Qwen-VL code.
     after_max,
     /// A text run starts where the previous span's cursor stopped: past a text run by its
     /// length, past a vision span by max(H, W) (its spatial extent; a video's temporal extent
-    /// does not move it). transformers from v5.3 (get_mrope_position_ids, the unified 3D
-    /// position ids). Differs from after_max only after a video whose temporal extent exceeds
+    /// does not move it). transformers from v5.3 (get_rope_index over mm_token_type_ids, with
+    /// get_vision_position_ids). Differs from after_max only after a video whose temporal extent
+    /// exceeds
     /// its spatial one, where the text then reuses temporal positions of the video.
     after_spatial_extent,
 };
 
 /// How Qwen2.5-VL's video time index is rounded to an integer.
 enum class mrope_time_rounding {
-    /// time(i) = trunc(f32(f32(i) * f32(s)) * f32(tps)) with f32 the rounding to the nearest
-    /// float32: torch multiplies the int64 index tensor by the float32 second_per_grid_t (the
+    /// time(i) = trunc(f32(f32(f32(i) * f32(s)) * f32(tps))) with f32 the rounding to the
+    /// nearest float32: torch multiplies the int64 index tensor by the float32 second_per_grid_t
+    /// (the
     /// processor's tensor; a Python float is also taken as float32) and then by
     /// tokens_per_second, in float32, and `.long()` truncates toward zero. vLLM's
-    /// get_input_positions, SGLang, and transformers' get_rope_index in the releases that
-    /// multiply in floating point. Another multiplication order can differ by one where a
+    /// get_input_positions, and transformers' get_rope_index in the releases that multiply in
+    /// floating point. Another multiplication order can differ by one where a
     /// product lands within float32 rounding of an integer.
     truncate_product,
     /// time(i) = i * trunc(f32(s)) * tps: second_per_grid_t is cast to an integer first

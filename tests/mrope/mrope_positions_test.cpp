@@ -278,7 +278,8 @@ TEST(MropePositions, RefusesBadRules) {
     auto r = qwen2_vl();
     r.spatial_merge_size = 0;
     expect_refused(one_image, r, rs::errc::out_of_range, "spatial_merge_size");
-    r = qwen2_5_vl(std::numeric_limits<double>::quiet_NaN());
+    r = qwen2_5_vl(2.0);
+    r.tokens_per_second = std::numeric_limits<double>::quiet_NaN();
     expect_refused(one_image, r, rs::errc::not_finite, "tokens_per_second");
     r = qwen2_5_vl(2.0);
     r.tokens_per_second = 0.0;
