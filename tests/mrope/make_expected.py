@@ -11,7 +11,7 @@ than like the C++ builder:
   after_max             transformers' get_rope_index (Qwen2-VL / Qwen2.5-VL / Qwen3-VL up to
                         v5.2) and vLLM's get_input_positions: a list of position blocks; every
                         text run or vision block is offset by max(last block) + 1.
-  after_spatial_extent  transformers' get_mrope_position_ids (v5.3 on): a current position that
+  after_spatial_extent  transformers' get_rope_index over mm_token_type_ids (v5.3 on): a cursor that
                         a text run advances by its length and a vision span by
                         max(grid_h, grid_w) // spatial_merge_size.
 
