@@ -20,6 +20,7 @@
 #include "half.hpp"
 #include "layout.hpp"
 #include "methods.hpp"
+#include "mrope_positions.hpp"
 #include "params.hpp"
 #include "query_scale.hpp"
 #include "rope.hpp"
