@@ -3,10 +3,14 @@
 // examples/quickstart/quickstart.cpp, so no snippet in the README can rot.
 // The blocks stand at column 0 inside their functions so they match the README verbatim.
 #include <ropescale/hf_config.hpp>
+#include <ropescale/hf_rope.hpp>
 #include <ropescale/ropescale.hpp>
 
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -91,9 +95,45 @@ const std::vector<std::int32_t> delta = {-90, -90, -90, -90};
 ropescale::status s = rope->shift(delta, keys);
     return s ? 0 : 1;
 }
+
+int per_layer_snippet(const std::string& path) {
+const std::vector<std::int64_t> positions = {0, 1, 2, 3};
+std::vector<float> q(4 * 32 * 128, 0.5f), k(4 * 16 * 128, 0.25f);
+const double softmax_scale = 1.0 / std::sqrt(128.0);
+// Gemma 3: sliding-window layers and full-attention layers have tables of their own.
+auto hf = ropescale::load_hf_config(path);
+if (!hf) { std::fprintf(stderr, "%s\n", hf.err().what().c_str()); return 1; }
+// One rope per layer type (hf->layer_types: "full_attention", "sliding_attention"), built once.
+std::vector<ropescale::rope> ropes;
+for (const ropescale::hf_layer_rope& t : hf->layer_types) {
+    auto r = ropescale::make_rope(*hf, t.layer_type, ropescale::rope_options::cached(8192));
+    if (!r) { std::fprintf(stderr, "%s\n", r.err().what().c_str()); return 1; }
+    ropes.push_back(std::move(*r));
+}
+// Layer i of the forward pass: its table, or none (a layer without RoPE is not rotated).
+for (std::size_t i = 0; i < hf->layers.size(); ++i) {
+    double layer_softmax_scale = softmax_scale;
+    if (const auto t = hf->layers[i]) {
+        if (auto s = ropes[*t].apply(positions, q, k); !s) return 1;
+        layer_softmax_scale *= ropes[*t].logit_scale();   // 1 except DeepSeek-V2/V3, Kimi-K2
+    }
+    if (hf->scales_queries(i)) {   // Llama 4's NoPE layers, Ministral 3: q times f(position)
+        for (std::size_t token = 0; token < positions.size(); ++token) {
+            const auto f = static_cast<float>(ropescale::query_scale(*hf->query_scale, positions[token]));
+            for (std::size_t c = 0; c < 32 * 128; ++c) q[token * 32 * 128 + c] *= f;
+        }
+    }
+    (void)layer_softmax_scale;   // ... attention of layer i with it ...
+}
+    return hf->layer_types.size() == 2 && hf->layers.size() == 62 ? 0 : 1;
+}
 // clang-format on
 
 int main(int argc, char** argv) {
     if (argc != 2) return 2;
-    return table_snippet() + hf_snippet(argv[1]) + engine_snippet() + shift_snippet();
+    // argv[1]: examples/configs/Llama-3.1-8B.json; the per-layer snippet reads Gemma 3 beside it.
+    const std::string gemma3 =
+        std::filesystem::path(argv[1]).parent_path().string() + "/gemma-3-27b-it.json";
+    return table_snippet() + hf_snippet(argv[1]) + engine_snippet() + shift_snippet() +
+           per_layer_snippet(gemma3);
 }

@@ -3,9 +3,10 @@
 // dispatch.hpp, builds the table of every method, a cache, rotates with the static kernel,
 // run-time dispatch and the scalar reference, and checks that every kind of error comes back
 // as a value. Plain main (no GoogleTest: gtest_main is built with exceptions); it prints
-// "N passed, 0 failed" and exits non-zero on any failure. (hf_config.hpp's -fno-exceptions
-// build is tests/hf/hf_noexcept_test.cpp.)
+// "N passed, 0 failed" and exits non-zero on any failure. Where nlohmann-json is found, the
+// config.json reader's checks (noexcept_hf.cpp) run in the same program.
 #include "isa_kernels.hpp"
+#include "noexcept_checks.hpp"
 #include "support/method_examples.hpp"
 
 #include <ropescale/dispatch.hpp>
@@ -23,13 +24,11 @@
 static_assert(ROPESCALE_USE_EXCEPTIONS == 0, "config.hpp must see that exceptions are off");
 
 namespace {
-
-namespace rs = ropescale;
-
 int passed = 0;
 int failed = 0;
+}  // namespace
 
-void check(bool ok, const std::string& what) {
+void noexcept_test::check(bool ok, const std::string& what) {
     if (ok) {
         ++passed;
     } else {
@@ -37,6 +36,11 @@ void check(bool ok, const std::string& what) {
         std::fprintf(stderr, "FAILED: %s\n", what.c_str());
     }
 }
+
+namespace {
+
+namespace rs = ropescale;
+using noexcept_test::check;
 
 template <class T>
 bool refused(const rs::expected<T>& r, rs::errc code, const char* field) {
@@ -107,7 +111,10 @@ int main() {
     const auto table = rs::compute_frequencies(good);
     check(static_cast<bool>(table), "yarn table");
     if (!table) {
-        std::printf("%d passed, %d failed\n", passed, failed);
+    #if ROPESCALE_TEST_HF_READER
+    noexcept_test::hf_reader_checks();
+#endif
+    std::printf("%d passed, %d failed\n", passed, failed);
         return 1;
     }
     check(refused(rs::build_rope_cache(*table, -1, rs::attention_factor_mode::folded),
@@ -164,6 +171,9 @@ int main() {
     for (std::size_t i = 0; i < k.size(); ++i) worst = std::fmax(worst, std::fabs(k[i] - k0[i]));
     check(worst < 1e-5, "shift by d then -d returns the keys");
 
+#if ROPESCALE_TEST_HF_READER
+    noexcept_test::hf_reader_checks();
+#endif
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -1,10 +1,11 @@
-// hf_config.hpp in a translation unit built with -fno-exceptions -DJSON_NOEXCEPTION: under
-// JSON_NOEXCEPTION every nlohmann throw becomes std::abort(), so this program also proves
-// that no path of the reader (including its error paths) reaches one. No GoogleTest here:
-// gtest_main is built with exceptions.
+// The config.json reader without exceptions: this unit of robustness_noexcept is compiled
+// with -fno-exceptions -DJSON_NOEXCEPTION (only where nlohmann-json is found). Under
+// JSON_NOEXCEPTION every nlohmann throw becomes std::abort(), so running it also proves that
+// no path of the reader (including its error paths) reaches one.
+#include "noexcept_checks.hpp"
+
 #include <ropescale/hf_config.hpp>
 
-#include <cstdio>
 #include <string>
 
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
@@ -16,15 +17,6 @@
 
 namespace {
 
-int failures = 0;
-
-void check(bool ok, const char* what) {
-    if (!ok) {
-        std::fprintf(stderr, "FAILED: %s\n", what);
-        ++failures;
-    }
-}
-
 bool fails_with(const ropescale::expected<ropescale::hf_rope_config>& r, ropescale::errc code,
                 const char* field) {
     return !r && r.err().code == code && r.err().field == field;
@@ -32,7 +24,7 @@ bool fails_with(const ropescale::expected<ropescale::hf_rope_config>& r, ropesca
 
 }  // namespace
 
-int main() {
+void noexcept_test::hf_reader_checks() {
     namespace rs = ropescale;
     const auto good = rs::parse_hf_config(R"({"hidden_size": 4096, "num_attention_heads": 32,
         "max_position_embeddings": 65536, "rope_scaling": {"factor": 16.0,
@@ -108,7 +100,4 @@ int main() {
     nlohmann::json j = {{"head_dim", std::string("\xff\xfe")}};
     check(fails_with(rs::read_hf_config(j), rs::errc::wrong_type, "head_dim"),
           "invalid UTF-8 in a caller-built json");
-
-    if (failures == 0) std::puts("hf_noexcept_test: all checks passed");
-    return failures == 0 ? 0 : 1;
 }
