@@ -72,6 +72,7 @@ const char* const bundled[] = {
     "Olmo-3.1-32B-Instruct.json",
     "Phi-3-mini-128k-instruct.json",
     "Phi-3.5-mini-instruct.json",
+    "Phi-4-mini-instruct.json",
     "Qwen2.5-7B.json",
     "Qwen2.5-VL-7B-Instruct.json",
     "Qwen3-8B.json",
