@@ -15,7 +15,8 @@
 //                   ("text_config.hidden_size").
 //   model_type      the language model's `model_type`; for a composite model without one,
 //                   the text configuration class of the outer model type (hf_models.hpp:
-//                   "gemma3" -> "gemma3_text"). Model-type defaults (hf_models.hpp, one row
+//                   "gemma3" -> "gemma3_text"); OpenAI's gpt-oss schema without one is read
+//                   as "gpt_oss" (below). Model-type defaults (hf_models.hpp, one row
 //                   per key and configuration class) fill absent keys; `sources` says which.
 //   rope section    `rope_scaling` if it is a non-empty object, else `rope_parameters`
 //                   (transformers v5 keeps `rope_scaling or rope_parameters`), else the
@@ -67,6 +68,9 @@
 //   * Top-level keys that look like RoPE settings and are not read (`rotary_dim`,
 //     `rope_scaling_factor`, `initial_context_length`, ...) give a warning, unless they agree
 //     with what was read (OpenAI's gpt-oss schema beside its transformers keys).
+//   * OpenAI's gpt-oss schema alone (no model_type; `initial_context_length`,
+//     `rope_scaling_factor`, no rope section), which transformers does not load, is read as
+//     transformers' GptOssConfig (its default YaRN), with a warning.
 //
 // Errors never throw: nlohmann's non-throwing parse and type checks before every `get`. The
 // header also compiles with -fno-exceptions (nlohmann's JSON_NOEXCEPTION). Every translation
@@ -426,8 +430,30 @@ class config_reader {
                                      " builds its text configuration from the top level)");
             out_.model_type = c->text_model_type;
         }
+        // OpenAI's own gpt-oss schema (a checkpoint's original/config.json) names no model_type
+        // and no transformers class: read as transformers' GptOssConfig, whose default YaRN is
+        // the one its keys describe (OpenAI gpt_oss RotaryEmbedding: factor rope_scaling_factor,
+        // original length initial_context_length, beta_slow rope_ntk_alpha, beta_fast
+        // rope_ntk_beta); warn_unread_keys reports a key that disagrees with it.
+        if (out_.model_type.empty() && openai_gpt_oss_schema()) {
+            out_.model_type = "gpt_oss";
+            source("model_type",
+                   "absent: OpenAI's gpt-oss schema, read as transformers GptOssConfig");
+            warnings_.push_back(
+                {"model_type",
+                 "absent; the keys are OpenAI's gpt-oss schema (initial_context_length, "
+                 "rope_scaling_factor, no rope_scaling), which transformers does not load by "
+                 "itself: read as transformers' GptOssConfig (its default YaRN rope_parameters)"});
+        }
         rules_ = find_layer_rules(out_.model_type);
         return std::nullopt;
+    }
+
+    // OpenAI's gpt-oss schema: initial_context_length and rope_scaling_factor, no rope section.
+    bool openai_gpt_oss_schema() const {
+        return text_ == &root_ && find_value(text_, "initial_context_length") != nullptr &&
+               find_value(text_, "rope_scaling_factor") != nullptr && !has_rope_scaling() &&
+               find_value(text_, "rope_parameters") == nullptr;
     }
 
     // merged_: the language model's config with the model-type defaults of absent keys.
@@ -640,6 +666,7 @@ class config_reader {
     }
 
     std::optional<error> read_nope(object_reader& top, std::size_t n) {
+        if (rules_->nope == hf_nope_rule::cross_attention_layers) return read_cross_attention(n);
         if (rules_->nope != hf_nope_rule::no_rope_layers) return std::nullopt;
         use("no_rope_layer_interval");  // understood even where the list takes precedence
         const json* list = find_value(&merged_, "no_rope_layers");
@@ -673,6 +700,31 @@ class config_reader {
                                      "th layer without RoPE (no_rope_layer_interval; "
                                      "transformers " +
                                      rules_->source + ")");
+        return std::nullopt;
+    }
+
+    // Mllama: the layers `cross_attention_layers` lists attend to the vision states and apply
+    // no rotary embedding (MllamaTextCrossAttention); the others rotate.
+    std::optional<error> read_cross_attention(std::size_t n) {
+        const json* list = find_value(&merged_, "cross_attention_layers");
+        if (list == nullptr) return std::nullopt;
+        use("cross_attention_layers");
+        if (!list->is_array())
+            return wrong_type("cross_attention_layers", "an array of layer indices", *list);
+        for (std::size_t k = 0; k < list->size(); ++k) {
+            const json& v = (*list)[k];
+            const std::string field = "cross_attention_layers[" + std::to_string(k) + "]";
+            if (!v.is_number_integer() && !v.is_number_unsigned())
+                return wrong_type(field, "a layer index", v);
+            const std::int64_t i = v.get<std::int64_t>();
+            if (i < 0 || static_cast<std::uint64_t>(i) >= n)
+                return make_error(errc::out_of_range, field,
+                                  "must be a layer index < num_hidden_layers",
+                                  static_cast<long long>(i));
+            rotates_[static_cast<std::size_t>(i)] = false;
+        }
+        source("layers without RoPE",
+               std::string("cross_attention_layers (transformers ") + rules_->source + ")");
         return std::nullopt;
     }
 

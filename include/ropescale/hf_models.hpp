@@ -123,6 +123,7 @@ enum class hf_nope_rule {
     no_rope_layers,          ///< `no_rope_layers[i] == 0` (else from no_rope_layer_interval)
     full_if_sliding_window,  ///< full_attention layers when `sliding_window` is set (EXAONE 4)
     unless_sliding,          ///< every layer but sliding_attention ones with a window (Cohere 2)
+    cross_attention_layers,  ///< the layers `cross_attention_layers` lists (Mllama cross-attention)
 };
 
 /// How the older flat files (one `rope_scaling`, no per-layer-type `rope_parameters`) give the
@@ -158,6 +159,9 @@ inline constexpr hf_layer_rules hf_layer_rule_table[] = {
      hf_legacy_sliding::none, "Llama4TextConfig, Llama4TextAttention"},
     {"smollm3", hf_layer_types_rule::given_only, nullptr, 0, hf_nope_rule::no_rope_layers,
      hf_legacy_sliding::none, "SmolLM3Config, SmolLM3Attention"},
+    {"mllama_text_model", hf_layer_types_rule::given_only, nullptr, 0,
+     hf_nope_rule::cross_attention_layers, hf_legacy_sliding::none,
+     "MllamaTextConfig, MllamaTextCrossAttention"},
 };
 
 /// The layer rules of `model_type`, or nullptr (generic: every layer rotates, one table unless

@@ -195,6 +195,49 @@ TEST(hf_models, gpt_oss_without_rope_scaling_gets_the_class_default_yarn) {
     EXPECT_TRUE(has_warning(read_ok(d), "rope_scaling_factor", "not read"));
 }
 
+TEST(hf_models, openai_gpt_oss_schema_alone_is_read_as_gpt_oss) {
+    // A checkpoint's original/config.json: OpenAI's keys only, no model_type. transformers'
+    // GptOssConfig (and OpenAI's RotaryEmbedding) give the YaRN those keys describe.
+    const json c{{"num_hidden_layers", 24},
+                 {"hidden_size", 2880},
+                 {"head_dim", 64},
+                 {"num_attention_heads", 64},
+                 {"initial_context_length", 4096},
+                 {"rope_theta", 150000},
+                 {"rope_scaling_factor", 32.0},
+                 {"rope_ntk_alpha", 1},
+                 {"rope_ntk_beta", 32}};
+    const auto r = read_ok(c);
+    EXPECT_EQ(r.model_type, "gpt_oss");
+    EXPECT_EQ(r.config.rope_theta, 150000.0);
+    const auto* y = std::get_if<rs::yarn>(&r.config.scaling);
+    ASSERT_NE(y, nullptr);
+    EXPECT_EQ(y->factor, 32.0);
+    EXPECT_EQ(y->beta_fast, 32.0);
+    EXPECT_EQ(y->beta_slow, 1.0);
+    EXPECT_FALSE(y->truncate);
+    EXPECT_EQ(y->original_max_position_embeddings, 4096);
+    // Reading a file transformers does not load by itself is said; the OpenAI keys agree.
+    ASSERT_EQ(r.warnings.size(), 1u);
+    EXPECT_TRUE(has_warning(r, "model_type", "GptOssConfig"));
+    const auto t = table(r.config);
+    ASSERT_TRUE(t.correction);
+    EXPECT_TRUE(near_rel(t.correction->low, gpt_oss_low));
+    EXPECT_TRUE(near_rel(t.correction->high, gpt_oss_high));
+
+    // Keys that disagree with the default YaRN are news.
+    json d = c;
+    d["initial_context_length"] = 8192;
+    EXPECT_TRUE(has_warning(read_ok(d), "initial_context_length", "not read"));
+    // Without rope_scaling_factor, or beside a rope section, nothing is guessed.
+    json plain = c;
+    plain.erase("rope_scaling_factor");
+    EXPECT_EQ(read_ok(plain).model_type, "");
+    json with_section = c;
+    with_section["rope_scaling"] = {{"rope_type", "linear"}, {"factor", 2.0}};
+    EXPECT_EQ(read_ok(with_section).model_type, "");
+}
+
 // ---- per-layer tables ----------------------------------------------------------------------
 
 TEST(hf_models, gemma3_legacy_and_per_layer_type_forms_read_the_same) {
@@ -366,6 +409,33 @@ TEST(hf_models, smollm3_no_rope_layers) {
     EXPECT_EQ(read_ok(c).layer(3), nullptr);
     c["no_rope_layer_interval"] = 2;
     EXPECT_EQ(read_ok(c).layer(1), nullptr);
+}
+
+TEST(hf_models, mllama_cross_attention_layers_have_no_rope) {
+    // Llama 3.2 Vision: MllamaTextCrossAttention (the cross_attention_layers) applies no
+    // rotary embedding; the self-attention layers rotate.
+    json text{{"model_type", "mllama_text_model"},
+              {"hidden_size", 4096},
+              {"num_attention_heads", 32},
+              {"num_hidden_layers", 6},
+              {"rope_theta", 500000.0},
+              {"cross_attention_layers", {1, 4}}};
+    const auto r = read_ok(json{{"model_type", "mllama"}, {"text_config", text}});
+    ASSERT_EQ(r.layers.size(), 6u);
+    for (std::size_t i = 0; i < 6; ++i)
+        EXPECT_EQ(r.layer(i) == nullptr, i == 1 || i == 4) << "layer " << i;
+    EXPECT_NE(source_of(r, "layers without RoPE").find("MllamaTextCrossAttention"),
+              std::string::npos);
+    EXPECT_TRUE(r.warnings.empty());
+    // Without the list every layer rotates; an index past the last layer is refused.
+    json no_list = text;
+    no_list.erase("cross_attention_layers");
+    const auto all = read_ok(no_list);
+    for (std::size_t i = 0; i < 6; ++i) EXPECT_NE(all.layer(i), nullptr) << "layer " << i;
+    text["cross_attention_layers"] = {6};
+    EXPECT_TRUE(fails_with(text, rs::errc::out_of_range, "cross_attention_layers[0]"));
+    text["cross_attention_layers"] = {"1"};
+    EXPECT_TRUE(fails_with(text, rs::errc::wrong_type, "cross_attention_layers[0]"));
 }
 
 TEST(hf_models, exaone4_global_layers_have_no_rope_when_there_is_a_window) {

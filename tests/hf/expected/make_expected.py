@@ -162,17 +162,34 @@ def hunyuan_alpha_base(base, alpha, dim):
 # Config reading: where transformers reads each value, and the configuration classes' defaults.
 
 # Composite configs keep the language model under text_config (Gemma3Config, Gemma4Config,
-# MllamaConfig, Mistral3Config, Llama4Config, ...); Qwen2.5-VL keeps it at the top level.
-TEXT_CONFIG_MODELS = {"gemma3", "gemma4", "mllama", "mistral3", "llama4"}
+# MllamaConfig, Mistral3Config, Llama4Config, Qwen3VLConfig, ...); Qwen2.5-VL keeps it at the top
+# level.
+TEXT_CONFIG_MODELS = {"gemma3", "gemma4", "mllama", "mistral3", "llama4", "qwen3_vl"}
 
 # Defaults of the configuration classes for keys a config.json may omit.
 #   Gemma3TextConfig: rope_theta 1e6, rope_local_base_freq 1e4, sliding_window_pattern 6,
 #                     max_position_embeddings 131072, head_dim 256.
+#   GptOssConfig: rope_theta (default_theta) 150000, head_dim 64, max_position_embeddings 131072,
+#                 rope_parameters (when None) YaRN factor 32, beta_fast 32, beta_slow 1,
+#                 truncate False, original_max_position_embeddings 4096.
 MODEL_DEFAULTS = {
     "gemma3_text": {"rope_theta": 1_000_000.0, "rope_local_base_freq": 10_000.0,
                     "sliding_window_pattern": 6, "max_position_embeddings": 131_072,
                     "head_dim": 256},
+    "gpt_oss": {"rope_theta": 150_000.0, "head_dim": 64, "max_position_embeddings": 131_072,
+                "rope_parameters": {"rope_type": "yarn", "factor": 32.0, "beta_fast": 32.0,
+                                    "beta_slow": 1.0, "truncate": False,
+                                    "original_max_position_embeddings": 4096}},
 }
+
+# OpenAI's own gpt-oss schema (the checkpoints' original/config.json): no model_type, the RoPE
+# as rope_scaling_factor / initial_context_length / rope_ntk_alpha / rope_ntk_beta and no
+# rope_scaling. No transformers class is named by the file; it is read as GptOssConfig would
+# read it (the keys are not GptOssConfig fields, so its default YaRN applies), which is the
+# YaRN of OpenAI's gpt_oss RotaryEmbedding for these keys (factor = rope_scaling_factor,
+# original length = initial_context_length, beta_slow = rope_ntk_alpha, beta_fast =
+# rope_ntk_beta, no rounding of the correction range).
+OPENAI_GPT_OSS_KEYS = ("initial_context_length", "rope_scaling_factor")
 
 # Attention that multiplies the softmax scale by mscale(factor, mscale_all_dim)^2: DeepSeek's
 # (DeepseekV2Attention, DeepseekV3Attention; Kimi-K2 uses deepseek_v3). Nowhere else.
@@ -183,6 +200,9 @@ def text_config(cfg):
     mt = cfg.get("model_type")
     if mt in TEXT_CONFIG_MODELS and isinstance(cfg.get("text_config"), dict):
         return cfg["text_config"]
+    if (mt is None and all(k in cfg for k in OPENAI_GPT_OSS_KEYS)
+            and cfg.get("rope_scaling") is None and cfg.get("rope_parameters") is None):
+        return dict(cfg, model_type="gpt_oss")
     return cfg
 
 
@@ -204,9 +224,11 @@ def head_dim_of(tc):
 
 def rope_section(tc):
     """rope_parameters, else rope_scaling (convert_rope_params_to_dict: rope_scaling wins when
-    both are given and non-empty)."""
+    both are given and non-empty); absent both, the class default (GptOssConfig)."""
     rs = tc.get("rope_scaling")
     rp = tc.get("rope_parameters")
+    if rs is None and rp is None:
+        rp = MODEL_DEFAULTS.get(tc.get("model_type"), {}).get("rope_parameters")
     sec = rs or rp or {}
     return dict(sec)
 
@@ -299,7 +321,9 @@ def with_theta(tc, sec, theta_key="rope_theta"):
 def evaluate(cfg):
     tc = text_config(cfg)
     mt = tc.get("model_type")
-    out = {"model_type": cfg.get("model_type"), "text_model_type": mt}
+    out = {"text_model_type": mt}
+    if cfg.get("model_type") is not None:
+        out["model_type"] = cfg["model_type"]
     head_dim = head_dim_of(tc)
     n_layers = tc.get("num_hidden_layers")
     sec = rope_section(tc)
