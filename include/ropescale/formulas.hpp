@@ -21,14 +21,30 @@ ROPESCALE_BEGIN_NAMESPACE
 /// 2 pi in double (the nearest double; 6.283185307179586).
 inline constexpr double two_pi = 6.283185307179586476925286766559;
 
-/// b^(2i / d), the reciprocal of the plain inverse frequency of pair i (transformers'
-/// `pos_freqs = base ** (arange(0, d, 2) / d)`).
-inline double base_power(double base, int rotary_dim, int pair) noexcept {
-    return std::pow(base, static_cast<double>(2 * pair) / static_cast<double>(rotary_dim));
+/// b^x for x = num / den, a quotient that need not be a double (2i / 96, 64 / 62). Computed as
+/// b^e (1 + r ln b) with e = num / den rounded and r = num / den - e its rounding residual
+/// (the numerator num - e den exact through fma): the residual, up to half an ulp of x, would
+/// otherwise come back amplified by x |ln b| (several ulp for b = 10^4 and x near 1); its
+/// correction is exact to second order. Precision: within one ulp of b^(num/den) beyond pow's
+/// own error (at most one ulp in glibc). num and den must be exact doubles (integers < 2^53),
+/// den != 0, b > 0.
+inline double power_of_quotient(double base, double num, double den) noexcept {
+    const double e = num / den;
+    const double residual = std::fma(-e, den, num) / den;
+    const double p = std::pow(base, e);
+    return std::fma(p, residual * std::log(base), p);
 }
 
-/// Plain inverse frequency of pair i: theta_i = 1 / b^(2i / d).
-/// Evaluated as transformers does (`1.0 / base ** (arange(0, d, 2) / d)`), in double.
+/// b^(2i / d), the reciprocal of the plain inverse frequency of pair i (transformers'
+/// `pos_freqs = base ** (arange(0, d, 2) / d)`), with the exponent's rounding corrected
+/// (power_of_quotient), so d need not be a power of two.
+inline double base_power(double base, int rotary_dim, int pair) noexcept {
+    return power_of_quotient(base, 2.0 * static_cast<double>(pair),
+                             static_cast<double>(rotary_dim));
+}
+
+/// Plain inverse frequency of pair i: theta_i = 1 / b^(2i / d), as transformers writes it
+/// (`1.0 / base ** (arange(0, d, 2) / d)`), in double with the exponent's rounding corrected.
 inline double plain_inv_freq(double base, int rotary_dim, int pair) noexcept {
     return 1.0 / base_power(base, rotary_dim, pair);
 }
@@ -39,7 +55,7 @@ inline double wavelength(double inv_freq) noexcept { return two_pi / inv_freq; }
 /// NTK-aware base (YaRN Eq. 16): b' = b * alpha^(d / (d - 2)). Requires d > 2.
 inline double ntk_aware_base(double base, double alpha, int rotary_dim) noexcept {
     const double d = static_cast<double>(rotary_dim);
-    return base * std::pow(alpha, d / (d - 2.0));
+    return base * power_of_quotient(alpha, d, d - 2.0);
 }
 
 /// Dynamic NTK's effective alpha at sequence length l (transformers

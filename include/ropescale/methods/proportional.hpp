@@ -21,8 +21,8 @@ ROPESCALE_BEGIN_NAMESPACE
 /// References: transformers v5 `_compute_proportional_rope_parameters` (`factor` optional,
 /// default 1, divides every entry); vLLM `Gemma4RotaryEmbedding` (the same table; it ignores
 /// `factor`, which Gemma 4 configs leave at 1 or absent).
-/// Precision: each non-zero entry within 3 ulp of b^(-2i/D) / s (one pow, two divisions) when
-/// 2i/D is exact (D a power of two); the zero entries are exact.
+/// Precision: each non-zero entry within 3 ulp of b^(-2i/D) / s (one corrected pow, two
+/// divisions); the zero entries are exact.
 /// config.json: `factor` (optional, > 0). The rotated part comes from partial_rotary_factor
 /// (rope_config; a warning when the config has none, as transformers' validation gives); an
 /// int(head_dim * partial_rotary_factor) that is odd is refused (rotary_dim must be even) where
