@@ -177,3 +177,38 @@ TEST(formulas, classify_pair) {
     EXPECT_EQ(rs::classify_pair(0.5, 16.0), rs::pair_region::blended);
     EXPECT_STREQ(rs::to_string(rs::pair_region::blended), "blended");
 }
+
+#if defined(ROPESCALE_TEST_HAVE_QUADMATH)
+extern "C" {
+#include <quadmath.h>
+}
+
+// b^(num/den) for quotients that are not doubles (rotary dimensions 6..200 that are not powers
+// of two, NTK's d/(d-2)) against __float128: within 2 ulp (pow's one ulp, the correction's
+// rounding), where plain pow of the rounded quotient is off by up to x |ln b| / 2 ulp more.
+TEST(formulas, power_of_quotient_is_exact_to_two_ulp_for_any_quotient) {
+    const auto ulps = [](double got, __float128 exact) {
+        const double want = static_cast<double>(exact);
+        return std::fabs(got - want) / (std::nextafter(want, HUGE_VAL) - want);
+    };
+    double worst = 0.0;
+    double worst_plain_pow = 0.0;
+    for (const double base : {10000.0, 500000.0, 1000000.0, 5000000.0, 1e8, 1.5}) {
+        for (const int d : {6, 24, 48, 80, 96, 112, 160, 192, 200}) {
+            for (int i = 0; i < d / 2; ++i) {
+                const __float128 exact =
+                    powq(static_cast<__float128>(base), static_cast<__float128>(2 * i) / d);
+                worst = std::fmax(worst, ulps(ropescale::base_power(base, d, i), exact));
+                worst_plain_pow =
+                    std::fmax(worst_plain_pow, ulps(std::pow(base, 2.0 * i / d), exact));
+            }
+            const __float128 ntk = powq(static_cast<__float128>(base),
+                                        static_cast<__float128>(d) / (d - 2));
+            worst = std::fmax(worst, ulps(ropescale::power_of_quotient(base, d, d - 2.0), ntk));
+        }
+    }
+    EXPECT_LE(worst, 2.0);
+    // The sweep reaches the inputs the correction is for.
+    EXPECT_GT(worst_plain_pow, 2.0);
+}
+#endif
