@@ -6,7 +6,8 @@
 // All functions are pure, noexcept, double precision, and assume validated inputs (see
 // validate() in frequencies.hpp); each states its reference. Precision: each is a handful of IEEE
 // operations and libm calls (pow, log), so its relative error is a few ulp (< 1e-15) of the exact
-// value of the formula at the given double inputs.
+// value of the formula at the given double inputs; the YaRN correction range, whose rounding the
+// ramp amplifies, is evaluated in double-double and states its own bound.
 #ifndef ROPESCALE_FORMULAS_HPP
 #define ROPESCALE_FORMULAS_HPP
 
@@ -67,15 +68,219 @@ inline double yarn_get_mscale(double scale, double mscale = 1.0) noexcept {
     return 0.1 * mscale * std::log(scale) + 1.0;
 }
 
+namespace detail {
+
+// Double-double arithmetic for the few YaRN quantities whose rounding errors the ramp
+// amplifies. A value is hi + lo with hi the double nearest to it (|lo| <= ulp(hi) / 2); the
+// operations are the error-free transformations two_sum and fma-based two_prod with the usual
+// renormalisation, relative error about 2^-104 per operation (Dekker 1971; Hida, Li, Bailey
+// 2001). Finite inputs only.
+struct dd {
+    double hi = 0.0;
+    double lo = 0.0;
+};
+
+inline dd dd_two_sum(double a, double b) noexcept {
+    const double s = a + b;
+    const double bb = s - a;
+    return {s, (a - (s - bb)) + (b - bb)};
+}
+
+// Requires |a| >= |b| (or a == 0).
+inline dd dd_fast_two_sum(double a, double b) noexcept {
+    const double s = a + b;
+    return {s, b - (s - a)};
+}
+
+inline dd dd_two_prod(double a, double b) noexcept {
+    const double p = a * b;
+    return {p, std::fma(a, b, -p)};
+}
+
+inline dd dd_add(dd a, dd b) noexcept {
+    dd s = dd_two_sum(a.hi, b.hi);
+    const dd t = dd_two_sum(a.lo, b.lo);
+    s = dd_fast_two_sum(s.hi, s.lo + t.hi);
+    return dd_fast_two_sum(s.hi, s.lo + t.lo);
+}
+
+inline dd dd_neg(dd a) noexcept { return {-a.hi, -a.lo}; }
+
+inline dd dd_sub(dd a, dd b) noexcept { return dd_add(a, dd_neg(b)); }
+
+inline dd dd_mul(dd a, dd b) noexcept {
+    const dd p = dd_two_prod(a.hi, b.hi);
+    return dd_fast_two_sum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi));
+}
+
+// Long division: three quotient digits.
+inline dd dd_div(dd a, dd b) noexcept {
+    const double q1 = a.hi / b.hi;
+    dd r = dd_sub(a, dd_mul(b, dd{q1, 0.0}));
+    const double q2 = r.hi / b.hi;
+    r = dd_sub(r, dd_mul(b, dd{q2, 0.0}));
+    const double q3 = r.hi / b.hi;
+    return dd_add(dd_fast_two_sum(q1, q2), dd{q3, 0.0});
+}
+
+// a / b rounded to double: q1 = a.hi / b.hi plus the quotient of the remainder
+// (a - q1 b, whose leading part a.hi - q1 b.hi is exact), added with one rounding.
+inline double dd_div_to_double(dd a, dd b) noexcept {
+    const double q1 = a.hi / b.hi;
+    const dd p = dd_two_prod(q1, b.hi);
+    const double r = ((a.hi - p.hi) - p.lo) + (a.lo - q1 * b.lo);
+    return q1 + r / b.hi;
+}
+
+inline bool dd_less(dd a, dd b) noexcept { return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo); }
+
+inline bool dd_equal(dd a, dd b) noexcept { return a.hi == b.hi && a.lo == b.lo; }
+
+inline dd dd_floor(dd a) noexcept {
+    const double f = std::floor(a.hi);
+    // hi not an integer: hi + lo has its floor (an integer between them would be nearer).
+    if (f != a.hi) return {f, 0.0};
+    return dd_fast_two_sum(f, std::floor(a.lo));
+}
+
+inline dd dd_ceil(dd a) noexcept { return dd_neg(dd_floor(dd_neg(a))); }
+
+// ln 2 and ln(2 pi) as double-doubles.
+inline constexpr dd dd_ln2{0x1.62e42fefa39efp-1, 0x1.abc9e3b39803fp-56};
+inline constexpr dd dd_ln_two_pi{0x1.d67f1c864beb5p+0, -0x1.65b5a1b7ff5dfp-54};
+
+// 1 / (2j + 1) as double-doubles, j = 0 .. 21: the coefficients of the atanh series.
+inline constexpr dd dd_atanh_coefficients[] = {
+    {0x1.0000000000000p+0, 0.0},
+    {0x1.5555555555555p-2, 0x1.5555555555555p-56},
+    {0x1.999999999999ap-3, -0x1.999999999999ap-57},
+    {0x1.2492492492492p-3, 0x1.2492492492492p-57},
+    {0x1.c71c71c71c71cp-4, 0x1.c71c71c71c71cp-58},
+    {0x1.745d1745d1746p-4, -0x1.745d1745d1746p-59},
+    {0x1.3b13b13b13b14p-4, -0x1.3b13b13b13b14p-58},
+    {0x1.1111111111111p-4, 0x1.1111111111111p-60},
+    {0x1.e1e1e1e1e1e1ep-5, 0x1.e1e1e1e1e1e1ep-61},
+    {0x1.af286bca1af28p-5, 0x1.af286bca1af28p-59},
+    {0x1.8618618618618p-5, 0x1.8618618618618p-59},
+    {0x1.642c8590b2164p-5, 0x1.642c8590b2164p-60},
+    {0x1.47ae147ae147bp-5, -0x1.eb851eb851eb8p-61},
+    {0x1.2f684bda12f68p-5, 0x1.2f684bda12f68p-59},
+    {0x1.1a7b9611a7b96p-5, 0x1.1a7b9611a7b96p-61},
+    {0x1.0842108421084p-5, 0x1.0842108421084p-60},
+    {0x1.f07c1f07c1f08p-6, -0x1.f07c1f07c1f08p-61},
+    {0x1.d41d41d41d41dp-6, 0x1.0750750750750p-60},
+    {0x1.bacf914c1bad0p-6, -0x1.bacf914c1bad0p-60},
+    {0x1.a41a41a41a41ap-6, 0x1.0690690690690p-60},
+    {0x1.8f9c18f9c18fap-6, -0x1.f3831f3831f38p-61},
+    {0x1.7d05f417d05f4p-6, 0x1.7d05f417d05f4p-62},
+};
+
+// ln x for finite x > 0, relative error about 2^-103: x = m 2^k with m in [sqrt(1/2), sqrt(2)),
+// ln m = 2 atanh(t) = 2 (t + t^3/3 + t^5/5 + ...), t = (m - 1) / (m + 1), |t| <= 0.172; the 22
+// terms bring the truncation below 2^-110.
+inline dd dd_log(double x) noexcept {
+    int k = 0;
+    double m = std::frexp(x, &k);
+    if (m < 0x1.6a09e667f3bcdp-1) {
+        m *= 2.0;
+        --k;
+    }
+    const dd t = dd_div(dd{m - 1.0, 0.0}, dd_two_sum(m, 1.0));  // m - 1 is exact
+    const dd t2 = dd_mul(t, t);
+    constexpr int terms = static_cast<int>(sizeof(dd_atanh_coefficients) / sizeof(dd));
+    dd sum = dd_atanh_coefficients[terms - 1];
+    for (int j = terms - 2; j >= 0; --j) sum = dd_add(dd_mul(sum, t2), dd_atanh_coefficients[j]);
+    const dd ln_m = dd_mul(dd{2.0 * t.hi, 2.0 * t.lo}, sum);
+    const double kd = static_cast<double>(k);
+    const dd k_ln2 = dd_add(dd_two_prod(kd, dd_ln2.hi), dd{kd * dd_ln2.lo, 0.0});
+    return dd_add(k_ln2, ln_m);
+}
+
+// An int64 as a double-double (exact).
+inline dd dd_from_int(std::int64_t n) noexcept {
+    const std::int64_t high = n / (std::int64_t{1} << 32);
+    const std::int64_t low = n - high * (std::int64_t{1} << 32);
+    return dd_two_sum(static_cast<double>(high) * 0x1p32, static_cast<double>(low));
+}
+
+// ln n for an integer n > 0: ln(hi) + lo / hi (the next term, (lo / hi)^2 / 2, is below 2^-107).
+inline dd dd_log_int(std::int64_t n) noexcept {
+    const dd v = dd_from_int(n);
+    return dd_add(dd_log(v.hi), dd{v.lo / v.hi, 0.0});
+}
+
+// b^(2i / d) with the exact rational exponent: p = pow(b, e), e = 2i / d rounded, times
+// exp(delta) ~ 1 + delta, delta = (2i / d - e) ln b (|delta| < 2^-44, so the dropped
+// delta^2 / 2 is below 2^-89). The rounding of the exponent, which a plain pow(b, 2i / d) carries
+// into the result amplified by the exponent times ln b, drops out; pow's own error remains.
+inline dd dd_base_power(double ln_base, double base, int rotary_dim, int pair) noexcept {
+    const double two_i = static_cast<double>(2 * pair);
+    const double d = static_cast<double>(rotary_dim);
+    const double e = two_i / d;
+    const double p = std::pow(base, e);
+    const double delta = std::fma(-e, d, two_i) / d * ln_base;  // fma: the exact residual
+    return dd_fast_two_sum(p, p * delta);
+}
+
+// The correction dimension d ln(L / (2 pi n)) / (2 ln b) with the logarithm of the quotient
+// split into ln L - ln n - ln(2 pi), every term a double-double (pi the real pi).
+inline dd dd_correction_dim(double num_rotations, int rotary_dim, dd ln_base,
+                            std::int64_t original_max_position_embeddings) noexcept {
+    const dd ln_ratio = dd_sub(
+        dd_sub(dd_log_int(original_max_position_embeddings), dd_log(num_rotations)), dd_ln_two_pi);
+    const dd num = dd_mul(ln_ratio, dd{static_cast<double>(rotary_dim), 0.0});
+    return dd_div(num, dd{2.0 * ln_base.hi, 2.0 * ln_base.lo});
+}
+
+struct dd_range {
+    dd low;
+    dd high;
+};
+
+// yarn_correction_range in double-double.
+inline dd_range dd_yarn_correction_range(double beta_fast, double beta_slow, int rotary_dim,
+                                         dd ln_base, std::int64_t original_max_position_embeddings,
+                                         bool truncate) noexcept {
+    dd low = dd_correction_dim(beta_fast, rotary_dim, ln_base, original_max_position_embeddings);
+    dd high = dd_correction_dim(beta_slow, rotary_dim, ln_base, original_max_position_embeddings);
+    if (truncate) {
+        low = dd_floor(low);
+        high = dd_ceil(high);
+    }
+    const dd zero{0.0, 0.0};
+    const dd top{static_cast<double>(rotary_dim - 1), 0.0};
+    return {dd_less(low, zero) ? zero : low, dd_less(top, high) ? top : high};
+}
+
+// 1 - linear_ramp(pair, range) in double-double, evaluated as (high - i) / (high - low) inside
+// the ramp so that no cancellation against 1 occurs; the same guard (high += 0.001 when
+// low == high) and clamp, decided by exact comparisons.
+inline dd dd_one_minus_ramp(int pair, dd_range range) noexcept {
+    const dd i{static_cast<double>(pair), 0.0};
+    const dd high =
+        dd_equal(range.low, range.high) ? dd_add(range.high, dd{0.001, 0.0}) : range.high;
+    // ramp = (i - low) / (high - low): <= 0 when i is on low's side of low, >= 1 when i is on
+    // high's side of high (or at them).
+    const bool rising = dd_less(range.low, high);
+    if (rising ? !dd_less(range.low, i) : !dd_less(i, range.low)) return {1.0, 0.0};
+    if (rising ? !dd_less(i, high) : !dd_less(high, i)) return {0.0, 0.0};
+    return dd_div(dd_sub(high, i), dd_sub(high, range.low));
+}
+
+}  // namespace detail
+
 /// Correction dimension: the fractional pair index whose wavelength fits `num_rotations`
 /// times into the original context L (YaRN code `find_correction_dim`; the same formula in
-/// transformers, vLLM and ggml): d * ln(L / (2 pi n)) / (2 ln b).
+/// transformers, vLLM and ggml): d * ln(L / (2 pi n)) / (2 ln b), pi the real pi (the
+/// references' math.pi is its nearest double).
+/// Precision: within 1 ulp of the formula (evaluated in double-double as
+/// d (ln L - ln n - ln 2 pi) / (2 ln b), then rounded once), except for results below about
+/// 1e-13 in magnitude (L / (2 pi n) within about 1e-15 of 1), whose error is about 1e-30.
 inline double correction_dim(double num_rotations, int rotary_dim, double base,
                              std::int64_t original_max_position_embeddings) noexcept {
-    return static_cast<double>(rotary_dim) *
-           std::log(static_cast<double>(original_max_position_embeddings) /
-                    (num_rotations * two_pi)) /
-           (2.0 * std::log(base));
+    return detail::dd_correction_dim(num_rotations, rotary_dim, detail::dd_log(base),
+                                     original_max_position_embeddings)
+        .hi;
 }
 
 /// A correction range [low, high] in pair-index units.
@@ -88,17 +293,17 @@ struct correction_range {
 /// transformers v5): low = corr(beta_fast), high = corr(beta_slow), floored/ceiled when
 /// `truncate`, then clamped to [0, d - 1]. The upper clamp is in dimension units although the
 /// ramp runs over pair indices: the references do this and so do we.
+/// Precision: as correction_dim; floor and ceil are taken of the double-double value,
+/// so they are those of the formula's exact value unless it lies within about 1e-29 of an
+/// integer.
 inline correction_range yarn_correction_range(double beta_fast, double beta_slow, int rotary_dim,
                                               double base,
                                               std::int64_t original_max_position_embeddings,
                                               bool truncate) noexcept {
-    double low = correction_dim(beta_fast, rotary_dim, base, original_max_position_embeddings);
-    double high = correction_dim(beta_slow, rotary_dim, base, original_max_position_embeddings);
-    if (truncate) {
-        low = std::floor(low);
-        high = std::ceil(high);
-    }
-    return {std::max(low, 0.0), std::min(high, static_cast<double>(rotary_dim - 1))};
+    const detail::dd_range r =
+        detail::dd_yarn_correction_range(beta_fast, beta_slow, rotary_dim, detail::dd_log(base),
+                                         original_max_position_embeddings, truncate);
+    return {r.low.hi, r.high.hi};
 }
 
 /// Linear ramp over pair index i: clamp((i - low) / (high - low), 0, 1), with the references'
