@@ -74,7 +74,9 @@ namespace detail {
 // amplifies. A value is hi + lo with hi the double nearest to it (|lo| <= ulp(hi) / 2); the
 // operations are the error-free transformations two_sum and fma-based two_prod with the usual
 // renormalisation, relative error about 2^-104 per operation (Dekker 1971; Hida, Li, Bailey
-// 2001). Finite inputs only.
+// 2001). Finite inputs only. Products enter sums only through two_prod or in low parts, so
+// floating-point contraction (a * b + c as one fma, which some compilers do by default) changes
+// no error-free step.
 struct dd {
     double hi = 0.0;
     double lo = 0.0;
@@ -191,8 +193,11 @@ inline dd dd_log(double x) noexcept {
     dd sum = dd_atanh_coefficients[terms - 1];
     for (int j = terms - 2; j >= 0; --j) sum = dd_add(dd_mul(sum, t2), dd_atanh_coefficients[j]);
     const dd ln_m = dd_mul(dd{2.0 * t.hi, 2.0 * t.lo}, sum);
+    // k ln 2 = k ln2.hi (exact product, split) + k ln2.lo (added into the low part only, so
+    // that a compiler contracting products into fma cannot alter an error-free sum).
     const double kd = static_cast<double>(k);
-    const dd k_ln2 = dd_add(dd_two_prod(kd, dd_ln2.hi), dd{kd * dd_ln2.lo, 0.0});
+    const dd p = dd_two_prod(kd, dd_ln2.hi);
+    const dd k_ln2 = dd_fast_two_sum(p.hi, p.lo + kd * dd_ln2.lo);
     return dd_add(k_ln2, ln_m);
 }
 
