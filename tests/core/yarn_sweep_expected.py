@@ -39,6 +39,13 @@ NAMED = [
     (64, 10000.0, 40.0, 4096, 32.0, 1.0, 1.0, False),  # DeepSeek-V3 rope dims, untruncated
     (128, 1000000.0, 4.0, 32768, 32.0, 1.0, 1.0, False),  # Qwen-style, untruncated
     (128, 10000.0, 16.0, 8192, 128.0, 2.0, 1.0, False),
+    # Edges of the accepted inputs: L past 2^53, a base near 1, a huge factor and
+    # extrapolation factor, equal betas (the ramp's low == high guard), betas 1e-9 apart.
+    (64, 10000.0, 8.0, 2**62 + 12345, 32.0, 1.0, 1.0, False),
+    (32, 1.0000001, 4.0, 4096, 1e6, 1e-3, 1.0, False),
+    (128, 500000.0, 1e12, 8192, 32.0, 1.0, 1000.0, False),
+    (64, 150000.0, 32.0, 4096, 5.0, 5.0, 1.0, False),
+    (128, 1000000.0, 40.0, 32768, 2.0 + 1e-9, 2.0, 1.0, False),
 ]
 
 
