@@ -7,8 +7,10 @@
 
 #include <ropescale/ropescale.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <iostream>
 #include <iterator>
 #include <limits>
 #include <sstream>
