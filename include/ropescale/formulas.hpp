@@ -6,11 +6,13 @@
 // All functions are pure, noexcept, double precision, and assume validated inputs (see
 // validate() in frequencies.hpp); each states its reference. Precision: each is a handful of IEEE
 // operations and libm calls (pow, log), so its relative error is a few ulp (< 1e-15) of the exact
-// value of the formula at the given double inputs.
+// value of the formula at the given double inputs; the YaRN correction range, whose rounding the
+// ramp amplifies, is evaluated in double-double and states its own bound.
 #ifndef ROPESCALE_FORMULAS_HPP
 #define ROPESCALE_FORMULAS_HPP
 
 #include "config.hpp"
+#include "detail/double_double.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -29,10 +31,7 @@ inline constexpr double two_pi = 6.283185307179586476925286766559;
 /// own error (at most one ulp in glibc). num and den must be exact doubles (integers < 2^53),
 /// den != 0, b > 0.
 inline double power_of_quotient(double base, double num, double den) noexcept {
-    const double e = num / den;
-    const double residual = std::fma(-e, den, num) / den;
-    const double p = std::pow(base, e);
-    return std::fma(p, residual * std::log(base), p);
+    return detail::dd_power_of_quotient(base, std::log(base), num, den).hi;
 }
 
 /// b^(2i / d), the reciprocal of the plain inverse frequency of pair i (transformers'
@@ -83,15 +82,88 @@ inline double yarn_get_mscale(double scale, double mscale = 1.0) noexcept {
     return 0.1 * mscale * std::log(scale) + 1.0;
 }
 
-/// Correction dimension: the fractional pair index whose wavelength fits `num_rotations`
-/// times into the original context L (YaRN code `find_correction_dim`; the same formula in
-/// transformers, vLLM and ggml): d * ln(L / (2 pi n)) / (2 ln b).
-inline double correction_dim(double num_rotations, int rotary_dim, double base,
-                             std::int64_t original_max_position_embeddings) noexcept {
+namespace detail {
+
+// b^(2i / d) as a double-double, the exponent's rounding corrected (dd_power_of_quotient).
+inline dd dd_base_power(double ln_base, double base, int rotary_dim, int pair) noexcept {
+    return dd_power_of_quotient(base, ln_base, 2.0 * static_cast<double>(pair),
+                                static_cast<double>(rotary_dim));
+}
+
+// The correction dimension d ln(L / (2 pi n)) / (2 ln b) with the logarithm of the quotient
+// split into ln L - ln n - ln(2 pi), every term a double-double (pi the real pi).
+inline dd dd_correction_dim(double num_rotations, int rotary_dim, dd ln_base,
+                            std::int64_t original_max_position_embeddings) noexcept {
+    const dd ln_ratio = dd_sub(
+        dd_sub(dd_log_int(original_max_position_embeddings), dd_log(num_rotations)), dd_ln_two_pi);
+    const dd num = dd_mul(ln_ratio, dd{static_cast<double>(rotary_dim), 0.0});
+    return dd_div(num, dd{2.0 * ln_base.hi, 2.0 * ln_base.lo});
+}
+
+// The correction dimension as the references evaluate it, in double (transformers' and the
+// YaRN authors' `find_correction_dim`: d * log(L / (n * 2 * pi)) / (2 * log(b)), the same
+// operations in the same order, so the same double).
+inline double reference_correction_dim(double num_rotations, int rotary_dim, double base,
+                                       std::int64_t original_max_position_embeddings) noexcept {
     return static_cast<double>(rotary_dim) *
            std::log(static_cast<double>(original_max_position_embeddings) /
                     (num_rotations * two_pi)) /
            (2.0 * std::log(base));
+}
+
+struct dd_range {
+    dd low;
+    dd high;
+};
+
+// yarn_correction_range in double-double. Truncated, the range is the floor and ceiling of the
+// references' double evaluation, so its integers are transformers' also where the exact value
+// lies within a few 1e-16 of an integer (where its floor or ceiling could be another one).
+inline dd_range dd_yarn_correction_range(double beta_fast, double beta_slow, int rotary_dim,
+                                         double base, dd ln_base,
+                                         std::int64_t original_max_position_embeddings,
+                                         bool truncate) noexcept {
+    const std::int64_t big_l = original_max_position_embeddings;
+    dd low = dd_correction_dim(beta_fast, rotary_dim, ln_base, big_l);
+    dd high = dd_correction_dim(beta_slow, rotary_dim, ln_base, big_l);
+    if (truncate) {
+        low = {std::floor(reference_correction_dim(beta_fast, rotary_dim, base, big_l)), 0.0};
+        high = {std::ceil(reference_correction_dim(beta_slow, rotary_dim, base, big_l)), 0.0};
+    }
+    const dd zero{0.0, 0.0};
+    const dd top{static_cast<double>(rotary_dim - 1), 0.0};
+    return {dd_less(low, zero) ? zero : low, dd_less(top, high) ? top : high};
+}
+
+// 1 - linear_ramp(pair, range) in double-double, evaluated as (high - i) / (high - low) inside
+// the ramp so that no cancellation against 1 occurs; the same guard (high += 0.001 when
+// low == high) and clamp, decided by exact comparisons.
+inline dd dd_one_minus_ramp(int pair, dd_range range) noexcept {
+    const dd i{static_cast<double>(pair), 0.0};
+    const dd high =
+        dd_equal(range.low, range.high) ? dd_add(range.high, dd{0.001, 0.0}) : range.high;
+    // ramp = (i - low) / (high - low): <= 0 when i is on low's side of low, >= 1 when i is on
+    // high's side of high (or at them).
+    const bool rising = dd_less(range.low, high);
+    if (rising ? !dd_less(range.low, i) : !dd_less(i, range.low)) return {1.0, 0.0};
+    if (rising ? !dd_less(i, high) : !dd_less(high, i)) return {0.0, 0.0};
+    return dd_div(dd_sub(high, i), dd_sub(high, range.low));
+}
+
+}  // namespace detail
+
+/// Correction dimension: the fractional pair index whose wavelength fits `num_rotations`
+/// times into the original context L (YaRN code `find_correction_dim`; the same formula in
+/// transformers, vLLM and ggml): d * ln(L / (2 pi n)) / (2 ln b), pi the real pi (the
+/// references' math.pi is its nearest double).
+/// Precision: within 1 ulp of the formula (evaluated in double-double as
+/// d (ln L - ln n - ln 2 pi) / (2 ln b), then rounded once), except for results below about
+/// 1e-13 in magnitude (L / (2 pi n) within about 1e-15 of 1), whose error is about 1e-30.
+inline double correction_dim(double num_rotations, int rotary_dim, double base,
+                             std::int64_t original_max_position_embeddings) noexcept {
+    return detail::dd_correction_dim(num_rotations, rotary_dim, detail::dd_log(base),
+                                     original_max_position_embeddings)
+        .hi;
 }
 
 /// A correction range [low, high] in pair-index units.
@@ -104,17 +176,17 @@ struct correction_range {
 /// transformers v5): low = corr(beta_fast), high = corr(beta_slow), floored/ceiled when
 /// `truncate`, then clamped to [0, d - 1]. The upper clamp is in dimension units although the
 /// ramp runs over pair indices: the references do this and so do we.
+/// Precision: untruncated, as correction_dim. Truncated, the floor and ceiling of the
+/// references' own double evaluation (transformers' integers, bit for bit), which are those of
+/// the exact value unless it lies within a few 1e-16 of an integer.
 inline correction_range yarn_correction_range(double beta_fast, double beta_slow, int rotary_dim,
                                               double base,
                                               std::int64_t original_max_position_embeddings,
                                               bool truncate) noexcept {
-    double low = correction_dim(beta_fast, rotary_dim, base, original_max_position_embeddings);
-    double high = correction_dim(beta_slow, rotary_dim, base, original_max_position_embeddings);
-    if (truncate) {
-        low = std::floor(low);
-        high = std::ceil(high);
-    }
-    return {std::max(low, 0.0), std::min(high, static_cast<double>(rotary_dim - 1))};
+    const detail::dd_range r = detail::dd_yarn_correction_range(
+        beta_fast, beta_slow, rotary_dim, base, detail::dd_log(base),
+        original_max_position_embeddings, truncate);
+    return {r.low.hi, r.high.hi};
 }
 
 /// Linear ramp over pair index i: clamp((i - low) / (high - low), 0, 1), with the references'

@@ -9,8 +9,6 @@
 //     the long LongRoPE list;
 //   * every layer's table through hf_rope_config::layer_types / layers, and the query scale
 //     (hf_rope_config::query_scale).
-// Configs where the library misses a documented precision contract are listed in contract_gaps,
-// skipped until ROPESCALE_TEST_CONTRACT_GAPS is defined; the expectations are never loosened.
 #include <gtest/gtest.h>
 
 #include <ropescale/hf_config.hpp>
@@ -91,35 +89,6 @@ const char* const bundled[] = {
     "stablelm-2-zephyr-1_6b.json",
 };
 
-struct pending {
-    const char* config;
-    const char* reason;
-};
-
-// Configs where the library misses a method's documented precision contract (found by these
-// tests, open in the library). Their checks run with ROPESCALE_TEST_CONTRACT_GAPS defined.
-const pending contract_gaps[] = {
-    {"gpt-oss-20b.json",
-     "yarn.hpp promises inv_freq within 8 ulp of the formula; with truncate false the ramp "
-     "pairs 16 and 17 are 13 and 16 ulp away (the unrounded correction range amplifies the "
-     "rounding of its logarithms)"},
-    {"gpt-oss-120b.json",
-     "yarn.hpp promises inv_freq within 8 ulp of the formula; with truncate false the ramp "
-     "pairs 16 and 17 are 13 and 16 ulp away (the unrounded correction range amplifies the "
-     "rounding of its logarithms)"},
-    {"gpt-oss-20b-original.json",
-     "yarn.hpp promises inv_freq within 8 ulp of the formula; with truncate false the ramp "
-     "pairs 16 and 17 are 13 and 16 ulp away (the unrounded correction range amplifies the "
-     "rounding of its logarithms)"},
-};
-
-template <std::size_t N>
-const pending* find_pending(const pending (&list)[N], const std::string& name) {
-    for (const auto& p : list)
-        if (name == p.config) return &p;
-    return nullptr;
-}
-
 std::string expected_dir() {
     return std::string(ROPESCALE_EXAMPLE_CONFIGS_DIR) + "/../../tests/hf/expected";
 }
@@ -196,10 +165,6 @@ class bundled_config : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(bundled_config, primary_table_matches_transformers) {
     const std::string name = GetParam();
-#ifndef ROPESCALE_TEST_CONTRACT_GAPS
-    if (const pending* p = find_pending(contract_gaps, name))
-        GTEST_SKIP() << "open precision-contract gap: " << p->reason;
-#endif
     const nlohmann::json e = load_expected(name);
     ASSERT_FALSE(e.is_discarded());
     const auto r = rs::load_hf_config(std::string(ROPESCALE_EXAMPLE_CONFIGS_DIR) + "/" + name);
@@ -226,10 +191,6 @@ TEST_P(bundled_config, primary_table_matches_transformers) {
 // Per-layer reader: every layer's table (or no RoPE) and the query scale.
 TEST_P(bundled_config, every_layer_matches_transformers) {
     const std::string name = GetParam();
-#ifndef ROPESCALE_TEST_CONTRACT_GAPS
-    if (const pending* p = find_pending(contract_gaps, name))
-        GTEST_SKIP() << "open precision-contract gap: " << p->reason;
-#endif
     const nlohmann::json e = load_expected(name);
     ASSERT_FALSE(e.is_discarded());
     const auto r = rs::load_hf_config(std::string(ROPESCALE_EXAMPLE_CONFIGS_DIR) + "/" + name);
@@ -319,7 +280,6 @@ TEST(bundled_configs, expected_files_match_the_configs) {
         ASSERT_TRUE(j.contains("_source")) << name;
         EXPECT_NE(j["_source"].get<std::string>().find("Hugging Face"), std::string::npos) << name;
     }
-    for (const auto& p : contract_gaps) EXPECT_TRUE(listed.count(p.config)) << p.config;
 }
 
 // Checks of particular files, beyond the tables.

@@ -27,7 +27,15 @@ ROPESCALE_BEGIN_NAMESPACE
 /// `attention_factor` replaces, `mscale`/`mscale_all_dim` ratio); the YaRN authors'
 /// `LlamaYaRNScaledRotaryEmbedding` (`extrapolation_factor`, `attn_factor` multiplies);
 /// DeepSeek-V2/V3 attention (softmax scale times get_mscale(s, mscale_all_dim)^2).
-/// Precision: inv_freq within 8 ulp of the formula; the factors within 4 ulp.
+/// Precision: inv_freq within 8 ulp of the formula; the factors within 4 ulp. The correction
+/// range, the ramp (as (high - i) / (high - low), free of the cancellation of 1 - ramp), the
+/// blend and b^(2i/d) (with the exact exponent 2i/d) are evaluated in double-double and each
+/// entry rounded once: the error is pow's plus one rounding. Two input families are conditioned
+/// beyond double-double, and there the bounds can fail: a pair index inside a ramp narrower than
+/// about 1e-14 pairs (beta_fast / beta_slow within about 1e-15 of 1), and a range end within
+/// about 1e-13 of 0 (a beta within about 1e-15 of L / (2 pi)); the range's error there is about
+/// 1e-30 pairs, amplified in inv_freq by 1 / (high - low). In the formula pi is the real pi
+/// (transformers' math.pi is its nearest double).
 /// config.json: `original_max_position_embeddings` (section, else top level, else
 /// max_position_embeddings, as transformers' standardisation); `factor` (else
 /// max_position_embeddings / L; a warning when both are given, disagree, and the ratio is not
@@ -55,19 +63,35 @@ struct yarn {
 
 namespace detail {
 // The YaRN frequency blend, shared by static and dynamic YaRN. Returns the correction range.
+// Every entry is (1 / b^(2i/d)) (1/s + w_i (1 - 1/s)), the reference's
+// interp (1 - w_i) + extrap w_i regrouped, with the correction range, the weight
+// w_i = (high - i) / (high - low) * extrapolation_factor inside the ramp, the bracket and
+// b^(2i/d) in double-double (formulas.hpp), and one rounding at the end.
 inline correction_range yarn_frequencies(std::vector<double>& inv, int rotary_dim, double base,
                                          double scale, std::int64_t original, double beta_fast,
                                          double beta_slow, bool truncate,
                                          double extrapolation_factor) {
-    const correction_range range =
-        yarn_correction_range(beta_fast, beta_slow, rotary_dim, base, original, truncate);
+    const dd ln_base = dd_log(base);
+    const dd_range range = dd_yarn_correction_range(beta_fast, beta_slow, rotary_dim, base, ln_base,
+                                                    original, truncate);
+    const dd inv_scale = dd_div(dd{1.0, 0.0}, dd{scale, 0.0});
+    const dd keep = dd_sub(dd{1.0, 0.0}, inv_scale);  // 1 - 1/s
+    // The bracket below the ramp (w = extrapolation_factor) and above it (w = 0).
+    const dd extrapolated = dd_add(inv_scale, dd_mul(dd{extrapolation_factor, 0.0}, keep));
     inv.resize(static_cast<std::size_t>(rotary_dim / 2));
     for (int i = 0; i < rotary_dim / 2; ++i) {
-        const double pos_freq = base_power(base, rotary_dim, i);
-        const double w = (1.0 - linear_ramp(i, range)) * extrapolation_factor;
-        inv[static_cast<std::size_t>(i)] = blend(1.0 / (scale * pos_freq), 1.0 / pos_freq, w);
+        const dd one_minus_ramp = dd_one_minus_ramp(i, range);
+        dd multiplier = inv_scale;
+        if (one_minus_ramp.hi == 1.0 && one_minus_ramp.lo == 0.0) {
+            multiplier = extrapolated;
+        } else if (one_minus_ramp.hi != 0.0) {
+            const dd w = dd_mul(one_minus_ramp, dd{extrapolation_factor, 0.0});
+            multiplier = dd_add(inv_scale, dd_mul(w, keep));
+        }
+        const dd pos_freq = dd_base_power(ln_base.hi, base, rotary_dim, i);
+        inv[static_cast<std::size_t>(i)] = dd_div_to_double(multiplier, pos_freq);
     }
-    return range;
+    return {range.low.hi, range.high.hi};
 }
 
 }  // namespace detail
