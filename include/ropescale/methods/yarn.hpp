@@ -12,7 +12,9 @@ ROPESCALE_BEGIN_NAMESPACE
 
 /// YaRN (Peng, Quesnelle, Fan, Shippole 2023, arXiv 2309.00071, Definition 3) with
 /// transformers' semantics, plus the YaRN authors' two extra knobs. The ramp runs over the
-/// pair index, as in the released code (the paper writes it over r = L / wavelength):
+/// pair index, as in the released code (`ramp = ramp_form::wavelength_ratio` selects the
+/// paper's, over r = L / wavelength: w_i = gamma(r_i) * extrapolation_factor with
+/// (alpha, beta) = (beta_slow, beta_fast), wavelength_ratio_ramp):
 ///   range  = [low, high] = correction range of (beta_fast, beta_slow) rotations over the
 ///            original context L (floored/ceiled when `truncate`, clamped to [0, d - 1]);
 ///   w_i    = (1 - ramp(i)) * extrapolation_factor            (extrapolation weight)
@@ -51,20 +53,30 @@ struct yarn {
     /// `mscale_all_dim` is non-zero; the config.json reader sets it from the model type
     /// (hf_models.hpp), so models whose attention does not do it report 1.
     bool attention_scales_logits = true;
+    /// The blend's ramp: the released code's over the pair index (default), or the paper's
+    /// over the wavelength ratio r = L / lambda with alpha = beta_slow, beta = beta_fast
+    /// (ramp_form; `truncate` does not apply to it). A C++ option, not a config.json key.
+    ramp_form ramp = ramp_form::pair_index;
 };
 
 namespace detail {
 // The YaRN frequency blend, shared by static and dynamic YaRN. Returns the correction range.
+// With ramp_form::wavelength_ratio the range returned is the unrounded one: the pair indices
+// where r crosses beta_fast and beta_slow.
 inline correction_range yarn_frequencies(std::vector<double>& inv, int rotary_dim, double base,
                                          double scale, std::int64_t original, double beta_fast,
                                          double beta_slow, bool truncate,
-                                         double extrapolation_factor) {
+                                         double extrapolation_factor, ramp_form ramp) {
+    const bool paper = ramp == ramp_form::wavelength_ratio;
     const correction_range range =
-        yarn_correction_range(beta_fast, beta_slow, rotary_dim, base, original, truncate);
+        yarn_correction_range(beta_fast, beta_slow, rotary_dim, base, original, truncate && !paper);
     inv.resize(static_cast<std::size_t>(rotary_dim / 2));
     for (int i = 0; i < rotary_dim / 2; ++i) {
         const double pos_freq = base_power(base, rotary_dim, i);
-        const double w = (1.0 - linear_ramp(i, range)) * extrapolation_factor;
+        const double gamma =
+            paper ? wavelength_ratio_ramp(1.0 / pos_freq, original, beta_slow, beta_fast)
+                  : 1.0 - linear_ramp(i, range);
+        const double w = gamma * extrapolation_factor;
         inv[static_cast<std::size_t>(i)] = blend(1.0 / (scale * pos_freq), 1.0 / pos_freq, w);
     }
     return range;
@@ -150,9 +162,9 @@ struct method_traits<yarn> : method_traits_base<yarn> {
 
     static void build(const yarn& m, int rotary_dim, double base, const table_options&,
                       frequency_table& out) {
-        out.correction = detail::yarn_frequencies(out.inv_freq, rotary_dim, base, m.factor,
-                                                  m.original_max_position_embeddings, m.beta_fast,
-                                                  m.beta_slow, m.truncate, m.extrapolation_factor);
+        out.correction = detail::yarn_frequencies(
+            out.inv_freq, rotary_dim, base, m.factor, m.original_max_position_embeddings,
+            m.beta_fast, m.beta_slow, m.truncate, m.extrapolation_factor, m.ramp);
         out.scale = m.factor;
         const double ms = m.mscale.value_or(0.0);
         const double ms_all = m.mscale_all_dim.value_or(0.0);
