@@ -197,6 +197,31 @@ inline double linear_ramp(int pair, correction_range range) noexcept {
     return std::min(1.0, std::max(0.0, r));
 }
 
+/// Which ramp blends interpolation into extrapolation in NTK-by-parts and YaRN.
+enum class ramp_form {
+    /// The released code's (YaRN authors, transformers, vLLM, llama.cpp; every shipped
+    /// checkpoint was trained with it): linear over the pair index between the correction
+    /// dimensions of the two rotation counts (linear_ramp over yarn_correction_range).
+    pair_index,
+    /// The YaRN paper's (Definition 2, Eq. 17-18): linear in the wavelength ratio
+    /// r = L / lambda (wavelength_ratio_ramp). Never the default: no released model uses it.
+    wavelength_ratio,
+};
+
+/// The YaRN paper's ramp gamma(r) (Definition 2, Eq. 17-18) for a pair of plain inverse
+/// frequency theta: r = L / lambda = L theta / (2 pi), gamma = 0 for r <= alpha, 1 for
+/// r >= beta, (r - alpha) / (beta - alpha) between (alpha == beta: a step at alpha). It is the
+/// pair's extrapolation weight: 1 keeps theta, 0 interpolates (theta / s). alpha and beta are
+/// rotation counts over L, as the code's beta_slow and beta_fast (the paper: 1 and 32).
+/// Precision: a few ulp of r; the weight within (few ulp of r) / (beta - alpha) absolute.
+inline double wavelength_ratio_ramp(double theta, std::int64_t original_max_position_embeddings,
+                                    double alpha, double beta) noexcept {
+    const double r = static_cast<double>(original_max_position_embeddings) * theta / two_pi;
+    if (r <= alpha) return 0.0;
+    if (r >= beta) return 1.0;
+    return (r - alpha) / (beta - alpha);
+}
+
 /// Blend of an interpolated and an extrapolated inverse frequency with extrapolation weight w
 /// (the YaRN code's `inv_freq_interpolation * (1 - mask) + inv_freq_extrapolation * mask`).
 inline double blend(double interpolated, double extrapolated,

@@ -33,6 +33,8 @@ struct dynamic_yarn {
     double beta_slow = 1.0;
     double extrapolation_factor = 1.0;
     double attn_factor = 1.0;
+    /// The blend's ramp, as yarn::ramp (a C++ option, not a config.json key).
+    ramp_form ramp = ramp_form::pair_index;
 };
 
 template <>
@@ -107,9 +109,9 @@ struct method_traits<dynamic_yarn> : method_traits_base<dynamic_yarn> {
             out.inv_freq = detail::plain_table(base, rotary_dim);
             return;
         }
-        out.correction = detail::yarn_frequencies(out.inv_freq, rotary_dim, base, s,
-                                                  m.original_max_position_embeddings, m.beta_fast,
-                                                  m.beta_slow, true, m.extrapolation_factor);
+        out.correction = detail::yarn_frequencies(
+            out.inv_freq, rotary_dim, base, s, m.original_max_position_embeddings, m.beta_fast,
+            m.beta_slow, true, m.extrapolation_factor, m.ramp);
         out.scale = s;
         out.attention_factor = yarn_get_mscale(s) * m.attn_factor;
     }

@@ -12,7 +12,9 @@ ROPESCALE_BEGIN_NAMESPACE
 
 /// YaRN (Peng, Quesnelle, Fan, Shippole 2023, arXiv 2309.00071, Definition 3) with
 /// transformers' semantics, plus the YaRN authors' two extra knobs. The ramp runs over the
-/// pair index, as in the released code (the paper writes it over r = L / wavelength):
+/// pair index, as in the released code (`ramp = ramp_form::wavelength_ratio` selects the
+/// paper's, over r = L / wavelength: w_i = gamma(r_i) * extrapolation_factor with
+/// (alpha, beta) = (beta_slow, beta_fast), wavelength_ratio_ramp):
 ///   range  = [low, high] = correction range of (beta_fast, beta_slow) rotations over the
 ///            original context L (floored/ceiled when `truncate`, clamped to [0, d - 1]);
 ///   w_i    = (1 - ramp(i)) * extrapolation_factor            (extrapolation weight)
@@ -59,6 +61,10 @@ struct yarn {
     /// `mscale_all_dim` is non-zero; the config.json reader sets it from the model type
     /// (hf_models.hpp), so models whose attention does not do it report 1.
     bool attention_scales_logits = true;
+    /// The blend's ramp: the released code's over the pair index (default), or the paper's
+    /// over the wavelength ratio r = L / lambda with alpha = beta_slow, beta = beta_fast
+    /// (ramp_form; `truncate` does not apply to it). A C++ option, not a config.json key.
+    ramp_form ramp = ramp_form::pair_index;
 };
 
 namespace detail {
@@ -66,21 +72,29 @@ namespace detail {
 // Every entry is (1 / b^(2i/d)) (1/s + w_i (1 - 1/s)), the reference's
 // interp (1 - w_i) + extrap w_i regrouped, with the correction range, the weight
 // w_i = (high - i) / (high - low) * extrapolation_factor inside the ramp, the bracket and
-// b^(2i/d) in double-double (formulas.hpp), and one rounding at the end.
+// b^(2i/d) in double-double (formulas.hpp), and one rounding at the end. With
+// ramp_form::wavelength_ratio the weight is the paper's gamma(r_i) * extrapolation_factor
+// (wavelength_ratio_ramp, in double) and the range returned is the unrounded one: the pair
+// indices where r crosses beta_fast and beta_slow.
 inline correction_range yarn_frequencies(std::vector<double>& inv, int rotary_dim, double base,
                                          double scale, std::int64_t original, double beta_fast,
                                          double beta_slow, bool truncate,
-                                         double extrapolation_factor) {
+                                         double extrapolation_factor, ramp_form ramp) {
+    const bool paper = ramp == ramp_form::wavelength_ratio;
     const dd ln_base = dd_log(base);
     const dd_range range = dd_yarn_correction_range(beta_fast, beta_slow, rotary_dim, base, ln_base,
-                                                    original, truncate);
+                                                    original, truncate && !paper);
     const dd inv_scale = dd_div(dd{1.0, 0.0}, dd{scale, 0.0});
     const dd keep = dd_sub(dd{1.0, 0.0}, inv_scale);  // 1 - 1/s
     // The bracket below the ramp (w = extrapolation_factor) and above it (w = 0).
     const dd extrapolated = dd_add(inv_scale, dd_mul(dd{extrapolation_factor, 0.0}, keep));
     inv.resize(static_cast<std::size_t>(rotary_dim / 2));
     for (int i = 0; i < rotary_dim / 2; ++i) {
-        const dd one_minus_ramp = dd_one_minus_ramp(i, range);
+        const dd pos_freq = dd_base_power(ln_base.hi, base, rotary_dim, i);
+        const dd one_minus_ramp =
+            paper
+                ? dd{wavelength_ratio_ramp(1.0 / pos_freq.hi, original, beta_slow, beta_fast), 0.0}
+                : dd_one_minus_ramp(i, range);
         dd multiplier = inv_scale;
         if (one_minus_ramp.hi == 1.0 && one_minus_ramp.lo == 0.0) {
             multiplier = extrapolated;
@@ -88,7 +102,6 @@ inline correction_range yarn_frequencies(std::vector<double>& inv, int rotary_di
             const dd w = dd_mul(one_minus_ramp, dd{extrapolation_factor, 0.0});
             multiplier = dd_add(inv_scale, dd_mul(w, keep));
         }
-        const dd pos_freq = dd_base_power(ln_base.hi, base, rotary_dim, i);
         inv[static_cast<std::size_t>(i)] = dd_div_to_double(multiplier, pos_freq);
     }
     return {range.low.hi, range.high.hi};
@@ -174,9 +187,9 @@ struct method_traits<yarn> : method_traits_base<yarn> {
 
     static void build(const yarn& m, int rotary_dim, double base, const table_options&,
                       frequency_table& out) {
-        out.correction = detail::yarn_frequencies(out.inv_freq, rotary_dim, base, m.factor,
-                                                  m.original_max_position_embeddings, m.beta_fast,
-                                                  m.beta_slow, m.truncate, m.extrapolation_factor);
+        out.correction = detail::yarn_frequencies(
+            out.inv_freq, rotary_dim, base, m.factor, m.original_max_position_embeddings,
+            m.beta_fast, m.beta_slow, m.truncate, m.extrapolation_factor, m.ramp);
         out.scale = m.factor;
         const double ms = m.mscale.value_or(0.0);
         const double ms_all = m.mscale_all_dim.value_or(0.0);
