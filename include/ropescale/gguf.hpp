@@ -710,19 +710,20 @@ inline parse_outcome parse(const unsigned char* data, std::uint64_t avail, std::
         kv.offset = r.pos();
         if (!read_string(r, kv.key, indexed("metadata", i), "a key", gguf_max_key_length))
             return finish();
+        const std::string field = kv.key.empty() ? indexed("metadata", i) : kv.key;
         if (!keys.insert(kv.key).second) {
-            r.fail(errc::inconsistent, kv.key, kv.offset, "duplicate key");
+            r.fail(errc::inconsistent, field, kv.offset, "duplicate key");
             return finish();
         }
         const std::uint64_t tag_at = r.pos();
         std::uint32_t tag = 0;
-        if (!r.read_uint(tag, kv.key, "the value type")) return finish();
+        if (!r.read_uint(tag, field, "the value type")) return finish();
         if (!valid_tag(tag)) {
-            r.fail(errc::parse_error, kv.key, tag_at,
+            r.fail(errc::parse_error, field, tag_at,
                    "value type " + std::to_string(tag) + " is not a GGUF value type (0 to 12)");
             return finish();
         }
-        if (!read_value(r, kv.value, tag, kv.key, 0)) return finish();
+        if (!read_value(r, kv.value, tag, field, 0)) return finish();
         f.metadata.push_back(std::move(kv));
     }
 
@@ -752,15 +753,16 @@ inline parse_outcome parse(const unsigned char* data, std::uint64_t avail, std::
         if (!read_string(r, t.name, indexed("tensors", i), "a tensor name",
                          gguf_max_tensor_name_length))
             return finish();
+        const std::string field = t.name.empty() ? indexed("tensors", i) : t.name;
         if (!names.insert(t.name).second) {
-            r.fail(errc::inconsistent, t.name, t.info_offset, "duplicate tensor name");
+            r.fail(errc::inconsistent, field, t.info_offset, "duplicate tensor name");
             return finish();
         }
         const std::uint64_t dims_at = r.pos();
         std::uint32_t n_dims = 0;
-        if (!r.read_uint(n_dims, t.name, "the dimension count")) return finish();
+        if (!r.read_uint(n_dims, field, "the dimension count")) return finish();
         if (n_dims > 4) {
-            r.fail(errc::parse_error, t.name, dims_at,
+            r.fail(errc::parse_error, field, dims_at,
                    std::to_string(n_dims) + " dimensions (at most 4)");
             return finish();
         }
@@ -768,15 +770,15 @@ inline parse_outcome parse(const unsigned char* data, std::uint64_t avail, std::
         for (std::uint32_t d = 0; d < n_dims; ++d) {
             const std::uint64_t at = r.pos();
             std::uint64_t n = 0;
-            if (!r.read_uint(n, t.name, "a dimension")) return finish();
+            if (!r.read_uint(n, field, "a dimension")) return finish();
             if (n > max_i64) {
-                r.fail(errc::out_of_range, t.name, at,
+                r.fail(errc::out_of_range, field, at,
                        "dimension " + std::to_string(d) + " is " + std::to_string(n) +
                            " (at most 2^63 - 1)");
                 return finish();
             }
             if (n != 0 && t.elements > max_i64 / n) {
-                r.fail(errc::out_of_range, t.name, at,
+                r.fail(errc::out_of_range, field, at,
                        "the element count overflows 2^63 - 1 at dimension " + std::to_string(d));
                 return finish();
             }
@@ -784,16 +786,16 @@ inline parse_outcome parse(const unsigned char* data, std::uint64_t avail, std::
             t.dims.push_back(n);
         }
         const std::uint64_t type_at = r.pos();
-        if (!r.read_uint(t.type, t.name, "the tensor type")) return finish();
+        if (!r.read_uint(t.type, field, "the tensor type")) return finish();
         const ggml_type_traits tr = ggml_traits(t.type);
         if (tr.name == nullptr) {
-            r.fail(errc::parse_error, t.name, type_at,
+            r.fail(errc::parse_error, field, type_at,
                    "ggml type " + std::to_string(t.type) + " is not a GGUF tensor type");
             return finish();
         }
         const std::uint64_t row = t.dims.empty() ? 1 : t.dims[0];
         if (row % tr.block_size != 0) {
-            r.fail(errc::out_of_range, t.name, type_at,
+            r.fail(errc::out_of_range, field, type_at,
                    std::string("type ") + tr.name + " has blocks of " +
                        std::to_string(tr.block_size) + " elements, dims[0] is " +
                        std::to_string(row));
@@ -801,11 +803,11 @@ inline parse_outcome parse(const unsigned char* data, std::uint64_t avail, std::
         }
         const std::uint64_t blocks = t.elements / tr.block_size;
         if (blocks > std::numeric_limits<std::uint64_t>::max() / tr.type_size) {
-            r.fail(errc::out_of_range, t.name, type_at, "the byte size overflows 64 bits");
+            r.fail(errc::out_of_range, field, type_at, "the byte size overflows 64 bits");
             return finish();
         }
         t.bytes = blocks * tr.type_size;
-        if (!r.read_uint(t.offset, t.name, "the data offset")) return finish();
+        if (!r.read_uint(t.offset, field, "the data offset")) return finish();
         f.tensors.push_back(std::move(t));
     }
 
@@ -820,16 +822,21 @@ inline parse_outcome parse(const unsigned char* data, std::uint64_t avail, std::
                    ", the file at byte " + std::to_string(size));
         return finish();
     }
-    for (const gguf_tensor_info& t : f.tensors) {
+    // Errors name the tensor, or its index when its name is empty.
+    auto tensor_field = [&](std::size_t i) {
+        return f.tensors[i].name.empty() ? indexed("tensors", i) : f.tensors[i].name;
+    };
+    for (std::size_t i = 0; i < f.tensors.size(); ++i) {
+        const gguf_tensor_info& t = f.tensors[i];
         if (t.offset % f.alignment != 0) {
-            r.fail(errc::out_of_range, t.name, t.info_offset,
+            r.fail(errc::out_of_range, tensor_field(i), t.info_offset,
                    "data offset " + std::to_string(t.offset) + " is not a multiple of the " +
                        "alignment " + std::to_string(f.alignment));
             return finish();
         }
         const std::uint64_t room = size - f.data_offset;
         if (t.offset > room || t.bytes > room - t.offset) {
-            r.fail(errc::out_of_range, t.name, t.info_offset,
+            r.fail(errc::out_of_range, tensor_field(i), t.info_offset,
                    "data [" + std::to_string(t.offset) + ", +" + std::to_string(t.bytes) +
                        " bytes) from the data offset " + std::to_string(f.data_offset) +
                        " ends beyond the file (" + std::to_string(size) + " bytes)");
@@ -847,7 +854,7 @@ inline parse_outcome parse(const unsigned char* data, std::uint64_t avail, std::
         const gguf_tensor_info& t = f.tensors[i];
         if (t.bytes == 0) continue;
         if (reach != nullptr && reach->offset + reach->bytes > t.offset) {
-            r.fail(errc::inconsistent, t.name, t.info_offset,
+            r.fail(errc::inconsistent, tensor_field(i), t.info_offset,
                    "data [" + std::to_string(t.offset) + ", " + std::to_string(t.offset + t.bytes) +
                        ") overlaps tensor '" + reach->name + "' [" + std::to_string(reach->offset) +
                        ", " + std::to_string(reach->offset + reach->bytes) + ")");
