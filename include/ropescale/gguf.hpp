@@ -40,9 +40,9 @@
 // small multiple of the metadata's size (a std::string per string element).
 //
 // Errors (never thrown): the field is the metadata key, the tensor name, or the header field
-// ("magic", "version", "tensor_count", "metadata_kv_count", "metadata[i]" before its key is
-// read, "tensors[i]" before its name is read); the message starts with "at byte N:", the
-// absolute file offset of the item concerned. Codes:
+// ("magic", "version", "tensor_count", "metadata_kv_count"; "metadata[i]" / "tensors[i]" for
+// the i-th pair or tensor before its key or name is read, or when it is empty); the message
+// starts with "at byte N:", the absolute file offset of the item concerned. Codes:
 //   parse_error     not GGUF, truncated, a length or count larger than the rest of the file, a
 //                   bad value-type tag, a bool byte other than 0/1, arrays nested too deep, a
 //                   key or tensor name too long, too many dimensions, an unknown ggml type
@@ -893,7 +893,7 @@ inline expected<std::vector<float>> decode_f32(const gguf_tensor_info& t, const 
     std::vector<float> v(static_cast<std::size_t>(t.elements));
     for (std::size_t i = 0; i < v.size(); ++i) {
         std::uint32_t bits = 0;
-        for (int b = 0; b < 4; ++b) bits |= std::uint32_t(p[4 * i + b]) << (8 * b);
+        for (std::size_t b = 0; b < 4; ++b) bits |= std::uint32_t(p[4 * i + b]) << (8 * b);
         std::memcpy(&v[i], &bits, sizeof bits);
         if (!std::isfinite(v[i]))
             return error{errc::not_finite, t.name + "[" + std::to_string(i) + "]",
