@@ -68,8 +68,13 @@ void check_file(const rs::gguf_file& f, std::size_t size) {
                        t.bytes <= size - f.data_offset - t.offset,
                    t.name + ": beyond the file");
         const rs::ggml_type_traits tr = rs::ggml_traits(t.type);
-        FUZZ_CHECK(tr.name != nullptr, t.name + ": unknown type accepted");
-        FUZZ_CHECK(t.bytes == t.elements / tr.block_size * tr.type_size, t.name + ": bytes");
+        FUZZ_CHECK(tr.name != nullptr || t.type > rs::ggml_last_known_type,
+                   t.name + ": removed type accepted");
+        FUZZ_CHECK(t.bytes_known == (tr.name != nullptr), t.name + ": bytes_known");
+        if (t.bytes_known)
+            FUZZ_CHECK(t.bytes == t.elements / tr.block_size * tr.type_size, t.name + ": bytes");
+        else
+            FUZZ_CHECK(t.bytes == 0, t.name + ": bytes of an unknown type");
         for (std::size_t j = i + 1; j < f.tensors.size() && j < i + 64; ++j) {
             const rs::gguf_tensor_info& u = f.tensors[j];
             FUZZ_CHECK(t.name != u.name, "duplicate tensor " + t.name);

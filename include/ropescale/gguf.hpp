@@ -18,23 +18,28 @@
 // uint8 (0), int8 (1), uint16 (2), int16 (3), uint32 (4), int32 (5), float32 (6), bool (7, one
 // byte, 0 or 1), string (8), array (9: uint32 element type, uint64 count, count values; any
 // element type, arrays included), uint64 (10), int64 (11), float64 (12). Every integer and
-// float is little-endian whatever the host. Version 1 (32-bit lengths and counts, refused by
-// ggml since 2023) is refused with a message saying so; a big-endian file (its version reads as
+// float is little-endian whatever the host. Version 1 (32-bit lengths and counts; ggml refuses it
+// too) is refused with a message saying so; a big-endian file (its version reads as
 // 0x03000000 here) is refused as such.
 //
 // Validation, beyond the format: the rules of ggml's reader (ggml src/gguf.cpp,
-// gguf_init_from_reader) where it has one, so a file accepted here is one llama.cpp loads:
+// gguf_init_from_reader) where it has one, and the specification's where it is stricter:
 //   * no duplicate key, no duplicate tensor name; tensor names at most 64 bytes, keys at most
 //     65535 bytes (the specification's limits; key characters are not checked, as ggml does
 //     not); strings are bytes, UTF-8 is not checked;
+//   * bool values 0 or 1 (the specification; ggml reads any non-zero byte as true); arrays
+//     nested at most gguf_max_array_depth deep (the specification sets no limit; ggml reads
+//     no nested array at all);
 //   * `general.alignment`, when present, a uint32 power of two in [1, 2^20];
-//   * at most 4 dimensions (GGML_MAX_DIMS), each < 2^63, their product < 2^63; a known ggml
-//     type (ggml_type below) whose block size divides dims[0]; the byte size
+//   * at most 4 dimensions (GGML_MAX_DIMS), each < 2^63, their product < 2^63; a ggml type
+//     not removed from GGUF, whose block size divides dims[0]; the byte size
 //     (elements / block size x type size) fits 64 bits;
 //   * each tensor's offset a multiple of the alignment, its bytes inside the file, and no two
-//     tensors' bytes overlapping (ggml also requires them in order and packed; not checked);
-//   * bool values 0 or 1 (the specification; ggml reads any non-zero byte as true); arrays
-//     nested at most gguf_max_array_depth deep (the specification sets no limit).
+//     tensors' bytes overlapping.
+// More lenient than ggml's reader: a tensor name of exactly 64 bytes (ggml's limit counts a
+// terminator), tensors out of offset order or with gaps between them (ggml requires them
+// packed in order), and ggml types newer than the table below (accepted with their byte size
+// unknown, so their extent is not checked: a file of a newer llama.cpp still reads).
 // Every length and count is checked against the bytes left in the file before anything is
 // allocated from it, and every read goes through a bounds-checked cursor. Memory is at most a
 // small multiple of the metadata's size (a std::string per string element).
@@ -45,7 +50,7 @@
 // starts with "at byte N:", the absolute file offset of the item concerned. Codes:
 //   parse_error     not GGUF, truncated, a length or count larger than the rest of the file, a
 //                   bad value-type tag, a bool byte other than 0/1, arrays nested too deep, a
-//                   key or tensor name too long, too many dimensions, an unknown ggml type
+//                   key or tensor name too long, too many dimensions, a removed ggml type
 //   out_of_range    an unsupported version, a bad alignment, a dimension or element count or
 //                   byte size that overflows, a misaligned tensor offset, tensor bytes beyond
 //                   the end of the file, a block size that does not divide dims[0]
@@ -122,8 +127,10 @@ inline const char* to_string(gguf_type t) noexcept {
     return "unknown";
 }
 
-/// ggml tensor types (enum ggml_type, ggml docs/gguf.md), as stored in tensor infos. Values
-/// not listed (4, 5, 31-33, 36-38: removed from GGUF; 40 and up: unknown here) are refused.
+/// ggml tensor types (enum ggml_type, ggml docs/gguf.md and ggml.h), as stored in tensor
+/// infos. The values removed from GGUF (4, 5, 31-33, 36-38) are refused; values above the
+/// last listed are types newer than this table: accepted, their byte size unknown (a file of a
+/// newer llama.cpp still reads).
 enum class ggml_type : std::uint32_t {
     f32 = 0,
     f16 = 1,
@@ -157,6 +164,7 @@ enum class ggml_type : std::uint32_t {
     tq1_0 = 34,
     tq2_0 = 35,
     mxfp4 = 39,
+    nvfp4 = 40,
 };
 
 /// Block size (elements) and type size (bytes per block) of a ggml type: gguf-py's
@@ -167,7 +175,7 @@ struct ggml_type_traits {
     std::uint32_t type_size = 0;
 };
 
-/// The traits of ggml type `t`; name nullptr and sizes 0 for a value GGUF does not define.
+/// The traits of ggml type `t`; name nullptr and sizes 0 for a value not in the table.
 inline ggml_type_traits ggml_traits(std::uint32_t t) noexcept {
     switch (t) {
         case 0: return {"f32", 1, 4};
@@ -202,6 +210,7 @@ inline ggml_type_traits ggml_traits(std::uint32_t t) noexcept {
         case 34: return {"tq1_0", 256, 54};
         case 35: return {"tq2_0", 256, 66};
         case 39: return {"mxfp4", 32, 17};
+        case 40: return {"nvfp4", 64, 36};
         default: return {};
     }
 }
@@ -216,6 +225,8 @@ inline constexpr std::uint64_t gguf_max_tensor_name_length = 64;
 /// accepted (ggml's reader).
 inline constexpr std::uint32_t gguf_default_alignment = 32;
 inline constexpr std::uint32_t gguf_max_alignment = 1u << 20;
+/// The last ggml type value of the table (ggml_traits); larger ones are newer types.
+inline constexpr std::uint32_t ggml_last_known_type = 40;
 
 /// Names of the RoPE factor tensors llama.cpp reads: per-pair frequency factors (Llama 3.1
 /// style `rope_freqs`) and LongRoPE's long and short factor lists.
@@ -279,7 +290,10 @@ struct gguf_tensor_info {
     std::uint64_t offset = 0;         ///< of the data, from gguf_file::data_offset
     std::uint64_t elements = 0;       ///< product of dims (1 for no dimension)
     std::uint64_t bytes = 0;          ///< elements / block size x type size
-    std::uint64_t info_offset = 0;    ///< absolute file offset of this tensor info
+    /// False for a ggml type newer than ggml_traits' table: `bytes` is 0 and the data's
+    /// extent is not checked (its offset still is).
+    bool bytes_known = true;
+    std::uint64_t info_offset = 0;  ///< absolute file offset of this tensor info
 };
 
 /// A GGUF file's header, metadata and tensor infos (no tensor data).
@@ -788,10 +802,16 @@ inline parse_outcome parse(const unsigned char* data, std::uint64_t avail, std::
         const std::uint64_t type_at = r.pos();
         if (!r.read_uint(t.type, field, "the tensor type")) return finish();
         const ggml_type_traits tr = ggml_traits(t.type);
-        if (tr.name == nullptr) {
+        if (tr.name == nullptr && t.type <= ggml_last_known_type) {
             r.fail(errc::parse_error, field, type_at,
-                   "ggml type " + std::to_string(t.type) + " is not a GGUF tensor type");
+                   "ggml type " + std::to_string(t.type) + " is not a GGUF tensor type (removed)");
             return finish();
+        }
+        if (tr.name == nullptr) {  // a newer type: size unknown
+            t.bytes_known = false;
+            if (!r.read_uint(t.offset, field, "the data offset")) return finish();
+            f.tensors.push_back(std::move(t));
+            continue;
         }
         const std::uint64_t row = t.dims.empty() ? 1 : t.dims[0];
         if (row % tr.block_size != 0) {

@@ -521,11 +521,38 @@ TEST(GgufHostile, Shapes) {
     const std::string type_bytes = type.build(&l);
     expect_refused(type_bytes, rs::errc::parse_error, "a", l.tensor_info[0] + 9 + 4 + 8,
                    "ggml type 4 is not a GGUF tensor type");
+    gw::file removed;
+    removed.add({"a", {1}, 31, "", 0});  // Q4_0_4_4: removed from GGUF
+    const std::string removed_bytes = removed.build(&l);
+    expect_refused(removed_bytes, rs::errc::parse_error, "a", l.tensor_info[0] + 9 + 4 + 8,
+                   "ggml type 31 is not a GGUF tensor type (removed)");
     gw::file block;
     block.add({"a", {33}, 2, std::string(36, '\0'), {}});
     const std::string block_bytes = block.build(&l);
     expect_refused(block_bytes, rs::errc::out_of_range, "a", l.tensor_info[0] + 9 + 4 + 8,
                    "blocks of 32 elements, dims[0] is 33");
+}
+
+// A ggml type newer than the reader's table is accepted with its size unknown; the offset is
+// still checked, and the other tensors are read.
+TEST(Gguf, NewerGgmlType) {
+    gw::file f;
+    f.add({"blk.0.attn_q.weight", {128, 4}, 41, std::string(64, '\x33'), {}});
+    f.add({"rope_freqs.weight", {2}, 0, gw::f32_data({1.0f, 3.0f}), {}});
+    gw::layout l;
+    const std::string b = f.build(&l);
+    auto r = rs::parse_gguf(b);
+    ASSERT_TRUE(r) << r.err().what();
+    EXPECT_FALSE(r->tensors[0].bytes_known);
+    EXPECT_EQ(r->tensors[0].bytes, 0u);
+    EXPECT_EQ(r->tensors[0].elements, 512u);
+    EXPECT_TRUE(r->tensors[1].bytes_known);
+    EXPECT_EQ(*rs::read_f32_tensor(*r, b, rs::gguf_rope_freqs), (std::vector<float>{1.0f, 3.0f}));
+    gw::file mis;
+    mis.add({"a", {1}, 41, "", 8});
+    const std::string mis_bytes = mis.build(&l);
+    expect_refused(mis_bytes, rs::errc::out_of_range, "a", l.tensor_info[0],
+                   "data offset 8 is not a multiple");
 }
 
 TEST(GgufHostile, Alignment) {

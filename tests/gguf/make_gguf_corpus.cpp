@@ -2,7 +2,8 @@
 //     build/default/tests/gguf/make_gguf_corpus fuzz/corpus/fuzz_gguf
 // Files shaped as llama.cpp's converter writes them (Llama 3.1 with rope_freqs, Phi-3 with the
 // LongRoPE factor lists, a version 2 file with every value type and nested arrays, a 64-byte
-// alignment, an empty file), and a few it must refuse.
+// alignment, a ggml type newer than the reader's table, an empty file), and a few it must
+// refuse.
 #include "gguf_writer.hpp"
 
 #include <cstdio>
@@ -79,6 +80,11 @@ int main(int argc, char** argv) {
     aligned.add({"a", {3}, 1, std::string(6, '\0'), {}});
     aligned.add({"rope_freqs.weight", {4}, 0, gw::f32_data({1.0f, 2.0f, 4.0f, 8.0f}), {}});
     write(dir, "alignment_64.gguf", aligned.build());
+
+    gw::file newer;  // a ggml type newer than the reader's table, beside rope_freqs
+    newer.add({"blk.0.attn_q.weight", {128, 2}, 41, std::string(64, '\x33'), {}});
+    newer.add({"rope_freqs.weight", {2}, 0, gw::f32_data({1.0f, 3.0f}), {}});
+    write(dir, "newer_ggml_type.gguf", newer.build());
 
     write(dir, "empty.gguf", gw::file{}.build());
 
