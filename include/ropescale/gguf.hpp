@@ -302,8 +302,10 @@ struct gguf_file {
     std::vector<gguf_kv> metadata;                     ///< in file order
     std::vector<gguf_tensor_info> tensors;             ///< in file order
     std::uint32_t alignment = gguf_default_alignment;  ///< `general.alignment`, else 32
-    std::uint64_t data_offset = 0;                     ///< absolute offset of the tensor data
-    std::uint64_t file_size = 0;                       ///< total size of the file read
+    /// Absolute offset of the tensor data: the end of the tensor infos rounded up to the
+    /// alignment (past the end of a file without tensors that ends unpadded).
+    std::uint64_t data_offset = 0;
+    std::uint64_t file_size = 0;  ///< total size of the file read
 
     /// The pair of `key`, or nullptr.
     const gguf_kv* find(std::string_view key) const noexcept {
@@ -320,8 +322,8 @@ struct gguf_file {
 
     /// Typed accessors: the value of `key` when it has exactly that type. A missing key gives
     /// errc::missing_field, another type errc::wrong_type ("expected uint32, got float32");
-    /// both name the key. No conversion between types (llama.cpp's GGUFMeta checks the type
-    /// the same way).
+    /// both name the key. No conversion between types, as llama.cpp (GGUFMeta::GKV::get_kv,
+    /// llama-model-loader.cpp) refuses another type.
     expected<std::uint8_t> get_u8(std::string_view key) const { return get<std::uint8_t>(key); }
     expected<std::int8_t> get_i8(std::string_view key) const { return get<std::int8_t>(key); }
     expected<std::uint16_t> get_u16(std::string_view key) const { return get<std::uint16_t>(key); }
@@ -936,10 +938,12 @@ inline expected<gguf_file> parse_gguf(std::string_view bytes) {
     return *o.err;  // never need_more: every byte is available
 }
 
-/// Reads a GGUF file's header, metadata and tensor infos from disk, reading only the bytes
-/// they occupy (from 1 MiB, doubled while the metadata goes on) and none of the tensor data.
-/// Same checks and errors as parse_gguf; a file that cannot be opened or read gives
-/// errc::io_error naming the path. Never throws (except std::bad_alloc).
+/// Reads a GGUF file's header, metadata and tensor infos from disk: a prefix of the file,
+/// first 1 MiB, doubled until it holds them (so at most the larger of 1 MiB and twice their
+/// size); the tensor data past that prefix is never read (load_f32_tensor reads one tensor's
+/// bytes). Same checks and errors as parse_gguf (the tensors' bounds against the file's
+/// size); a file that cannot be opened or read gives errc::io_error naming the path. Never
+/// throws (except std::bad_alloc).
 inline expected<gguf_file> load_gguf(const std::filesystem::path& path) {
     const std::string where = path.string();
     std::error_code ec;
