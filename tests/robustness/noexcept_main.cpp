@@ -3,8 +3,9 @@
 // dispatch.hpp, builds the table of every method, a cache, rotates with the static kernel,
 // run-time dispatch and the scalar reference, and checks that every kind of error comes back
 // as a value. Plain main (no GoogleTest: gtest_main is built with exceptions); it prints
-// "N passed, 0 failed" and exits non-zero on any failure. Where nlohmann-json is found, the
-// config.json reader's checks (noexcept_hf.cpp) run in the same program.
+// "N passed, 0 failed" and exits non-zero on any failure. The GGUF reader's checks
+// (noexcept_gguf.cpp) run in the same program, and where nlohmann-json is found, the
+// config.json reader's (noexcept_hf.cpp).
 #include "isa_kernels.hpp"
 #include "noexcept_checks.hpp"
 #include "support/method_examples.hpp"
@@ -111,10 +112,7 @@ int main() {
     const auto table = rs::compute_frequencies(good);
     check(static_cast<bool>(table), "yarn table");
     if (!table) {
-    #if ROPESCALE_TEST_HF_READER
-    noexcept_test::hf_reader_checks();
-#endif
-    std::printf("%d passed, %d failed\n", passed, failed);
+        std::printf("%d passed, %d failed\n", passed, failed);
         return 1;
     }
     check(refused(rs::build_rope_cache(*table, -1, rs::attention_factor_mode::folded),
@@ -171,6 +169,7 @@ int main() {
     for (std::size_t i = 0; i < k.size(); ++i) worst = std::fmax(worst, std::fabs(k[i] - k0[i]));
     check(worst < 1e-5, "shift by d then -d returns the keys");
 
+    noexcept_test::gguf_reader_checks();
 #if ROPESCALE_TEST_HF_READER
     noexcept_test::hf_reader_checks();
 #endif
