@@ -77,7 +77,7 @@ inline rs::status print(const rs::hf_rope_config& hf,
             "  interpolation (Eq. 5, 7): 32 ln c = %.10g, d/(8 ln c) = %.10g, "
             "d/(32 ln c) = %.10g\n",
             b->paper_denominator, b->paper_coefficient, b->paper_worst_case);
-        std::printf("  the proof's sum: sum_j theta_j^2 = %.10g, / 8 = %.10g\n",
+        std::printf("  curvature bound: sum_j theta_j^2 = %.10g, / 8 = %.10g\n",
                     b->sum_theta_squared, b->table_worst_case);
         std::printf("  extrapolation (Eq. 8): B(s)/d from %.10g (s = %lld) to %.10g (s = %lld)\n",
                     e->min, static_cast<long long>(e->argmin), e->max,

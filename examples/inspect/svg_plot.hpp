@@ -411,7 +411,7 @@ inline rs::expected<std::string> render(const rs::hf_rope_config& hf,
                      " per unit max|h| (32 ln c = " + label(bound->paper_denominator) + ")");
         ty += 16;
         doc.text(p3.left, ty,
-                 "this table's unapproximated sum_j theta_j^2 / 8 = " +
+                 "this table's curvature bound sum_j theta_j^2 / 8 = " +
                      label(bound->table_worst_case) + " per unit max|h|");
         ty += 16;
     }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // Position Interpolation's bound analysis (Chen, Wong, Chen, Tian 2023, "Extending Context
-// Window of Large Language Models via Positional Interpolation", Section 2.3, Theorem 2.1,
-// Eq. 5-8), evaluated for a frequency table.
+// Window of Large Language Models via Positional Interpolation", Theorem 2.1, Eq. 5-8),
+// evaluated for a frequency table.
 //
 // The paper writes the attention score between a query and a key at relative distance s as
 //   a(s) = Re[ sum_{j=0}^{d/2-1} h_j e^{i s theta_j} ],   theta_j = c^(-2j/d),
@@ -12,12 +12,13 @@
 //   - interpolation (Theorem 2.1, Eq. 5): for s between the integers s1 and s2 = s1 + 1,
 //       |a(s) - a_linear(s)| <= d max|h| (s - s1)(s2 - s) / (8 ln c)
 //     and with (s - s1)(s2 - s) <= 1/4, <= d max|h| / (32 ln c)   (Eq. 7).
-//     The proof bounds |a''| by max|h| sum_j theta_j^2 (so the error of the linear
-//     interpolation by max|h| (s - s1)(s2 - s) sum_j theta_j^2 / 2) and then replaces the sum
-//     by the integral d / (4 ln c). For plain frequencies the sum is
-//     (1 - c^-2) / (1 - c^(-4/d)), about d / (4 ln c) + 1/2: 3.998 against 3.474 for d = 128,
-//     c = 10000, so the closed form of Eq. 5 is the sum's integral estimate, not an upper bound
-//     of it. Both are returned (interpolation_bound).
+//     A bound of this form follows from |a''(s)| <= max|h| sum_j theta_j^2: the error of
+//     linear interpolation between s1 and s2 is at most (s - s1)(s2 - s) max|a''| / 2, so
+//     |a(s) - a_linear(s)| <= max|h| (s - s1)(s2 - s) sum_j theta_j^2 / 2 (the curvature
+//     bound). Eq. 5 is this bound with the sum replaced by its integral estimate
+//     d / (4 ln c). For plain frequencies the sum is (1 - c^-2) / (1 - c^(-4/d)), about
+//     d / (4 ln c) + 1/2: 3.998 against 3.474 for d = 128, c = 10000, so Eq. 5's closed form
+//     is below the curvature bound. Both are returned (interpolation_bound).
 //   - extrapolation (Eq. 8, from RoFormer 3.4.3): |a(s)| <= 2 max|h| B(s) with
 //       B(s) = sum_{k=0}^{d/2-1} |A_{k+1}(s)|,   A_k(s) = sum_{j<k} e^{i s theta_j},
 //     so B(0) = (d/2)(d/2 + 1)/2 (d = 128: B(0)/d = 16.25). The paper's "~600x" compares
@@ -27,11 +28,11 @@
 // For a scaled table: the theorem and Eq. 8 are stated for plain RoPE frequencies
 // theta_j = c^(-2j/d). Here theta_j is the table's inv_freq[j], whatever built it, and d is its
 // rotary_dim. For a plain table the quantities are the paper's. For another table they are the
-// same formulas with that table's frequencies: sum_j theta_j^2 / 2 is still the curvature bound
-// of its score at non-integer distances, and B(s) the extrapolation quantity of its score at
-// integer distance s (a linear-interpolation table with factor f has B(s) = B_plain(s / f)).
-// The paper's closed form d / (8 ln c) uses the table's base (the configured rope_theta, or the
-// effective base b' of NTK methods) and describes a plain table with that base only.
+// same formulas with that table's frequencies: sum_j theta_j^2 / 2 is still the curvature-bound
+// coefficient of its score at non-integer distances, and B(s) the extrapolation quantity of its
+// score at integer distance s (a linear-interpolation table with factor f has B(s) = B_plain(s /
+// f)). The paper's closed form d / (8 ln c) uses the table's base (the configured rope_theta, or
+// the effective base b' of NTK methods) and describes a plain table with that base only.
 #ifndef ROPESCALE_INTERPOLATION_BOUND_HPP
 #define ROPESCALE_INTERPOLATION_BOUND_HPP
 
@@ -56,8 +57,8 @@ struct interpolation_bound_result {
     double paper_denominator = 0;  ///< 32 ln c (Eq. 7's denominator; 294.73 for c = 10000)
     double paper_coefficient = 0;  ///< d / (8 ln c) (Eq. 5)
     double paper_worst_case = 0;   ///< d / (32 ln c) (Eq. 7)
-    double sum_theta_squared = 0;  ///< sum_j inv_freq[j]^2 of the table (the proof's sum)
-    double table_coefficient = 0;  ///< sum_j inv_freq[j]^2 / 2: the proof's bound, unapproximated
+    double sum_theta_squared = 0;  ///< sum_j inv_freq[j]^2 of the table
+    double table_coefficient = 0;  ///< sum_j inv_freq[j]^2 / 2: the curvature bound
     double table_worst_case = 0;   ///< sum_j inv_freq[j]^2 / 8
 
     /// Eq. 5 at distance s (any real s) for max|h| = max_abs_h:

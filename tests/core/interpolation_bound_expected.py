@@ -6,7 +6,7 @@
 # Position Interpolation (Chen et al. 2023, "Extending Context Window of Large Language Models
 # via Positional Interpolation"), evaluated independently with mpmath at 40 significant digits
 # (no numpy, no torch), each result rounded once to the nearest double:
-#   Theorem 2.1 / Eq. 5, 7:  32 ln c, d / (8 ln c), d / (32 ln c), and the proof's sum
+#   Theorem 2.1 / Eq. 5, 7:  32 ln c, d / (8 ln c), d / (32 ln c), and the curvature sum
 #                            sum_j theta_j^2 of the given frequencies;
 #   Eq. 8:                   B(s) = sum_{k=1}^{d/2} |A_k(s)|, A_k(s) = sum_{j<k} e^{i s theta_j}.
 # The inputs are doubles written into the .inc (the LLaMA-7B setting: d = 128, c = 10000,

@@ -71,7 +71,7 @@ TEST(InterpolationBound, TheoremCoefficientsForLlama) {
     EXPECT_LE(ulps(b->sum_theta_squared, llama_sum_theta_squared), 64.0);
     EXPECT_LE(ulps(b->table_coefficient, llama_sum_theta_squared / 2), 64.0);
     EXPECT_LE(ulps(b->table_worst_case, llama_sum_theta_squared / 8), 64.0);
-    // The proof's sum exceeds the closed form's integral estimate d / (4 ln c) by about 1/2.
+    // The curvature sum exceeds Eq. 5's integral estimate d / (4 ln c) by about 1/2.
     EXPECT_NEAR(b->sum_theta_squared - 2.0 * b->paper_coefficient, 0.5, 0.03);
     // Eq. 5 at a distance: zero at the integers, Eq. 7's value at the midpoints.
     EXPECT_EQ(b->paper_bound(3.0), 0.0);
