@@ -88,6 +88,7 @@ struct panel {
 
 /// Ticks of a linear axis: multiples of 1, 2 or 5 times a power of ten, about `count` of them.
 inline std::vector<double> linear_ticks(double lo, double hi, int count) {
+    if (!(hi > lo)) return {lo};
     const double raw = (hi - lo) / count;
     const double p = std::pow(10.0, std::floor(std::log10(raw)));
     double step = p;
