@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 //
-// ropescale-inspect CONFIG.json [--seq-len N] [--json]
+// ropescale-inspect CONFIG.json [--seq-len N] [--json] [--svg FILE] [--pi-bound]
 //
 // Reads a Hugging Face config.json, builds the frequency table of each layer type and prints
 // every factor the rotation needs: for the primary layer type a header (method, dimensions,
@@ -9,7 +9,10 @@
 // other layer types' tables, the layer map (which table each layer uses, or none), the query
 // scale, and where each value was read or defaulted. --json prints the same as one JSON object
 // (the primary table's keys at the top level, "layer_tables" and "layers" beside them), with
-// doubles in nlohmann's shortest round-trip form.
+// doubles in nlohmann's shortest round-trip form. --svg FILE also writes the plots of
+// svg_plot.hpp (multipliers, wavelengths, Position Interpolation's B(s)/d) to FILE;
+// --pi-bound prints Position Interpolation's bound analysis instead of the table
+// (pi_bound.hpp).
 //
 // ropescale-inspect --methods lists every method of the registry with its rope_type spellings
 // and config.json keys (place; required, or the default of the parameter struct).
@@ -20,6 +23,9 @@
 #include <ropescale/ropescale.hpp>
 
 #include <nlohmann/json.hpp>
+
+#include "pi_bound.hpp"
+#include "svg_plot.hpp"
 
 #include <cerrno>
 #include <cstdint>
@@ -39,11 +45,16 @@ namespace {
 namespace rs = ropescale;
 
 constexpr const char* usage_text =
-    "usage: ropescale-inspect CONFIG.json [--seq-len N] [--json]\n"
+    "usage: ropescale-inspect CONFIG.json [--seq-len N] [--json] [--svg FILE] [--pi-bound]\n"
     "       ropescale-inspect --methods\n"
     "  CONFIG.json   a Hugging Face config.json (rope_scaling or rope_parameters)\n"
     "  --seq-len N   evaluate at sequence length N (dynamic methods; LongRoPE list choice)\n"
     "  --json        print one JSON object instead of the table\n"
+    "  --svg FILE    also write FILE: an SVG plot of the multipliers, wavelengths and\n"
+    "                Position Interpolation's B(s)/d (Eq. 8) of each layer type\n"
+    "  --pi-bound    print Position Interpolation's bounds (Theorem 2.1, Eq. 5-8) of each\n"
+    "                layer type instead: B(s)/d over s in [0, N), N = --seq-len, else\n"
+    "                max_position_embeddings, else 4096\n"
     "  --methods     list the supported methods, their rope_type spellings and keys\n";
 
 const char* place_name(rs::key_place p) {
@@ -99,6 +110,8 @@ struct options {
     std::string path;
     std::optional<std::int64_t> seq_len;
     bool json = false;
+    std::string svg;
+    bool pi_bound = false;
 };
 
 int usage_error(const std::string& message) {
@@ -343,6 +356,11 @@ int run(int argc, char** argv) {
         }
         if (a == "--json") {
             o.json = true;
+        } else if (a == "--pi-bound") {
+            o.pi_bound = true;
+        } else if (a == "--svg") {
+            if (i + 1 >= argc) return usage_error("--svg needs a file name");
+            o.svg = argv[++i];
         } else if (a == "--seq-len" || a.rfind("--seq-len=", 0) == 0) {
             const char* value = nullptr;
             if (a == "--seq-len") {
@@ -379,6 +397,10 @@ int run(int argc, char** argv) {
         }
         tables.push_back(std::move(*table));
     }
+    if (!o.svg.empty())
+        if (const auto s = inspect_svg::write_file(o.svg, *hf, tables, opt, o.path); !s)
+            return config_error(s.err());
+    if (o.pi_bound) return inspect_pi_bound::run(*hf, tables, opt, o.json);
     if (o.json)
         print_json(*hf, tables, opt);
     else

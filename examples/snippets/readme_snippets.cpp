@@ -127,6 +127,21 @@ for (std::size_t i = 0; i < hf->layers.size(); ++i) {
 }
     return hf->layer_types.size() == 2 && hf->layers.size() == 62 ? 0 : 1;
 }
+int pi_bound_snippet() {
+ropescale::rope_config llama;   // the paper's LLaMA-7B setting: d = 128, c = 10000
+llama.head_dim = 128;
+const auto plain = ropescale::compute_frequencies(llama);
+if (!plain) return 1;
+const auto interpolation = ropescale::interpolation_bound(*plain);         // Theorem 2.1
+const auto extrapolation = ropescale::extrapolation_bound(*plain, 0, 4096);  // Eq. 8, s in [0, 4096)
+if (!interpolation || !extrapolation) return 1;
+std::printf("32 ln c = %.2f, B(s)/d from %.3f (s = %lld) to %.2f (s = %lld)\n",
+            interpolation->paper_denominator, extrapolation->min,
+            static_cast<long long>(extrapolation->argmin), extrapolation->max,
+            static_cast<long long>(extrapolation->argmax));
+// 32 ln c = 294.73, B(s)/d from 1.116 (s = 3643) to 16.25 (s = 0)
+    return extrapolation->argmin == 3643 && extrapolation->argmax == 0 ? 0 : 1;
+}
 // clang-format on
 
 int main(int argc, char** argv) {
@@ -135,5 +150,5 @@ int main(int argc, char** argv) {
     const std::string gemma3 =
         std::filesystem::path(argv[1]).parent_path().string() + "/gemma-3-27b-it.json";
     return table_snippet() + hf_snippet(argv[1]) + engine_snippet() + shift_snippet() +
-           per_layer_snippet(gemma3);
+           per_layer_snippet(gemma3) + pi_bound_snippet();
 }

@@ -18,6 +18,7 @@
 #include "frequencies.hpp"
 #include "frequency_table.hpp"
 #include "half.hpp"
+#include "interpolation_bound.hpp"
 #include "layout.hpp"
 #include "methods.hpp"
 #include "mrope_positions.hpp"
