@@ -20,6 +20,7 @@
 #include "half.hpp"
 #include "layout.hpp"
 #include "methods.hpp"
+#include "mrope.hpp"
 #include "params.hpp"
 #include "rope.hpp"
 #include "version.hpp"
