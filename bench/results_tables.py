@@ -2,10 +2,12 @@
 # Formats the JSON written by bench/run_results.sh as the Markdown tables of bench/RESULTS.md:
 #   bench/results_tables.py build/bench-results <rotations|large|threads|cache_build|huge>
 # (the prose around the tables quotes figures from them and is updated by hand).
+# Before/after of two builds, one or more runs of each (a directory per run):
+#   bench/results_tables.py compare <rotations|large|threads|cache_build> BEFORE[,BEFORE...] AFTER[,AFTER...]
 import json, sys, os
 d = sys.argv[1]
-def load(name):
-    with open(os.path.join(d, name + '.json')) as f:
+def load(name, d=None):
+    with open(os.path.join(d or sys.argv[1], name + '.json')) as f:
         return json.load(f)['benchmarks']
 def agg(bs, which='median'):
     out = {}
@@ -17,7 +19,7 @@ def ns(v):
     if v >= 1e6: return f"{v/1e6:.2f} ms"
     if v >= 1e3: return f"{v/1e3:.1f} us"
     return f"{v:.0f} ns"
-sect = sys.argv[2]
+sect = sys.argv[2] if d != 'compare' else 'compare'
 MODES = ['cached', 'cached_unchecked', 'on_the_fly', 'scalar']
 SHAPES = ['1x8x128', '1x32x128', '16x32x128', '512x32x128', '4096x32x128']
 def key(n):
@@ -73,3 +75,28 @@ elif sect == 'huge':
     print("\n| benchmark | calls | call p50 | call p99 | call max | calls over 1 ms | faults in calls | preempted | huge MiB | advised |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for b in live:
         print(f"| `{b['name']}` | {b['calls']:.0f} | {b['call_p50_ns']:.0f} ns | {b['call_p99_ns']:.0f} ns | {ns(b['call_max_ns'])} | {b['calls_over_1ms']:.0f} | {b['call_faults']:.0f} | {b['preempted']:.0f} | {b['huge_mib']:.0f} | {b['advised']:.0f} |")
+elif sect == 'compare':
+    # One figure per row and run: vs_copy (rotations, large: median of its 3 processes), the
+    # wall time per whole call (threads), the time (cache_build, BM_copy rows); ratio = after /
+    # before, run k of after against run k of before; spread = largest max/min - 1 of one side.
+    what, before, after = sys.argv[2], sys.argv[3].split(','), sys.argv[4].split(',')
+    def figures(dr):
+        if what == 'large':
+            runs = [agg(load(f'large_{k}', dr)) for k in (1, 2, 3)]
+            return {n: (sorted(r[n]['real_time' if n.startswith('BM_copy') else 'vs_copy'] for r in runs)[1],
+                        n.startswith('BM_copy')) for n in runs[0]}
+        med = agg(load(what, dr))
+        if what == 'threads': return {n: (b['call_ns'], True) for n, b in med.items()}
+        if what == 'cache_build': return {n: (b['real_time'] * 1e6, True) for n, b in med.items()}
+        return {n: ((b['real_time'], True) if n.startswith('BM_copy') else (b['vs_copy'], False))
+                for n, b in med.items()}
+    fb, fa = [figures(x) for x in before], [figures(x) for x in after]
+    fmt = lambda v, t: ns(v) if t else f"{v:.2f}"
+    print(f"| benchmark | before ({' / '.join(f'run {k+1}' for k in range(len(fb)))}) "
+          f"| after ({' / '.join(f'run {k+1}' for k in range(len(fa)))}) | after / before | spread |\n|---|---:|---:|---:|---:|")
+    for n in sorted(fb[0], key=key):
+        vb, va = [f[n][0] for f in fb], [f[n][0] for f in fa]; t = fb[0][n][1]
+        spread = max(max(v) / min(v) - 1 for v in (vb, va))
+        ratio = ' / '.join(f"{a / b:.2f}" for a, b in zip(va, vb))
+        print(f"| `{n}`{' (time)' if t and what in ('rotations', 'large') else ''} | {' / '.join(fmt(v, t) for v in vb)} "
+              f"| {' / '.join(fmt(v, t) for v in va)} | {ratio} | {100 * spread:.0f} % |")

@@ -128,6 +128,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                "the reader returned a config validate() refuses: " +
                    rs::validate(c.config).err().what());
 
+    // Every layer type is valid too, and the layer map points into them.
+    FUZZ_CHECK(!c.layer_types.empty(), "no layer type");
+    for (const auto& l : c.layer_types) {
+        FUZZ_CHECK(static_cast<bool>(rs::validate(l.config)),
+                   "layer type " + l.layer_type + " does not validate");
+        if (const auto t = rs::compute_frequencies(l.config); !t) check_error(t.err());
+    }
+    for (const auto& i : c.layers)
+        FUZZ_CHECK(!i || *i < c.layer_types.size(), "layer map index out of range");
+
     const auto initial = rs::compute_frequencies(c.config);
     if (initial)
         check_table(*initial, c, "default options");

@@ -210,6 +210,7 @@ rs::frequency_table make_table(FuzzedDataProvider& in, rng& r, int head_dim, int
                 m.alpha = factor;
             } else if constexpr (std::is_same<M, rs::dynamic_ntk>::value) {
                 m = rs::dynamic_ntk{factor, original};
+                if (r.chance(64)) m.alpha = r.uniform(0.5, 2000.0);  // HunYuan's static table
             } else if constexpr (std::is_same<M, rs::ntk_by_parts>::value) {
                 m.factor = factor;
                 m.original_max_position_embeddings = original;
@@ -239,6 +240,8 @@ rs::frequency_table make_table(FuzzedDataProvider& in, rng& r, int head_dim, int
                 }
                 m.original_max_position_embeddings = original;
                 m.max_position_embeddings = original * 32;
+            } else if constexpr (std::is_same<M, rs::proportional>::value) {
+                m.factor = factor;  // the pairs past rotary_dim / 2 get frequency 0
             } else {
                 static_assert(sizeof(M) == 0, "fuzz_kernels: give the new method its parameters");
             }
@@ -547,7 +550,7 @@ void fuzz_shared_buffer(FuzzedDataProvider& in, rng& r, unsigned special, const 
 template <class A, class T>
 void fuzz_one(FuzzedDataProvider& in) {
     const int head_dim = 2 * in.ConsumeIntegralInRange(1, 160);
-    const int rotary_dim =
+    const int config_rotary_dim =
         in.ConsumeBool() ? head_dim : 2 * in.ConsumeIntegralInRange(1, head_dim / 2);
     const std::int64_t tokens = in.ConsumeIntegralInRange(0, 11);
     const int q_heads = in.ConsumeIntegralInRange(0, 6);
@@ -567,7 +570,10 @@ void fuzz_one(FuzzedDataProvider& in) {
     rng r(in.ConsumeIntegral<std::uint64_t>());
 
     std::int64_t seq_len = 0;
-    const rs::frequency_table table = make_table(in, r, head_dim, rotary_dim, seq_len);
+    const rs::frequency_table table = make_table(in, r, head_dim, config_rotary_dim, seq_len);
+    // The table's rotated channels: the configuration's, except for a method that widens its
+    // table to the whole head (proportional: pairs past the rotated part have frequency 0).
+    const int rotary_dim = table.rotary_dim;
     for (const double f : table.inv_freq)
         FUZZ_CHECK(std::isfinite(f) && f >= 0.0,
                    "table with inv_freq " + rs::detail::format_value(f));

@@ -2,10 +2,13 @@
 //
 // ropescale-inspect CONFIG.json [--seq-len N] [--json]
 //
-// Reads a Hugging Face config.json, builds its frequency table and prints every factor the
-// rotation needs: a header (method, dimensions, base, scale, correction range, attention
-// factor, logit scale, warnings) and one row per rotated pair (inverse frequency, wavelength,
-// multiplier against plain RoPE, region). --json prints the same as one JSON object, with
+// Reads a Hugging Face config.json, builds the frequency table of each layer type and prints
+// every factor the rotation needs: for the primary layer type a header (method, dimensions,
+// base, scale, correction range, attention factor, logit scale, warnings) and one row per
+// rotated pair (inverse frequency, wavelength, multiplier against plain RoPE, region); then the
+// other layer types' tables, the layer map (which table each layer uses, or none), the query
+// scale, and where each value was read or defaulted. --json prints the same as one JSON object
+// (the primary table's keys at the top level, "layer_tables" and "layers" beside them), with
 // doubles in nlohmann's shortest round-trip form.
 //
 // ropescale-inspect --methods lists every method of the registry with its rope_type spellings
@@ -122,11 +125,10 @@ const char* list_name(rs::longrope_factors f) {
     return f == rs::longrope_factors::long_factors ? "long" : "short";
 }
 
-void print_json(const rs::hf_rope_config& hf, const rs::frequency_table& t,
-                const rs::table_options& opt) {
-    nlohmann::json j = nlohmann::json::object();
+// The per-table part of the JSON output: dimensions, factors and the per-pair columns.
+void table_json(nlohmann::json& j, const rs::hf_layer_rope& l, const rs::frequency_table& t) {
     j["method"] = t.method;
-    j["rope_type"] = hf.rope_type;
+    j["rope_type"] = l.rope_type;
     j["head_dim"] = t.head_dim;
     j["rotary_dim"] = t.rotary_dim;
     j["rope_theta"] = t.rope_theta;
@@ -138,26 +140,14 @@ void print_json(const rs::hf_rope_config& hf, const rs::frequency_table& t,
         j["correction_range"] = nullptr;
     j["attention_factor"] = t.attention_factor;
     j["logit_scale"] = t.logit_scale;
-    if (hf.max_position_embeddings)
-        j["max_position_embeddings"] = *hf.max_position_embeddings;
-    else
-        j["max_position_embeddings"] = nullptr;
-    if (hf.original_max_position_embeddings)
-        j["original_max_position_embeddings"] = *hf.original_max_position_embeddings;
+    if (l.original_max_position_embeddings)
+        j["original_max_position_embeddings"] = *l.original_max_position_embeddings;
     else
         j["original_max_position_embeddings"] = nullptr;
-    if (opt.seq_len)
-        j["seq_len"] = *opt.seq_len;
-    else
-        j["seq_len"] = nullptr;
     if (const auto list = t.longrope_list)
         j["longrope_factors"] = list_name(*list);
     else
         j["longrope_factors"] = nullptr;
-    nlohmann::json warnings = nlohmann::json::array();
-    for (const auto& w : hf.warnings) warnings.push_back(w.what());
-    for (const auto& w : t.warnings) warnings.push_back(w.what());
-    j["warnings"] = warnings;
     nlohmann::json inv = nlohmann::json::array(), mult = nlohmann::json::array(),
                    region = nlohmann::json::array();
     for (int i = 0; i < t.pairs(); ++i) {
@@ -168,14 +158,75 @@ void print_json(const rs::hf_rope_config& hf, const rs::frequency_table& t,
     j["inv_freq"] = inv;
     j["multiplier"] = mult;
     j["region"] = region;
+}
+
+nlohmann::json query_scale_json(const rs::hf_rope_config& hf) {
+    if (!hf.query_scale) return nullptr;
+    nlohmann::json q = nlohmann::json::object();
+    if (const auto* t = std::get_if<rs::llama4_attn_temperature>(&*hf.query_scale)) {
+        q["kind"] = "llama4_attn_temperature";
+        q["floor_scale"] = t->floor_scale;
+        q["attn_scale"] = t->attn_scale;
+    } else if (const auto* b = std::get_if<rs::llama_4_scaling>(&*hf.query_scale)) {
+        q["kind"] = "llama_4_scaling";
+        q["beta"] = b->beta;
+        q["original_max_position_embeddings"] = b->original_max_position_embeddings;
+    }
+    q["layers"] = hf.query_scale_layers == rs::hf_query_scale_layers::nope ? "nope" : "all";
+    return q;
+}
+
+void print_json(const rs::hf_rope_config& hf, const std::vector<rs::frequency_table>& tables,
+                const rs::table_options& opt) {
+    const rs::frequency_table& t = tables.front();
+    nlohmann::json j = nlohmann::json::object();
+    table_json(j, hf.layer_types.front(), t);
+    j["model_type"] = hf.model_type;
+    j["config_path"] = hf.config_path;
+    if (hf.max_position_embeddings)
+        j["max_position_embeddings"] = *hf.max_position_embeddings;
+    else
+        j["max_position_embeddings"] = nullptr;
+    if (opt.seq_len)
+        j["seq_len"] = *opt.seq_len;
+    else
+        j["seq_len"] = nullptr;
+    nlohmann::json warnings = nlohmann::json::array();
+    for (const auto& w : hf.warnings) warnings.push_back(w.what());
+    for (std::size_t k = 0; k < tables.size(); ++k)
+        for (const auto& w : tables[k].warnings)
+            warnings.push_back(k == 0 ? w.what() : hf.layer_types[k].layer_type + "." + w.what());
+    j["warnings"] = warnings;
+    nlohmann::json layer_tables = nlohmann::json::object();
+    for (std::size_t k = 0; k < tables.size(); ++k) {
+        nlohmann::json lt = nlohmann::json::object();
+        table_json(lt, hf.layer_types[k], tables[k]);
+        layer_tables[hf.layer_types[k].layer_type] = lt;
+    }
+    j["layer_tables"] = layer_tables;
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& l : hf.layers)
+        if (l)
+            layers.push_back(hf.layer_types[*l].layer_type);
+        else
+            layers.push_back(nullptr);
+    j["layers"] = layers;
+    j["query_scale"] = query_scale_json(hf);
+    if (hf.mrope)
+        j["mrope"] = {{"section", hf.mrope->section}, {"interleaved", hf.mrope->interleaved}};
+    else
+        j["mrope"] = nullptr;
+    nlohmann::json sources = nlohmann::json::object();
+    for (const auto& src : hf.sources) sources[src.key] = src.origin;
+    j["sources"] = sources;
     // The default dump writes each double in its shortest round-trip form; `replace` keeps
     // any odd byte in a warning from aborting the output.
     std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
-void print_table(const rs::hf_rope_config& hf, const rs::frequency_table& t,
-                 const rs::table_options& opt) {
-    std::printf("method:            %s (rope_type \"%s\")\n", t.method, hf.rope_type.c_str());
+// One layer type's header and per-pair rows.
+void print_one_table(const rs::hf_layer_rope& l, const rs::frequency_table& t) {
+    std::printf("method:            %s (rope_type \"%s\")\n", t.method, l.rope_type.c_str());
     std::printf("head_dim:          %d\n", t.head_dim);
     std::printf("rotary_dim:        %d%s\n", t.rotary_dim,
                 t.rotary_dim < t.head_dim ? " (partial: the other channels pass through)" : "");
@@ -185,13 +236,9 @@ void print_table(const rs::hf_rope_config& hf, const rs::frequency_table& t,
     else
         std::printf("base:              %.17g\n", t.base);
     std::printf("scale:             %.17g\n", t.scale);
-    if (hf.max_position_embeddings)
-        std::printf("max_position_embeddings:          %lld\n",
-                    static_cast<long long>(*hf.max_position_embeddings));
-    if (hf.original_max_position_embeddings)
+    if (l.original_max_position_embeddings)
         std::printf("original_max_position_embeddings: %lld\n",
-                    static_cast<long long>(*hf.original_max_position_embeddings));
-    if (opt.seq_len) std::printf("seq_len:           %lld\n", static_cast<long long>(*opt.seq_len));
+                    static_cast<long long>(*l.original_max_position_embeddings));
     if (t.correction)
         std::printf("correction range:  [%.17g, %.17g] (pair indices)\n", t.correction->low,
                     t.correction->high);
@@ -199,11 +246,6 @@ void print_table(const rs::hf_rope_config& hf, const rs::frequency_table& t,
     std::printf("logit scale:       %.17g (multiplies the softmax scale)\n", t.logit_scale);
     if (const auto list = t.longrope_list)
         std::printf("LongRoPE list:     %s_factor\n", list_name(*list));
-    if (!hf.warnings.empty() || !t.warnings.empty()) {
-        std::printf("warnings:\n");
-        for (const auto& w : hf.warnings) std::printf("  %s\n", w.what().c_str());
-        for (const auto& w : t.warnings) std::printf("  %s\n", w.what().c_str());
-    }
     std::printf("\n%5s  %-24s  %-20s  %-20s  %s\n", "pair", "inv_freq", "wavelength (tokens)",
                 "multiplier", "region");
     for (int i = 0; i < t.pairs(); ++i) {
@@ -211,6 +253,78 @@ void print_table(const rs::hf_rope_config& hf, const rs::frequency_table& t,
         const double m = t.multiplier(i);
         std::printf("%5d  %-24.17g  %-20.10g  %-20.12g  %s\n", i, inv, rs::wavelength(inv), m,
                     rs::to_string(rs::classify_pair(m, t.scale)));
+    }
+}
+
+// The layer map in runs: "0-4 sliding_attention, 5 full_attention, ...".
+std::string layer_map(const rs::hf_rope_config& hf) {
+    std::string out;
+    const auto name = [&](std::size_t i) -> std::string {
+        return hf.layers[i] ? hf.layer_types[*hf.layers[i]].layer_type : "no RoPE";
+    };
+    for (std::size_t i = 0; i < hf.layers.size();) {
+        std::size_t j = i;
+        while (j + 1 < hf.layers.size() && hf.layers[j + 1] == hf.layers[i]) ++j;
+        out += (out.empty() ? "" : ", ") + std::to_string(i) +
+               (j > i ? "-" + std::to_string(j) : "") + " " + name(i);
+        i = j + 1;
+    }
+    return out;
+}
+
+void print_table(const rs::hf_rope_config& hf, const std::vector<rs::frequency_table>& tables,
+                 const rs::table_options& opt) {
+    if (!hf.model_type.empty() || !hf.config_path.empty())
+        std::printf(
+            "model_type:        %s%s\n", hf.model_type.empty() ? "(none)" : hf.model_type.c_str(),
+            hf.config_path.empty() ? "" : (" (language model at " + hf.config_path + ")").c_str());
+    if (hf.max_position_embeddings)
+        std::printf("max_position_embeddings:          %lld\n",
+                    static_cast<long long>(*hf.max_position_embeddings));
+    if (opt.seq_len) std::printf("seq_len:           %lld\n", static_cast<long long>(*opt.seq_len));
+    if (hf.layers.empty())
+        std::printf("layers:            every layer uses the %s table (layer count unknown)\n",
+                    hf.layer_types.front().layer_type.c_str());
+    else
+        std::printf("layers:            %s\n", layer_map(hf).c_str());
+    if (hf.query_scale) {
+        const char* where = hf.query_scale_layers == rs::hf_query_scale_layers::nope
+                                ? "layers without RoPE"
+                                : "every layer";
+        const auto num = [](double v) { return rs::detail::format_value(v); };
+        if (const auto* t = std::get_if<rs::llama4_attn_temperature>(&*hf.query_scale))
+            std::printf("query scale:       log(floor((p + 1) / %s) + 1) * %s + 1 (%s)\n",
+                        num(t->floor_scale).c_str(), num(t->attn_scale).c_str(), where);
+        else if (const auto* b = std::get_if<rs::llama_4_scaling>(&*hf.query_scale))
+            std::printf("query scale:       1 + %s * log(1 + floor(p / %lld)) (%s)\n",
+                        num(b->beta).c_str(),
+                        static_cast<long long>(b->original_max_position_embeddings), where);
+    }
+    if (hf.mrope) {
+        std::string sec;
+        for (int x : hf.mrope->section) sec += (sec.empty() ? "" : ", ") + std::to_string(x);
+        std::printf("mrope sections:    [%s]%s\n", sec.c_str(),
+                    hf.mrope->interleaved ? " interleaved" : "");
+    }
+    bool any_warning = !hf.warnings.empty();
+    for (const auto& t : tables) any_warning = any_warning || !t.warnings.empty();
+    if (any_warning) {
+        std::printf("warnings:\n");
+        for (const auto& w : hf.warnings) std::printf("  %s\n", w.what().c_str());
+        for (std::size_t k = 0; k < tables.size(); ++k)
+            for (const auto& w : tables[k].warnings)
+                std::printf("  %s%s\n", k == 0 ? "" : (hf.layer_types[k].layer_type + ".").c_str(),
+                            w.what().c_str());
+    }
+    if (!hf.sources.empty()) {
+        std::printf("sources:\n");
+        for (const auto& src : hf.sources)
+            std::printf("  %-28s %s\n", src.key.c_str(), src.origin.c_str());
+    }
+    for (std::size_t k = 0; k < tables.size(); ++k) {
+        std::printf("\nlayer type %s%s:\n", hf.layer_types[k].layer_type.c_str(),
+                    k == 0 ? " (primary)" : "");
+        print_one_table(hf.layer_types[k], tables[k]);
     }
 }
 
@@ -255,12 +369,20 @@ int run(int argc, char** argv) {
     if (!hf) return config_error(hf.err());
     rs::table_options opt;
     opt.seq_len = o.seq_len;
-    const auto table = rs::compute_frequencies(hf->config, opt);
-    if (!table) return config_error(table.err());
+    std::vector<rs::frequency_table> tables;
+    for (const auto& l : hf->layer_types) {
+        auto table = rs::compute_frequencies(l.config, opt);
+        if (!table) {
+            rs::error e = table.err();
+            if (&l != &hf->layer_types.front()) e.field = l.layer_type + "." + e.field;
+            return config_error(e);
+        }
+        tables.push_back(std::move(*table));
+    }
     if (o.json)
-        print_json(*hf, *table, opt);
+        print_json(*hf, tables, opt);
     else
-        print_table(*hf, *table, opt);
+        print_table(*hf, tables, opt);
     std::fflush(stdout);
     return std::ferror(stdout) ? 1 : 0;
 }

@@ -85,7 +85,7 @@ struct correction_range {
 };
 
 /// Correction range of (beta_fast, beta_slow) rotations (YaRN code `find_correction_range`,
-/// transformers G3): low = corr(beta_fast), high = corr(beta_slow), floored/ceiled when
+/// transformers v5): low = corr(beta_fast), high = corr(beta_slow), floored/ceiled when
 /// `truncate`, then clamped to [0, d - 1]. The upper clamp is in dimension units although the
 /// ramp runs over pair indices: the references do this and so do we.
 inline correction_range yarn_correction_range(double beta_fast, double beta_slow, int rotary_dim,
@@ -117,7 +117,13 @@ inline double blend(double interpolated, double extrapolated,
 }
 
 /// Llama 3.1 inverse frequency of one pair (Meta llama-models `apply_scaling`, transformers
-/// `_compute_llama3_parameters`), from the plain theta_i.
+/// `_compute_llama3_parameters`), from the plain theta_i, with transformers' order of tests
+/// (its two `torch.where`): w > L / low_freq_factor gives theta / s; else w < L /
+/// high_freq_factor gives theta; else the smooth blend. For low_freq_factor < high_freq_factor
+/// the tests are disjoint and the order does not matter. For low_freq_factor >=
+/// high_freq_factor (transformers warns and computes) the blend band is empty except where w
+/// equals both bounds exactly (low == high), where transformers' smooth factor is 0/0 or
+/// +-inf / 0 and the result NaN, as here.
 inline double llama3_inv_freq(double theta, double factor, double low_freq_factor,
                               double high_freq_factor,
                               std::int64_t original_max_position_embeddings) noexcept {
@@ -125,8 +131,8 @@ inline double llama3_inv_freq(double theta, double factor, double low_freq_facto
     const double w = wavelength(theta);
     const double low_freq_wavelen = big_l / low_freq_factor;
     const double high_freq_wavelen = big_l / high_freq_factor;
-    if (w < high_freq_wavelen) return theta;
     if (w > low_freq_wavelen) return theta / factor;
+    if (w < high_freq_wavelen) return theta;
     const double smooth = (big_l / w - low_freq_factor) / (high_freq_factor - low_freq_factor);
     return (1.0 - smooth) * theta / factor + smooth * theta;
 }
@@ -145,11 +151,13 @@ inline double longrope_attention_factor(double factor,
 /// m == 1/s interpolated (fully scaled), anything else blended. "==" is relative 1e-9.
 /// Meaningful for methods that blend between theta_i and theta_i / s (linear, NTK, YaRN,
 /// NTK-by-parts, Llama 3.1); LongRoPE's searched per-pair factors make almost every pair
-/// "blended" against its single `factor`.
-enum class pair_region { extrapolated, blended, interpolated };
+/// "blended" against its single `factor`. m == 0 exactly: a pair the method leaves unrotated
+/// (proportional RoPE's pairs past its rotated part).
+enum class pair_region { extrapolated, blended, interpolated, not_rotated };
 
 inline pair_region classify_pair(double multiplier, double scale) noexcept {
     auto near = [](double a, double b) { return std::fabs(a - b) <= 1e-9 * std::fabs(b); };
+    if (multiplier == 0.0) return pair_region::not_rotated;
     if (near(multiplier, 1.0)) return pair_region::extrapolated;
     if (scale != 1.0 && near(multiplier, 1.0 / scale)) return pair_region::interpolated;
     return pair_region::blended;
@@ -160,6 +168,7 @@ inline const char* to_string(pair_region r) noexcept {
         case pair_region::extrapolated: return "extrapolated";
         case pair_region::blended: return "blended";
         case pair_region::interpolated: return "interpolated";
+        case pair_region::not_rotated: return "not_rotated";
     }
     return "unknown";
 }

@@ -8,6 +8,7 @@
 #include "frequency_table.hpp"
 #include "params.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -87,14 +88,19 @@ inline frequency_table build_unchecked(const rope_config& config, const table_op
 
 // What compute_frequencies built must be usable (check_usable, the library's one rule for
 // tables): its error is the rule's (same field, e.g. "table.inv_freq[0]"), the message saying
-// which method's parameters gave the table. A built frequency of 0, which the rule accepts in
-// a hand-built table (a pair that never rotates), means here that the parameters underflow
-// it: refused with the same field.
-inline status check_built_table(const frequency_table& t) {
+// which method's parameters gave the table. A built frequency of 0 among the first
+// `rotated_pairs` entries (d / 2, d the configuration's rotary dimension), which the rule
+// accepts in a hand-built table (a pair that never rotates), means here that the parameters
+// underflow it: refused with the same field. Entries past them exist only in a table that its
+// method widens to the whole head (proportional): the pairs it leaves unrotated on purpose,
+// exactly 0 by construction.
+inline status check_built_table(const frequency_table& t, int rotated_pairs) {
     if (auto s = check_usable(t); !s)
         return error{s.err().code, s.err().field,
                      s.err().message + ": the " + t.method + " parameters give an unusable table"};
-    for (std::size_t i = 0; i < t.inv_freq.size(); ++i)
+    const std::size_t rotated =
+        std::min(t.inv_freq.size(), static_cast<std::size_t>(std::max(rotated_pairs, 0)));
+    for (std::size_t i = 0; i < rotated; ++i)
         if (!(t.inv_freq[i] > 0.0))
             return make_error(errc::out_of_range, "table.inv_freq[" + std::to_string(i) + "]",
                               std::string("must be > 0: the ") + t.method +
@@ -139,7 +145,7 @@ inline expected<frequency_table> compute_frequencies(const rope_config& config,
         return make_error(errc::out_of_range, "seq_len", "must be > 0",
                           static_cast<long long>(*options.seq_len));
     frequency_table t = detail::build_unchecked(config, options);
-    if (auto s = detail::check_built_table(t); !s) return s.err();
+    if (auto s = detail::check_built_table(t, *resolve_rotary_dim(config) / 2); !s) return s.err();
     return t;
 }
 

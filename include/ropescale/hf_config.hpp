@@ -1,48 +1,72 @@
 // SPDX-License-Identifier: MIT
 //
-// Hugging Face config.json -> rope_config. Optional: needs nlohmann-json (>= 3.11) and is
-// never included by the core headers nor by the umbrella ropescale.hpp.
+// Hugging Face config.json -> rope tables per layer type. Optional: needs nlohmann-json
+// (>= 3.11) and is never included by the core headers nor by the umbrella ropescale.hpp.
 //
-// Semantics: transformers' newest generation (G3, `standardize_rope_params` +
-// `_compute_*_parameters`, the generation the golden data was produced with), which reads:
+// Semantics: transformers v5 (PreTrainedConfig.get_text_config, convert_rope_params_to_dict,
+// standardize_rope_params, the models' configuration classes and `_compute_*_parameters`),
+// which reads:
 //
-//   rope section   `rope_parameters` (G3 files) if present and not null, else `rope_scaling`
-//                  (G1/G2 files; absent or null means plain RoPE).
-//   method         section key `rope_type`, else `type` (older files); none -> "default".
-//                  Any spelling of the registry (methods.hpp, rope_type_spellings()):
-//                  transformers' names, their aliases, and the library names of the methods
-//                  transformers lacks.
-//   rope_theta     the section's, else top-level, else 10000 (transformers' default).
-//   head_dim       top-level `qk_rope_head_dim` if present (DeepSeek MLA, see below), else
-//                  top-level `head_dim` if present and not null, else
-//                  hidden_size / num_attention_heads (integer division, as transformers).
+//   language model  the config itself, or the one nested config transformers'
+//                   get_text_config(decoder=True) returns: `text_config`, `decoder` or
+//                   `generator` (more than one is an error, as there), and for the Qwen omni
+//                   models `thinker_config.text_config`. Every key below is read there;
+//                   hf_rope_config::config_path says where, errors name the full path
+//                   ("text_config.hidden_size").
+//   model_type      the language model's `model_type`; for a composite model without one,
+//                   the text configuration class of the outer model type (hf_models.hpp:
+//                   "gemma3" -> "gemma3_text"). Model-type defaults (hf_models.hpp, one row
+//                   per key and configuration class) fill absent keys; `sources` says which.
+//   rope section    `rope_scaling` if it is a non-empty object, else `rope_parameters`
+//                   (transformers v5 keeps `rope_scaling or rope_parameters`), else the
+//                   model's default section (gpt_oss), else plain RoPE. A `rope_parameters`
+//                   whose keys are layer types ({"full_attention": {...}, ...}) holds one
+//                   section per layer type; the families with a sliding-window table of
+//                   their own in the older flat files (Gemma 3: `rope_local_base_freq`,
+//                   OLMo 3) are read into the same per-layer-type form, `rope_scaling` going
+//                   to the full-attention layers, as their configuration classes do.
+//   method          section key `rope_type`, else `type`; none -> "default". Any spelling of
+//                   the registry (methods.hpp, rope_type_spellings()). "mrope" (Qwen2-VL) is
+//                   plain RoPE with `mrope_section`, as Qwen2VLTextConfig converts it.
+//   rope_theta      the section's, else top-level, else the model-type default, else 10000.
+//   head_dim        top-level `qk_rope_head_dim` if present (DeepSeek MLA, see below), else
+//                   `head_dim` (explicit or model default), else hidden_size /
+//                   num_attention_heads (integer division, as transformers). Gemma 4's
+//                   full-attention layers use `global_head_dim`.
 //   partial_rotary_factor   the section's, else top-level.
-//   method keys    the keys the method's header lists (method_traits<M>::keys: name,
-//                  member, place, required or not; the `config.json:` paragraph of its doc),
-//                  read generically; absent optional keys keep the struct's defaults; then
-//                  the method's resolve hook (fallbacks between keys, transformers' warnings).
+//   method keys     the keys the method's header lists (method_traits<M>::keys), read
+//                   generically; then the method's resolve hook.
+//   layers          `layer_types` (else the family's rule, hf_models.hpp) and the layers
+//                   without RoPE (Llama 4 and SmolLM3 `no_rope_layers`, EXAONE 4 and Cohere 2
+//                   global layers): hf_rope_config::layers maps each layer to its table.
+//   query scale     Llama 4 `attn_temperature_tuning` (NoPE layers), Ministral 3's
+//                   `llama_4_scaling_beta` in the rope section (every layer).
+//   logit scale     DeepSeek's get_mscale(s, mscale_all_dim)^2 only for the model types and
+//                   architectures whose attention applies it (hf_models.hpp); 1 elsewhere,
+//                   with a `sources` entry saying why.
 //
-// A returned configuration has passed validate(): it is ready for compute_frequencies.
+// A returned configuration has passed validate() for every layer type: ready for
+// compute_frequencies.
 //
-// Deliberate divergences from transformers (each makes a silent surprise visible; the
-// method-specific ones are in the method's header):
+// Deliberate divergences from transformers (each warns at the config that triggers it, or is
+// an error; the method-specific ones are in the method's header):
 //   * `qk_rope_head_dim` (DeepSeek-V2/V3 multi-head latent attention): the rotary part of each
-//     query/key head is a separate slice of qk_rope_head_dim channels (the other
-//     qk_nope_head_dim channels are never rotated), so config.head_dim = qk_rope_head_dim and
-//     the rotary dimension equals it. This is what transformers' DeepSeek configs do
-//     (head_dim = qk_rope_head_dim); a top-level `head_dim` is then ignored.
+//     query/key head is a separate slice of qk_rope_head_dim channels, so config.head_dim =
+//     qk_rope_head_dim (as transformers' DeepSeek configs do); a top-level `head_dim` is then
+//     ignored with a warning.
 //   * What transformers only warns about is an error when validation refuses it (factor < 1,
 //     list lengths, beta_fast < beta_slow, ...), and a section with scaling keys but no
-//     `rope_type`/`type` is an error (transformers would treat it as "default" and ignore
-//     the keys). Remaining transformers warnings (factor mismatch, unrecognized keys) are
-//     returned in hf_rope_config::warnings.
-//   * JSON null counts as "absent" for every optional key (Python's `dict.get(k) is None`).
+//     `rope_type`/`type` is an error (transformers would use "default" and ignore the keys).
+//     Remaining transformers warnings are returned in hf_rope_config::warnings.
+//   * JSON null counts as "absent" for every optional key, except `truncate`, which
+//     transformers' `get("truncate", True)` reads as None, i.e. false (a warning says so).
 //   * Keys the YaRN authors' classes read (`extrapolation_factor`, `attn_factor` for yarn)
 //     are honoured where transformers ignores them with an "unrecognized keys" warning.
 //   * An explicit `head_dim` of 0 is refused (transformers' `head_dim or hidden // heads`
 //     would fall back to the quotient).
-// Not supported: per-layer-type `rope_parameters` ({"full_attention": {...}, ...}), and a
-// top-level `rotary_dim` (GPT-J style; not read by transformers' rope utilities either).
+//   * Top-level keys that look like RoPE settings and are not read (`rotary_dim`,
+//     `rope_scaling_factor`, `initial_context_length`, ...) give a warning, unless they agree
+//     with what was read (OpenAI's gpt-oss schema beside its transformers keys).
 //
 // Errors never throw: nlohmann's non-throwing parse and type checks before every `get`. The
 // header also compiles with -fno-exceptions (nlohmann's JSON_NOEXCEPTION). Every translation
@@ -53,13 +77,17 @@
 #include "detail/hf_json.hpp"
 #include "error.hpp"
 #include "frequencies.hpp"
+#include "hf_models.hpp"
 #include "methods.hpp"
 #include "params.hpp"
+#include "query_scale.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -76,16 +104,86 @@
 
 ROPESCALE_BEGIN_NAMESPACE
 
+/// Where one value of the result came from: `key` (as transformers names it, prefixed by the
+/// layer type for a per-layer-type value: "sliding_attention.rope_theta") and `origin`, the
+/// JSON path it was read at ("text_config.rope_theta") or the default or rule that gave it
+/// ("default 1000000.0 (transformers Gemma3TextConfig)").
+struct hf_value_source {
+    std::string key;
+    std::string origin;
+};
+
+/// Multimodal RoPE sections (Qwen2-VL `mrope_section`, Qwen3-VL `mrope_interleaved`), read
+/// from the rope section. The rotation over (temporal, height, width) positions is the
+/// caller's; the table is the plain one of the layer type.
+struct hf_mrope {
+    std::vector<int> section;  ///< pairs per position axis (sums to rotary_dim / 2)
+    bool interleaved = false;  ///< Qwen3-VL: axes interleaved over pairs, not in blocks
+};
+
+/// The rope of one layer type.
+struct hf_layer_rope {
+    std::string layer_type;  ///< "full_attention", "sliding_attention", "chunked_attention"...
+    rope_config config;      ///< validated, ready for compute_frequencies
+    std::string rope_type;   ///< as written ("su", "yarn", "mrope"...); "default" if none
+    /// The original context length L the method uses, as resolved; empty for methods without
+    /// one (plain, linear, ntk_aware, dynamic).
+    std::optional<std::int64_t> original_max_position_embeddings;
+};
+
+/// Which layers a query scale applies to.
+enum class hf_query_scale_layers {
+    all,   ///< every layer (Ministral 3 `llama_4_scaling_beta`)
+    nope,  ///< the layers without RoPE only (Llama 4 attention temperature)
+};
+
 /// A rope configuration read from a Hugging Face config.json, with what the file said.
+/// `config`, `rope_type` and `original_max_position_embeddings` are those of the primary
+/// layer type (layer_types[0]: full_attention when it rotates, else the first rotating one).
 struct hf_rope_config {
     rope_config config;     ///< validated, ready for compute_frequencies
     std::string rope_type;  ///< as written ("su", "yarn", ...); "default" if none
-    std::optional<std::int64_t> max_position_embeddings;  ///< the top-level value, if given
-    /// The original context length L the method uses, as resolved (section, top level, or
-    /// max_position_embeddings): the value of its `original_max_position_embeddings` key's
-    /// member; empty for methods without one (plain, linear, ntk_aware, dynamic).
+    std::optional<std::int64_t> max_position_embeddings;  ///< the value read, if any
+    /// The primary layer type's original context length L, as resolved (section, top level,
+    /// or max_position_embeddings); empty for methods without one (plain, linear, ntk_aware,
+    /// dynamic).
     std::optional<std::int64_t> original_max_position_embeddings;
-    std::vector<warning> warnings;  ///< what transformers only warns about
+    std::vector<warning> warnings;  ///< what transformers only warns about, and divergences
+
+    /// One entry per layer type that rotates, primary first; one entry for a model whose
+    /// layers share one table.
+    std::vector<hf_layer_rope> layer_types;
+    /// Per layer: index into layer_types, or empty for a layer without RoPE. Empty when the
+    /// layer count is unknown (no `num_hidden_layers`, `layer_types` nor model default).
+    std::vector<std::optional<std::size_t>> layers;
+    /// The factor q is multiplied by after the rotation, as a function of the position
+    /// (query_scale.hpp), and the layers it applies to.
+    std::optional<query_scaling> query_scale;
+    hf_query_scale_layers query_scale_layers = hf_query_scale_layers::all;
+    std::optional<hf_mrope> mrope;         ///< multimodal sections of the primary layer type
+    std::string model_type;                ///< of the language model ("" when the file names none)
+    std::string config_path;               ///< "" (top level), "text_config", ...
+    std::vector<hf_value_source> sources;  ///< where each value was read or defaulted
+
+    /// The rope of layer `i`: nullptr for a layer without RoPE and for i >= layers.size()
+    /// when the layer count is known; the primary layer type for every i when it is not.
+    const hf_layer_rope* layer(std::size_t i) const noexcept {
+        if (layers.empty()) return layer_types.empty() ? nullptr : &layer_types.front();
+        if (i >= layers.size() || !layers[i]) return nullptr;
+        return &layer_types[*layers[i]];
+    }
+    /// The entry of layer type `name`, or nullptr.
+    const hf_layer_rope* find_layer_type(std::string_view name) const noexcept {
+        for (const hf_layer_rope& l : layer_types)
+            if (l.layer_type == name) return &l;
+        return nullptr;
+    }
+    /// Whether query_scale applies to layer `i` (false without a query scale).
+    bool scales_queries(std::size_t i) const noexcept {
+        if (!query_scale) return false;
+        if (query_scale_layers == hf_query_scale_layers::all) return true;
+        return !layers.empty() && i < layers.size() && !layers[i];
+    }
 };
 
 namespace detail {
@@ -93,7 +191,8 @@ namespace hf {
 
 // The keys every method accepts in the rope section.
 inline bool is_common_key(const std::string& k) {
-    return k == "rope_type" || k == "type" || k == "rope_theta" || k == "partial_rotary_factor";
+    return k == "rope_type" || k == "type" || k == "rope_theta" || k == "partial_rotary_factor" ||
+           k == "mrope_section" || k == "mrope_interleaved" || k == "llama_4_scaling_beta";
 }
 
 template <class V>
@@ -174,7 +273,7 @@ std::optional<std::int64_t> original_length(const M& m) {
 template <class M>
 std::optional<error> read_method(const json* section, const json& config,
                                  std::optional<std::int64_t> max_position_embeddings,
-                                 hf_rope_config& out) {
+                                 hf_layer_rope& out, std::vector<warning>& warnings) {
     object_reader sec(section);
     object_reader top(&config);
     M m{};
@@ -192,183 +291,953 @@ std::optional<error> read_method(const json* section, const json& config,
     for (const config_key<M>& key : method_traits<M>::keys)
         if (key.need == key_need::required && !found.given(key.name))
             return missing_key(key.name, key.place, out.rope_type);
-    if (auto e = method_traits<M>::resolve(m, found, out.warnings)) return e;
-    warn_unrecognized<M>(section, out.rope_type, out.warnings);
+    if (auto e = method_traits<M>::resolve(m, found, warnings)) return e;
+    warn_unrecognized<M>(section, out.rope_type, warnings);
     out.original_max_position_embeddings = original_length(m);
     out.config.scaling = std::move(m);
     return std::nullopt;
 }
 
+// "a.b", or "b" when a is empty.
+inline std::string join_path(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+}
+
+// A key that looks like a RoPE setting (for the "not read" warning).
+inline bool looks_like_rope_key(const std::string& k) {
+    static constexpr const char* extra[] = {
+        "initial_context_length", "attn_temperature_tuning", "floor_scale",   "attn_scale",
+        "sliding_window_pattern", "llama_4_scaling_beta",    "mrope_section", "mrope_interleaved",
+        "global_head_dim"};
+    if (k.find("rope") != std::string::npos || k.find("rotary") != std::string::npos) return true;
+    for (const char* e : extra)
+        if (k == e) return true;
+    return false;
+}
+
+// The reader: one pass over a config.json object (see the top of this header).
+class config_reader {
+  public:
+    explicit config_reader(const json& root) : root_(root) {}
+
+    expected<hf_rope_config> run() {
+        if (!root_.is_object()) return wrong_type("config", "a JSON object", root_);
+        if (auto e = locate_text_config()) return *e;
+        if (auto e = resolve_model_type()) return at_path(*e);
+        fill_defaults();
+        if (auto e = read_common()) return at_path(*e);
+        if (auto e = read_layer_layout()) return at_path(*e);
+        if (auto e = read_sections()) return at_path(*e);
+        if (auto e = read_query_scale()) return at_path(*e);
+        decide_logit_scale();
+        warn_unread_keys();
+        const hf_layer_rope& p = out_.layer_types.front();
+        out_.config = p.config;
+        out_.rope_type = p.rope_type;
+        out_.original_max_position_embeddings = p.original_max_position_embeddings;
+        return std::move(out_);
+    }
+
+  private:
+    // ---- where the language model is -------------------------------------------------------
+
+    std::optional<error> locate_text_config() {
+        text_ = &root_;
+        if (const json* thinker = find_value(&root_, "thinker_config");
+            thinker && thinker->is_object())
+            if (const json* t = find_value(thinker, "text_config"); t && t->is_object()) {
+                text_ = t;
+                out_.config_path = "thinker_config.text_config";
+                return std::nullopt;
+            }
+        std::vector<const char*> found;
+        for (const char* name : {"text_config", "decoder", "generator"}) {
+            const json* v = find_value(&root_, name);
+            if (v == nullptr) continue;
+            // `decoder` and `generator` name other things in some files: only objects count.
+            if (!v->is_object()) {
+                if (std::string_view(name) == "text_config")
+                    return wrong_type(name, "a JSON object or null", *v);
+                continue;
+            }
+            found.push_back(name);
+        }
+        if (found.size() > 1)
+            return error{errc::inconsistent, found[1],
+                         std::string("and ") + found[0] +
+                             " are both nested configs: transformers' get_text_config refuses "
+                             "to choose"};
+        if (found.size() == 1) {
+            text_ = find_value(&root_, found[0]);
+            out_.config_path = found[0];
+        }
+        return std::nullopt;
+    }
+
+    error at_path(error e) const {
+        if (!out_.config_path.empty() && text_ != &root_)
+            e.field = e.field.empty() ? out_.config_path : join_path(out_.config_path, e.field);
+        return e;
+    }
+
+    void source(const std::string& key, std::string origin) {
+        for (hf_value_source& s : out_.sources)
+            if (s.key == key) {
+                s.origin = std::move(origin);
+                return;
+            }
+        out_.sources.push_back({key, std::move(origin)});
+    }
+
+    // Records that `key` (top level of the language model) was read, and where it came from.
+    void use(const char* key) {
+        const std::string k = key;
+        if (std::find(used_.begin(), used_.end(), k) == used_.end()) used_.push_back(k);
+        if (find_value(text_, key) != nullptr)
+            source(k, join_path(out_.config_path, k));
+        else if (const std::string* d = default_origin(k))
+            source(k, *d);
+    }
+
+    std::optional<error> resolve_model_type() {
+        object_reader t(text_);
+        const auto own = t.string("model_type");
+        if (t.failed()) return t.err();
+        if (own) {
+            out_.model_type = *own;
+            source("model_type", join_path(out_.config_path, "model_type"));
+        } else if (text_ != &root_) {
+            object_reader r(&root_);
+            const auto outer = r.string("model_type");
+            if (r.failed()) return r.err();
+            if (outer)
+                if (const hf_composite_model* c = find_composite_model(*outer)) {
+                    out_.model_type = c->text_model_type;
+                    source("model_type", std::string("text model of \"") + *outer +
+                                             "\" (transformers " + c->config_class + ")");
+                }
+        }
+        // The older flat layout of a composite model (Qwen2-VL): its text class reads the top
+        // level.
+        if (const hf_composite_model* c = find_composite_model(out_.model_type);
+            c && text_ == &root_) {
+            source("model_type", std::string("\"") + out_.model_type + "\" read as \"" +
+                                     c->text_model_type + "\" (transformers " + c->config_class +
+                                     " builds its text configuration from the top level)");
+            out_.model_type = c->text_model_type;
+        }
+        rules_ = find_layer_rules(out_.model_type);
+        return std::nullopt;
+    }
+
+    // merged_: the language model's config with the model-type defaults of absent keys.
+    void fill_defaults() {
+        merged_ = *text_;
+        const bool has_scaling = has_rope_scaling();
+        for (const hf_model_default& d : hf_model_defaults) {
+            // Only an absent key: an explicit null is Python's None, not the field default.
+            // (rope_parameters: None is the class default too, as `if rope_parameters is None`.)
+            const bool rope_default = std::string_view(d.key) == "rope_parameters";
+            if (out_.model_type != d.model_type ||
+                (rope_default ? find_value(text_, d.key) != nullptr : text_->contains(d.key)))
+                continue;
+            if (std::string_view(d.key) == "rope_parameters" && has_scaling) continue;
+            json v = json::parse(d.value, nullptr, /*allow_exceptions=*/false);
+            if (v.is_discarded()) continue;  // the table is constant text; never happens
+            merged_[d.key] = std::move(v);
+            defaulted_.emplace_back(d.key, std::string("default ") + d.value + " (transformers " +
+                                               d.config_class + ")");
+        }
+    }
+
+    // The origin of a model-type default filled in for `key`, or nullptr.
+    const std::string* default_origin(const std::string& key) const {
+        for (const auto& d : defaulted_)
+            if (d.first == key) return &d.second;
+        return nullptr;
+    }
+
+    // Where top-level `key` was read: its path, or the default that filled it.
+    std::string origin_of(const std::string& key) const {
+        if (const std::string* d = default_origin(key)) return *d;
+        return join_path(out_.config_path, key);
+    }
+
+    bool has_rope_scaling() const {
+        const json* s = find_value(text_, "rope_scaling");
+        return s != nullptr && !(s->is_object() && s->empty());
+    }
+
+    // ---- dimensions ---------------------------------------------------------------------
+
+    std::optional<error> read_common() {
+        object_reader top(&merged_);
+        use("max_position_embeddings");
+        max_pos_ = top.integer("max_position_embeddings");
+        (void)top.integer("original_max_position_embeddings");
+        if (top.failed()) return top.err();
+        out_.max_position_embeddings = max_pos_;
+
+        const auto qk_rope = top.integer("qk_rope_head_dim");
+        const auto explicit_head_dim = top.integer("head_dim");
+        if (top.failed()) return top.err();
+        std::int64_t head_dim = 0;
+        if (qk_rope) {
+            use("qk_rope_head_dim");
+            head_dim = *qk_rope;
+            head_dim_field_ = "qk_rope_head_dim";
+            if (explicit_head_dim && *explicit_head_dim != *qk_rope)
+                warnings_.push_back(
+                    {"head_dim", "ignored: qk_rope_head_dim = " + std::to_string(*qk_rope) +
+                                     " is the rotated slice (DeepSeek multi-head latent "
+                                     "attention)"});
+        } else if (explicit_head_dim) {
+            use("head_dim");
+            head_dim = *explicit_head_dim;
+        } else {
+            const auto hidden = top.integer("hidden_size");
+            const auto heads = top.integer("num_attention_heads");
+            if (top.failed()) return top.err();
+            if (!hidden)
+                return missing("hidden_size",
+                               "is required when head_dim is absent (head_dim = "
+                               "hidden_size / num_attention_heads)");
+            if (!heads)
+                return missing("num_attention_heads",
+                               "is required when head_dim is absent (head_dim = "
+                               "hidden_size / num_attention_heads)");
+            if (*heads <= 0)
+                return make_error(errc::out_of_range, "num_attention_heads", "must be > 0",
+                                  static_cast<long long>(*heads));
+            if (*hidden <= 0)
+                return make_error(errc::out_of_range, "hidden_size", "must be > 0",
+                                  static_cast<long long>(*hidden));
+            head_dim = *hidden / *heads;  // Python's //, as transformers
+            head_dim_origin_ =
+                " (derived as hidden_size / num_attention_heads = " + std::to_string(*hidden) +
+                " / " + std::to_string(*heads) + ")";
+            source("head_dim", "hidden_size / num_attention_heads = " + std::to_string(*hidden) +
+                                   " / " + std::to_string(*heads));
+            if (*hidden % *heads != 0)
+                warnings_.push_back({"head_dim",
+                                     "hidden_size is not a multiple of "
+                                     "num_attention_heads: head_dim rounded down to " +
+                                         std::to_string(head_dim)});
+        }
+        if (auto e = check_head_dim(head_dim, head_dim_field_, head_dim_origin_)) return e;
+        head_dim_ = static_cast<int>(head_dim);
+
+        if (out_.model_type == "gemma4_text") {
+            global_head_dim_ = top.integer("global_head_dim");
+            if (top.failed()) return top.err();
+            if (global_head_dim_) {
+                use("global_head_dim");
+                if (auto e = check_head_dim(*global_head_dim_, "global_head_dim", "")) return e;
+            }
+        }
+        // Likewise the top-level partial_rotary_factor, read by every layer type.
+        (void)top.number("partial_rotary_factor");
+        return top.failed() ? std::optional<error>(top.err()) : std::nullopt;
+    }
+
+    static std::optional<error> check_head_dim(std::int64_t d, const char* field,
+                                               const std::string& origin) {
+        if (d <= 0 || d > std::numeric_limits<int>::max())
+            return make_error(errc::out_of_range, field,
+                              "must be in (0, " + std::to_string(std::numeric_limits<int>::max()) +
+                                  "]" + origin,
+                              static_cast<long long>(d));
+        return std::nullopt;
+    }
+
+    // ---- layers -------------------------------------------------------------------------
+
+    std::optional<error> read_layer_layout() {
+        object_reader top(&merged_);
+        const auto n_layers = top.integer("num_hidden_layers");
+        if (top.failed()) return top.err();
+        if (n_layers && *n_layers < 0)
+            return make_error(errc::out_of_range, "num_hidden_layers", "must be >= 0",
+                              static_cast<long long>(*n_layers));
+
+        // Explicit layer_types.
+        if (const json* lt = find_value(&merged_, "layer_types")) {
+            use("layer_types");
+            if (!lt->is_array()) return wrong_type("layer_types", "an array of strings", *lt);
+            for (std::size_t i = 0; i < lt->size(); ++i) {
+                if (!(*lt)[i].is_string())
+                    return wrong_type("layer_types[" + std::to_string(i) + "]", "a string",
+                                      (*lt)[i]);
+                layer_names_.push_back((*lt)[i].get<std::string>());
+            }
+            if (n_layers && static_cast<std::int64_t>(layer_names_.size()) != *n_layers)
+                return error{errc::inconsistent, "layer_types",
+                             "has " + std::to_string(layer_names_.size()) +
+                                 " entries, num_hidden_layers is " + std::to_string(*n_layers)};
+            layer_count_ = static_cast<std::int64_t>(layer_names_.size());
+            if (auto e = check_pattern_against_layer_types()) return e;
+        } else if (n_layers) {
+            layer_count_ = *n_layers;
+        }
+        if (layer_count_) use("num_hidden_layers");
+        if (layer_count_ && *layer_count_ > (std::int64_t{1} << 24))
+            return make_error(errc::out_of_range, "num_hidden_layers", "must be <= 2^24",
+                              static_cast<long long>(*layer_count_));
+
+        const std::size_t n = layer_count_ ? static_cast<std::size_t>(*layer_count_) : 0;
+        rotates_.assign(n, true);
+        if (rules_ != nullptr && layer_count_) {
+            if (auto e = read_nope(top, n)) return e;
+            if (layer_names_.empty()) {
+                if (auto e = derive_layer_types(top, n)) return e;
+            }
+            if (rules_->nope == hf_nope_rule::full_if_sliding_window ||
+                rules_->nope == hf_nope_rule::unless_sliding) {
+                const bool window = find_value(&merged_, "sliding_window") != nullptr;
+                use("sliding_window");
+                for (std::size_t i = 0; i < n; ++i) {
+                    const bool sliding =
+                        i < layer_names_.size() && layer_names_[i] == "sliding_attention";
+                    rotates_[i] = rules_->nope == hf_nope_rule::full_if_sliding_window
+                                      ? (!window || sliding)
+                                      : (window && sliding);
+                }
+                source("layers without RoPE",
+                       rules_->nope == hf_nope_rule::full_if_sliding_window
+                           ? std::string("full_attention layers when sliding_window is set "
+                                         "(transformers ") +
+                                 rules_->source + ")"
+                           : std::string("every layer but sliding_attention ones with a "
+                                         "sliding_window (transformers ") +
+                                 rules_->source + ")");
+            }
+        }
+        return std::nullopt;
+    }
+
+    // A family's sliding_window_pattern beside an explicit layer_types: layer_types is read
+    // (as transformers); a pattern that says otherwise is a warning.
+    std::optional<error> check_pattern_against_layer_types() {
+        if (rules_ == nullptr || rules_->layer_types != hf_layer_types_rule::sliding_pattern ||
+            rules_->pattern_key == nullptr)
+            return std::nullopt;
+        const json* p = find_value(text_, rules_->pattern_key);
+        if (p == nullptr) return std::nullopt;
+        use(rules_->pattern_key);
+        if (!p->is_number_integer() && !p->is_number_unsigned()) return std::nullopt;
+        const std::int64_t period = p->get<std::int64_t>();
+        for (std::size_t i = 0; i < layer_names_.size(); ++i) {
+            const bool full = period <= 0 || (static_cast<std::int64_t>(i) + 1) % period == 0;
+            if ((layer_names_[i] == "full_attention") != full) {
+                warnings_.push_back(
+                    {rules_->pattern_key, std::to_string(period) +
+                                              " disagrees with layer_types at layer " +
+                                              std::to_string(i) + ": layer_types is used"});
+                break;
+            }
+        }
+        return std::nullopt;
+    }
+
+    std::optional<error> read_nope(object_reader& top, std::size_t n) {
+        if (rules_->nope != hf_nope_rule::no_rope_layers) return std::nullopt;
+        use("no_rope_layer_interval");  // understood even where the list takes precedence
+        const json* list = find_value(&merged_, "no_rope_layers");
+        // Llama 4 replaces an empty list too (`no_rope_layers if no_rope_layers else ...`).
+        const bool replace_empty = rules_->layer_types == hf_layer_types_rule::rope_chunked;
+        if (list != nullptr && !(replace_empty && list->is_array() && list->empty())) {
+            use("no_rope_layers");
+            if (!list->is_array()) return wrong_type("no_rope_layers", "an array of 0/1", *list);
+            if (list->size() < n)
+                return error{errc::inconsistent, "no_rope_layers",
+                             "has " + std::to_string(list->size()) + " entries, fewer than the " +
+                                 std::to_string(n) + " layers"};
+            for (std::size_t i = 0; i < n; ++i) {
+                const json& v = (*list)[i];
+                if (!v.is_number_integer() && !v.is_number_unsigned() && !v.is_boolean())
+                    return wrong_type("no_rope_layers[" + std::to_string(i) + "]",
+                                      "0 or 1 (1: the layer uses RoPE)", v);
+                rotates_[i] = v.is_boolean() ? v.get<bool>() : v.get<std::int64_t>() != 0;
+            }
+            return std::nullopt;
+        }
+        use("no_rope_layer_interval");
+        const auto interval = top.integer("no_rope_layer_interval");
+        if (top.failed()) return top.err();
+        if (!interval || *interval <= 0)
+            return make_error(errc::out_of_range, "no_rope_layer_interval", "must be > 0",
+                              static_cast<long long>(interval.value_or(0)));
+        for (std::size_t i = 0; i < n; ++i)
+            rotates_[i] = (static_cast<std::int64_t>(i) + 1) % *interval != 0;
+        source("no_rope_layers", "every " + std::to_string(*interval) +
+                                     "th layer without RoPE (no_rope_layer_interval; "
+                                     "transformers " +
+                                     rules_->source + ")");
+        return std::nullopt;
+    }
+
+    std::optional<error> derive_layer_types(object_reader& top, std::size_t n) {
+        if (rules_->layer_types == hf_layer_types_rule::sliding_pattern) {
+            std::int64_t period = rules_->pattern_default;
+            std::string origin = "fixed pattern of " + std::to_string(period);
+            if (rules_->pattern_key != nullptr) {
+                use(rules_->pattern_key);
+                const auto p = top.integer(rules_->pattern_key);
+                if (top.failed()) return top.err();
+                if (p) period = *p;
+                origin = std::string(rules_->pattern_key) + " = " + std::to_string(period);
+            }
+            if (out_.model_type == "exaone4" && find_value(&merged_, "sliding_window") == nullptr)
+                period = 0;  // Exaone4Config: no window, no sliding layers
+            if (period < 0)
+                return make_error(errc::out_of_range,
+                                  rules_->pattern_key ? rules_->pattern_key : "layer_types",
+                                  "must be >= 0", static_cast<long long>(period));
+            for (std::size_t i = 0; i < n; ++i)
+                layer_names_.push_back(period > 0 &&
+                                               (static_cast<std::int64_t>(i) + 1) % period != 0
+                                           ? "sliding_attention"
+                                           : "full_attention");
+            source("layer_types", "derived: full_attention every " + std::to_string(period) +
+                                      "th layer (" + origin + "; transformers " + rules_->source +
+                                      ")");
+        } else if (rules_->layer_types == hf_layer_types_rule::rope_chunked) {
+            for (std::size_t i = 0; i < n; ++i)
+                layer_names_.push_back(rotates_[i] ? "chunked_attention" : "full_attention");
+            source("layer_types",
+                   std::string("derived: chunked_attention for RoPE layers, full_attention "
+                               "for NoPE layers (transformers ") +
+                       rules_->source + ")");
+        }
+        return std::nullopt;
+    }
+
+    // ---- rope sections ------------------------------------------------------------------
+
+    // Whether `rp` is a per-layer-type rope_parameters: a non-empty object of objects (or
+    // nulls) whose keys are layer types (transformers' standardize_rope_params, case 2).
+    bool per_layer_type(const json& rp) const {
+        if (!rp.is_object() || rp.empty()) return false;
+        for (auto it = rp.begin(); it != rp.end(); ++it) {
+            if (!it->is_object() && !it->is_null()) return false;
+            if (!layer_names_.empty() &&
+                std::find(layer_names_.begin(), layer_names_.end(), it.key()) == layer_names_.end())
+                return false;
+        }
+        return true;
+    }
+
+    std::optional<error> read_sections() {
+        use("rope_scaling");
+        use("rope_parameters");
+        const json* rs = find_value(&merged_, "rope_scaling");
+        const json* rp = find_value(&merged_, "rope_parameters");
+        if (rs && !rs->is_object()) return wrong_type("rope_scaling", "a JSON object or null", *rs);
+        if (rp && !rp->is_object())
+            return wrong_type("rope_parameters", "a JSON object or null", *rp);
+        if (rs && rs->empty()) rs = nullptr;  // `rope_scaling or rope_parameters`
+        if (rp && rp->empty()) rp = nullptr;
+
+        const bool legacy = rules_ != nullptr && rules_->legacy != hf_legacy_sliding::none;
+        if (rp && per_layer_type(*rp) && !(rs && !legacy)) {
+            // One section per layer type; the families with a legacy sliding table merge
+            // rope_scaling into full attention (Gemma3TextConfig, Olmo3Config).
+            json sections = *rp;
+            if (legacy) {
+                json& full = sections["full_attention"];
+                if (!full.is_object()) full = json{{"rope_type", "default"}};
+                if (rs) full.update(*rs);
+                json& sliding = sections["sliding_attention"];
+                if (!sliding.is_object()) sliding = json{{"rope_type", "default"}};
+                if (auto e = legacy_sliding_theta(sliding)) return e;
+            }
+            return read_per_layer(sections,
+                                  origin_of("rope_parameters") + " (per layer type)" +
+                                      (rs ? ", rope_scaling merged into full_attention" : ""));
+        }
+        if (rp && !rs && !legacy) {
+            bool all_objects = true;
+            for (auto it = rp->begin(); it != rp->end(); ++it)
+                if (!it->is_object() && !it->is_null()) all_objects = false;
+            if (all_objects)
+                return missing("rope_type",
+                               "absent: rope_parameters looks like a per-layer-type table "
+                               "({\"full_attention\": {...}}) but its keys are not this "
+                               "model's layer types");
+        }
+        const json* flat = rs ? rs : rp;
+        const char* flat_name = rs ? "rope_scaling" : "rope_parameters";
+        if (rs && rp && *rs != *rp)
+            warnings_.push_back({"rope_parameters",
+                                 "ignored: rope_scaling takes precedence, as transformers v5 "
+                                 "keeps `rope_scaling or rope_parameters`"});
+        if (legacy) {
+            // The older flat files of a family with a sliding-window table of its own.
+            json sections = json::object();
+            sections["full_attention"] = json{{"rope_type", "default"}};
+            if (flat) sections["full_attention"].update(*flat);
+            json sliding = json{{"rope_type", "default"}};
+            if (auto e = legacy_sliding_theta(sliding)) return e;
+            sections["sliding_attention"] = std::move(sliding);
+            return read_per_layer(sections,
+                                  std::string("full_attention: ") +
+                                      (flat ? origin_of(flat_name) : std::string("plain RoPE")) +
+                                      "; sliding_attention: plain RoPE (transformers " +
+                                      rules_->source + ")");
+        }
+        // One section for every layer.
+        if (flat) source("rope section", origin_of(flat_name));
+        hf_layer_rope entry;
+        std::vector<warning> w;
+        if (auto e = read_section(flat, flat ? flat_name : "rope_scaling", entry, w, "")) return e;
+        warnings_.insert(warnings_.end(), w.begin(), w.end());
+        primary_section_ = flat;
+        // One entry per rotating layer type name, all with the same rope.
+        std::vector<std::string> names;
+        for (std::size_t i = 0; i < rotates_.size(); ++i)
+            if (rotates_[i] && i < layer_names_.size() &&
+                std::find(names.begin(), names.end(), layer_names_[i]) == names.end())
+                names.push_back(layer_names_[i]);
+        if (names.empty()) names.push_back("full_attention");
+        for (const std::string& name : names) {
+            entry.layer_type = name;
+            out_.layer_types.push_back(entry);
+        }
+        return finish_layers();
+    }
+
+    // The base of the sliding layers of a family with a legacy sliding table, when their
+    // section has none: `rope_local_base_freq` (Gemma3TextConfig) or the class default
+    // (Olmo3Config, which ignores a top-level rope_theta there).
+    std::optional<error> legacy_sliding_theta(json& sliding) {
+        if (find_value(&sliding, "rope_theta") != nullptr) return std::nullopt;
+        object_reader top(&merged_);
+        if (rules_->legacy == hf_legacy_sliding::local_base_freq) {
+            use("rope_local_base_freq");
+            const auto local = top.number("rope_local_base_freq");
+            if (top.failed()) return top.err();
+            if (local) {
+                sliding["rope_theta"] = *local;
+                source("sliding_attention.rope_theta", origin_of("rope_local_base_freq"));
+            }
+        } else if (const hf_model_default* d = find_model_default(out_.model_type, "rope_theta")) {
+            const json v = json::parse(d->value, nullptr, false);
+            if (!v.is_number()) return std::nullopt;  // the table is constant text
+            sliding["rope_theta"] = v;
+            source("sliding_attention.rope_theta",
+                   std::string("default ") + d->value + " (transformers " + d->config_class +
+                       ": the sliding layers take the class default, not rope_theta)");
+            const auto theta = top.number("rope_theta");
+            if (top.failed()) return top.err();
+            if (theta && *theta != v.get<double>())
+                warnings_.push_back({"sliding_attention.rope_theta",
+                                     std::string("the sliding layers use the class default ") +
+                                         d->value + ", not rope_theta = " + format_value(*theta) +
+                                         " (as transformers " + d->config_class + ")"});
+        }
+        return std::nullopt;
+    }
+
+    std::optional<error> read_per_layer(const json& sections, const std::string& origin) {
+        std::vector<std::string> names;  // rotating layer types, in layer order
+        for (std::size_t i = 0; i < rotates_.size(); ++i)
+            if (rotates_[i] && i < layer_names_.size() &&
+                std::find(names.begin(), names.end(), layer_names_[i]) == names.end())
+                names.push_back(layer_names_[i]);
+        if (layer_names_.empty())  // layer count unknown: every section given
+            for (auto it = sections.begin(); it != sections.end(); ++it) names.push_back(it.key());
+        source("rope section", origin);
+        for (const std::string& name : names) {
+            const json* s = find_value(&sections, name.c_str());
+            if (s == nullptr)
+                return missing("rope_parameters." + name, "is required: layer type \"" + name +
+                                                              "\" rotates but has no rope section");
+            hf_layer_rope entry;
+            entry.layer_type = name;
+            std::vector<warning> w;
+            if (auto e = read_section(s, ("rope_parameters." + name).c_str(), entry, w, name)) {
+                e->message += " (layer type " + name + ")";
+                return e;
+            }
+            for (warning& x : w) x.field = name + "." + x.field;
+            warnings_.insert(warnings_.end(), w.begin(), w.end());
+            out_.layer_types.push_back(std::move(entry));
+            section_copies_.push_back(*s);  // in the order of layer_types, for finish_layers
+        }
+        return finish_layers();
+    }
+
+    // Orders the entries (primary first) and maps every layer to its entry.
+    std::optional<error> finish_layers() {
+        auto& lt = out_.layer_types;
+        if (lt.empty())
+            return error{errc::inconsistent, "layer_types",
+                         "no layer uses RoPE: nothing to build a table for"};
+        std::size_t primary = 0;
+        for (std::size_t i = 0; i < lt.size(); ++i)
+            if (lt[i].layer_type == "full_attention") primary = i;
+        if (primary != 0) {
+            std::rotate(lt.begin(), lt.begin() + static_cast<std::ptrdiff_t>(primary),
+                        lt.begin() + static_cast<std::ptrdiff_t>(primary) + 1);
+            if (!section_copies_.empty())
+                std::rotate(section_copies_.begin(),
+                            section_copies_.begin() + static_cast<std::ptrdiff_t>(primary),
+                            section_copies_.begin() + static_cast<std::ptrdiff_t>(primary) + 1);
+        }
+        if (!section_copies_.empty()) primary_section_ = &section_copies_.front();
+        out_.layers.clear();
+        // Several tables but no layer names: which layer uses which is unknown.
+        if (layer_names_.empty() && lt.size() > 1) return std::nullopt;
+        for (std::size_t i = 0; i < rotates_.size(); ++i) {
+            if (!rotates_[i]) {
+                out_.layers.push_back(std::nullopt);
+                continue;
+            }
+            std::size_t k = 0;
+            if (i < layer_names_.size())
+                for (std::size_t j = 0; j < lt.size(); ++j)
+                    if (lt[j].layer_type == layer_names_[i]) k = j;
+            out_.layers.push_back(k);
+        }
+        return std::nullopt;
+    }
+
+    // Reads one rope section into `entry` (the body of the flat reader).
+    std::optional<error> read_section(const json* section, const char* section_name,
+                                      hf_layer_rope& entry, std::vector<warning>& w,
+                                      const std::string& layer_type) {
+        if (section != nullptr && !section->is_object())
+            return wrong_type(section_name, "a JSON object or null", *section);
+        object_reader sec(section);
+        object_reader top(&merged_);
+
+        // Method name: `rope_type`, else the older `type`.
+        const char* type_key = sec.has("rope_type") ? "rope_type" : "type";
+        const auto type_written = sec.string(type_key);
+        if (sec.failed()) return sec.err();
+        if (const json* other = find_value(section, "type");
+            other && type_written && std::string_view(type_key) == "rope_type" &&
+            (!other->is_string() || other->get<std::string>() != *type_written))
+            w.push_back({"type", "ignored: rope_type \"" + *type_written +
+                                     "\" takes precedence over type " + json_text(*other)});
+        if (!type_written && section != nullptr) {
+            bool scaling_keys = false;
+            for (auto it = section->begin(); it != section->end(); ++it)
+                if (!it->is_null() && !is_common_key(it.key())) scaling_keys = true;
+            if (scaling_keys)
+                return missing("rope_type", std::string(section_name) +
+                                                " has scaling keys but neither rope_type nor type");
+        }
+        entry.rope_type = type_written.value_or("default");
+        // Qwen2-VL's "mrope": plain RoPE over sections (Qwen2VLTextConfig).
+        const std::string type = entry.rope_type == "mrope" ? "default" : entry.rope_type;
+
+        // rope_theta: section first, then top level (model default included), then 10000.
+        const auto theta_sec = sec.number("rope_theta");
+        const auto theta_top = top.number("rope_theta");
+        if (sec.failed()) return sec.err();
+        if (top.failed()) return top.err();
+        use("rope_theta");
+        entry.config.rope_theta = theta_sec ? *theta_sec : theta_top.value_or(10000.0);
+        const std::string theta_key =
+            layer_type.empty() ? "rope_theta" : layer_type + ".rope_theta";
+        if (theta_sec) {
+            if (!source_set(theta_key))
+                source(theta_key, join_path(out_.config_path, section_name) + ".rope_theta");
+        } else if (theta_top) {
+            source(theta_key, origin_of("rope_theta"));
+        } else {
+            source(theta_key, "default 10000 (transformers PreTrainedConfig.default_theta)");
+        }
+        if (theta_sec && theta_top && *theta_sec != *theta_top && !default_origin("rope_theta"))
+            w.push_back({"rope_theta", "top-level value " + format_value(*theta_top) +
+                                           " ignored: the rope section's " +
+                                           format_value(*theta_sec) + " takes precedence"});
+
+        const auto prf_sec = sec.number("partial_rotary_factor");
+        const auto prf_top = top.number("partial_rotary_factor");
+        if (sec.failed()) return sec.err();
+        if (top.failed()) return top.err();
+        if (prf_top) use("partial_rotary_factor");
+        entry.config.partial_rotary_factor = prf_sec ? prf_sec : prf_top;
+        if (prf_sec && prf_top && *prf_sec != *prf_top)
+            w.push_back({"partial_rotary_factor", "top-level value " + format_value(*prf_top) +
+                                                      " ignored: the rope section's " +
+                                                      format_value(*prf_sec) + " is used"});
+
+        entry.config.head_dim = head_dim_;
+        if (global_head_dim_ && layer_type == "full_attention")
+            entry.config.head_dim = static_cast<int>(*global_head_dim_);
+
+        // Likewise the section's original_max_position_embeddings.
+        (void)sec.integer("original_max_position_embeddings");
+        if (sec.failed()) return sec.err();
+
+        std::optional<error> method_error;
+        const bool known = visit_rope_type(type, [&](auto tag) {
+            method_error =
+                read_method<typename decltype(tag)::type>(section, merged_, max_pos_, entry, w);
+        });
+        if (!known)
+            return make_error(errc::unknown_rope_type, type_key,
+                              "names no supported method (" + rope_type_spellings() + ")",
+                              entry.rope_type);
+        if (method_error) return *method_error;
+
+        if (auto* y = std::get_if<yarn>(&entry.config.scaling); y && section != nullptr) {
+            const auto t = section->find("truncate");
+            if (t != section->end() && t->is_null()) {
+                y->truncate = false;
+                w.push_back({"truncate",
+                             "null read as false: transformers' get(\"truncate\", True) returns "
+                             "None, so the correction range is not rounded"});
+            }
+        }
+
+        if (auto s = validate(entry.config); !s) {
+            error e = s.err();
+            if (e.field == "head_dim") {
+                e.field = head_dim_field_;
+                e.message += head_dim_origin_;
+            }
+            return e;
+        }
+        return std::nullopt;
+    }
+
+    bool source_set(const std::string& key) const {
+        for (const hf_value_source& s : out_.sources)
+            if (s.key == key) return true;
+        return false;
+    }
+
+    // ---- query scale, multimodal sections ----------------------------------------------------
+
+    std::optional<error> read_query_scale() {
+        const json* section = primary_section_;
+        object_reader sec(section);
+        object_reader top(&merged_);
+        const hf_layer_rope& p = out_.layer_types.front();
+
+        // Multimodal sections (Qwen2/2.5-VL, Qwen3-VL).
+        if (const json* ms = find_value(section, "mrope_section")) {
+            hf_mrope m;
+            if (!ms->is_array()) return wrong_type("mrope_section", "an array of integers", *ms);
+            for (std::size_t i = 0; i < ms->size(); ++i) {
+                const json& v = (*ms)[i];
+                const std::string field = "mrope_section[" + std::to_string(i) + "]";
+                if (!v.is_number_integer() && !v.is_number_unsigned())
+                    return wrong_type(field, "an integer", v);
+                const std::int64_t x = v.is_number_unsigned() && v.get<std::uint64_t>() > 65536u
+                                           ? 65537
+                                           : v.get<std::int64_t>();
+                if (x < 0 || x > 65536)
+                    return make_error(errc::out_of_range, field, "must be in [0, 65536]",
+                                      static_cast<long long>(x));
+                m.section.push_back(static_cast<int>(x));
+            }
+            const auto inter = sec.boolean("mrope_interleaved");
+            if (sec.failed()) return sec.err();
+            m.interleaved = inter.value_or(false);
+            long long sum = 0;
+            for (int x : m.section) sum += x;
+            const auto d = resolve_rotary_dim(p.config);
+            if (d && sum != *d / 2)
+                warnings_.push_back(
+                    {"mrope_section", "sums to " + std::to_string(sum) +
+                                          ", not rotary_dim / 2 = " + std::to_string(*d / 2)});
+            out_.mrope = std::move(m);
+        } else if (p.rope_type == "mrope") {
+            warnings_.push_back({"mrope_section",
+                                 "absent: rope_type \"mrope\" read as plain RoPE without "
+                                 "multimodal sections"});
+        }
+
+        // Ministral 3: llama_4_scaling_beta in the rope section, on every layer.
+        const auto beta = sec.number("llama_4_scaling_beta");
+        if (sec.failed()) return sec.err();
+        if (beta) {
+            if (!llama_4_scaling_model_type(out_.model_type)) {
+                warnings_.push_back(
+                    {"llama_4_scaling_beta",
+                     "not applied: transformers applies it in Ministral3Attention only, not for "
+                     "model_type \"" +
+                         out_.model_type + "\""});
+            } else {
+                llama_4_scaling q;
+                q.beta = *beta;
+                const auto orig = sec.integer("original_max_position_embeddings");
+                if (sec.failed()) return sec.err();
+                if (orig)
+                    q.original_max_position_embeddings = *orig;
+                else if (p.original_max_position_embeddings)
+                    q.original_max_position_embeddings = *p.original_max_position_embeddings;
+                else if (max_pos_)
+                    q.original_max_position_embeddings = *max_pos_;
+                if (q.original_max_position_embeddings <= 0)
+                    return make_error(errc::out_of_range, "original_max_position_embeddings",
+                                      "must be > 0 for llama_4_scaling_beta",
+                                      static_cast<long long>(q.original_max_position_embeddings));
+                if (!std::isfinite(q.beta) || q.beta < 0.0)
+                    return make_error(errc::out_of_range, "llama_4_scaling_beta",
+                                      "must be finite and >= 0", q.beta);
+                out_.query_scale = q;
+                out_.query_scale_layers = hf_query_scale_layers::all;
+                source("query_scale",
+                       "llama_4_scaling_beta " + format_value(q.beta) +
+                           " over original_max_position_embeddings " +
+                           std::to_string(q.original_max_position_embeddings) +
+                           " (transformers Ministral3Attention, _get_llama_4_attn_scale)");
+            }
+        }
+
+        // Llama 4: attention temperature on the NoPE layers.
+        if (llama4_temperature_model_type(out_.model_type)) {
+            use("attn_temperature_tuning");
+            use("floor_scale");
+            use("attn_scale");
+            // A number counts by its truth value, as Python's `if` (Llama 4 files write 4).
+            const json* tv = find_value(&merged_, "attn_temperature_tuning");
+            std::optional<bool> tuning;
+            if (tv != nullptr && tv->is_number())
+                tuning = tv->get<double>() != 0.0;
+            else
+                tuning = top.boolean("attn_temperature_tuning");
+            const auto floor_scale = top.number("floor_scale");
+            const auto attn_scale = top.number("attn_scale");
+            if (top.failed()) return top.err();
+            if (tuning.value_or(false)) {
+                llama4_attn_temperature t;
+                if (floor_scale) t.floor_scale = *floor_scale;
+                if (attn_scale) t.attn_scale = *attn_scale;
+                if (!(t.floor_scale > 0.0) || !std::isfinite(t.floor_scale))
+                    return make_error(errc::out_of_range, "floor_scale", "must be finite and > 0",
+                                      t.floor_scale);
+                if (!std::isfinite(t.attn_scale))
+                    return make_error(errc::not_finite, "attn_scale", "must be finite",
+                                      t.attn_scale);
+                out_.query_scale = t;
+                out_.query_scale_layers = hf_query_scale_layers::nope;
+                source("query_scale", "attn_temperature_tuning: floor_scale " +
+                                          format_value(t.floor_scale) + ", attn_scale " +
+                                          format_value(t.attn_scale) +
+                                          " on the NoPE layers (transformers Llama4TextAttention)");
+            }
+        }
+        return std::nullopt;
+    }
+
+    // ---- logit scale --------------------------------------------------------------------------
+
+    void decide_logit_scale() {
+        bool deepseek = logit_scale_model_type(out_.model_type);
+        std::string why = "model_type \"" + out_.model_type + "\"";
+        for (const json* obj : {text_, &root_})
+            if (const json* a = find_value(obj, "architectures"); a && a->is_array())
+                for (const json& x : *a)
+                    if (x.is_string() && logit_scale_architecture(x.get<std::string>())) {
+                        deepseek = true;
+                        why = "architecture " + x.get<std::string>();
+                    }
+        const bool unknown = out_.model_type.empty() && !deepseek;
+        for (hf_layer_rope& l : out_.layer_types) {
+            auto* y = std::get_if<yarn>(&l.config.scaling);
+            if (y == nullptr || y->mscale_all_dim.value_or(0.0) == 0.0) continue;
+            const std::string key =
+                &l == &out_.layer_types.front() ? "logit_scale" : l.layer_type + ".logit_scale";
+            if (deepseek) {
+                y->attention_scales_logits = true;
+                source(key, "get_mscale(factor, mscale_all_dim)^2: DeepSeek attention (" + why +
+                                ", transformers DeepseekV2Attention, DeepseekV3Attention)");
+            } else if (unknown) {
+                y->attention_scales_logits = true;
+                source(key,
+                       "get_mscale(factor, mscale_all_dim)^2: no model_type, read as "
+                       "DeepSeek attention would");
+                warnings_.push_back(
+                    {"logit_scale",
+                     "no model_type: mscale_all_dim is read as DeepSeek's softmax-scale "
+                     "multiplier get_mscale(factor, mscale_all_dim)^2; other attention code "
+                     "ignores it (then use 1)"});
+            } else {
+                y->attention_scales_logits = false;
+                source(key, "1: the attention of " + why +
+                                " does not multiply the softmax scale by get_mscale(factor, "
+                                "mscale_all_dim)^2 (DeepSeek-V2/V3 attention only)");
+            }
+        }
+    }
+
+    // ---- keys not read ------------------------------------------------------------------------
+
+    void warn_unread_keys() {
+        const hf_layer_rope& p = out_.layer_types.front();
+        const yarn* y = std::get_if<yarn>(&p.config.scaling);
+        for (auto it = text_->begin(); it != text_->end(); ++it) {
+            const std::string& k = it.key();
+            if (it->is_null() || !looks_like_rope_key(k)) continue;
+            if (std::find(used_.begin(), used_.end(), k) != used_.end()) continue;
+            // OpenAI's gpt-oss schema beside the transformers keys: no news when they agree.
+            std::optional<double> agreed;
+            if (y != nullptr) {
+                if (k == "rope_scaling_factor") agreed = y->factor;
+                if (k == "initial_context_length")
+                    agreed = static_cast<double>(y->original_max_position_embeddings);
+                if (k == "rope_ntk_alpha") agreed = y->beta_slow;
+                if (k == "rope_ntk_beta") agreed = y->beta_fast;
+            }
+            if (agreed && it->is_number() && it->get<double>() == *agreed) continue;
+            std::string message = "looks like a RoPE setting and is not read";
+            if (agreed)
+                message += " (the value used is " + format_value(*agreed) + ")";
+            else if (y == nullptr && (k == "rope_scaling_factor" || k == "rope_ntk_alpha" ||
+                                      k == "rope_ntk_beta" || k == "initial_context_length"))
+                message += " (OpenAI's gpt-oss schema; transformers reads rope_scaling)";
+            warnings_.push_back({k, std::move(message)});
+        }
+        out_.warnings = std::move(warnings_);
+    }
+
+    const json& root_;
+    const json* text_ = nullptr;
+    json merged_;
+    std::vector<std::pair<std::string, std::string>> defaulted_;  // key, origin
+    const hf_layer_rules* rules_ = nullptr;
+    hf_rope_config out_;
+    std::vector<warning> warnings_;
+    std::vector<std::string> used_;
+    std::optional<std::int64_t> max_pos_;
+    int head_dim_ = 0;
+    std::optional<std::int64_t> global_head_dim_;
+    const char* head_dim_field_ = "head_dim";
+    std::string head_dim_origin_;
+    std::optional<std::int64_t> layer_count_;
+    std::vector<std::string> layer_names_;
+    std::vector<bool> rotates_;
+    const json* primary_section_ = nullptr;
+    std::vector<json> section_copies_;
+};
+
 }  // namespace hf
 }  // namespace detail
 
-/// Reads the rope configuration of a parsed Hugging Face config.json object.
+/// Reads the rope configuration of a parsed Hugging Face config.json object: one table per
+/// layer type, the per-layer map, the query scale, and where every value came from.
 ///
-/// Where each value comes from is described at the top of this header (transformers G3
+/// Where each value comes from is described at the top of this header (transformers v5
 /// semantics); the method's keys ("required" means an error if absent or null) in its header.
 /// Other section keys give an "unrecognized key" warning.
 ///
 /// Errors: errc::wrong_type (a value of the wrong JSON type: strings or booleans for
 /// numbers, non-integral lengths; the message shows the JSON value), errc::missing_field,
 /// errc::unknown_rope_type (field "rope_type" or "type", whichever was read),
-/// errc::out_of_range (num_attention_heads <= 0, integers beyond 64 bits), and
-/// every error of validate(). The field is the key name ("factor", "short_factor[3]").
-/// Never throws (except std::bad_alloc).
+/// errc::out_of_range (num_attention_heads <= 0, integers beyond 64 bits), errc::inconsistent
+/// (two nested text configs, layer_types against num_hidden_layers), and every error of
+/// validate(). The field is the key name ("factor", "short_factor[3]"), prefixed by the
+/// nested config's path ("text_config.hidden_size"); an error in a per-layer-type section
+/// names the layer type in its message. Never throws (except std::bad_alloc).
 inline expected<hf_rope_config> read_hf_config(const nlohmann::json& config) {
-    using detail::hf::json;
-    using detail::hf::object_reader;
-    if (!config.is_object()) return detail::hf::wrong_type("config", "a JSON object", config);
-
-    hf_rope_config out;
-    object_reader top(&config);
-
-    // The rope section: G3 `rope_parameters`, else the older `rope_scaling`.
-    const json* section = detail::hf::find_value(&config, "rope_parameters");
-    const char* section_name = "rope_parameters";
-    if (section != nullptr) {
-        if (const json* old = detail::hf::find_value(&config, "rope_scaling");
-            old && *old != *section)
-            out.warnings.push_back({"rope_scaling", "ignored: rope_parameters takes precedence"});
-    } else {
-        section = detail::hf::find_value(&config, "rope_scaling");
-        section_name = "rope_scaling";
-    }
-    if (section != nullptr && !section->is_object())
-        return detail::hf::wrong_type(section_name, "a JSON object or null", *section);
-    object_reader sec(section);
-
-    // Method name: `rope_type`, else the older `type`.
-    const char* type_key = sec.has("rope_type") ? "rope_type" : "type";
-    const auto type_written = sec.string(type_key);
-    if (sec.failed()) return sec.err();
-    if (const json* other = detail::hf::find_value(section, "type");
-        other && type_written && std::string_view(type_key) == "rope_type" &&
-        (!other->is_string() || other->get<std::string>() != *type_written))
-        out.warnings.push_back({"type", "ignored: rope_type \"" + *type_written +
-                                            "\" takes precedence over type " +
-                                            detail::hf::json_text(*other)});
-    if (!type_written && section != nullptr) {
-        // A section holding scaling keys but no method name is almost certainly a mistake;
-        // transformers would silently use plain RoPE.
-        bool scaling_keys = false, all_objects = !section->empty();
-        for (auto it = section->begin(); it != section->end(); ++it) {
-            if (it->is_null()) continue;
-            if (!detail::hf::is_common_key(it.key())) scaling_keys = true;
-            if (!it->is_object()) all_objects = false;
-        }
-        if (all_objects)
-            return detail::hf::missing(
-                "rope_type",
-                std::string("absent: ") + section_name +
-                    " looks like a per-layer-type table ({\"full_attention\": {...}}), "
-                    "which is not supported: read one layer type's object");
-        if (scaling_keys)
-            return detail::hf::missing("rope_type",
-                                       std::string(section_name) +
-                                           " has scaling keys but neither rope_type nor type");
-    }
-    out.rope_type = type_written.value_or("default");
-    const std::string& type = out.rope_type;
-
-    // The lengths several methods read are read (and type-checked) whatever the method: a
-    // malformed one is refused even where the method ignores it.
-    const auto max_pos = top.integer("max_position_embeddings");
-    (void)top.integer("original_max_position_embeddings");
-    if (top.failed()) return top.err();
-    out.max_position_embeddings = max_pos;
-
-    // rope_theta: section (G3) first, then top level, then transformers' default.
-    const auto theta_sec = sec.number("rope_theta");
-    const auto theta_top = top.number("rope_theta");
-    if (sec.failed()) return sec.err();
-    if (top.failed()) return top.err();
-    out.config.rope_theta = theta_sec ? *theta_sec : theta_top.value_or(10000.0);
-    if (theta_sec && theta_top && *theta_sec != *theta_top)
-        out.warnings.push_back(
-            {"rope_theta", "top-level value " + detail::format_value(*theta_top) +
-                               " ignored: the rope section's " + detail::format_value(*theta_sec) +
-                               " takes precedence"});
-
-    const auto prf_sec = sec.number("partial_rotary_factor");
-    const auto prf_top = top.number("partial_rotary_factor");
-    if (sec.failed()) return sec.err();
-    if (top.failed()) return top.err();
-    out.config.partial_rotary_factor = prf_sec ? prf_sec : prf_top;
-
-    // head_dim: DeepSeek's rotary slice, else the explicit value, else hidden / heads.
-    std::string head_dim_origin;  // appended to head_dim errors, so a derived value is explained
-    const char* head_dim_field = "head_dim";
-    std::int64_t head_dim = 0;
-    const auto qk_rope = top.integer("qk_rope_head_dim");
-    const auto explicit_head_dim = top.integer("head_dim");
-    if (top.failed()) return top.err();
-    if (qk_rope) {
-        head_dim = *qk_rope;
-        head_dim_field = "qk_rope_head_dim";
-        if (explicit_head_dim && *explicit_head_dim != *qk_rope)
-            out.warnings.push_back(
-                {"head_dim", "ignored: qk_rope_head_dim = " + std::to_string(*qk_rope) +
-                                 " is the rotated slice (DeepSeek multi-head latent attention)"});
-    } else if (explicit_head_dim) {
-        head_dim = *explicit_head_dim;
-    } else {
-        const auto hidden = top.integer("hidden_size");
-        const auto heads = top.integer("num_attention_heads");
-        if (top.failed()) return top.err();
-        if (!hidden)
-            return detail::hf::missing("hidden_size",
-                                       "is required when head_dim is absent (head_dim = "
-                                       "hidden_size / num_attention_heads)");
-        if (!heads)
-            return detail::hf::missing("num_attention_heads",
-                                       "is required when head_dim is absent (head_dim = "
-                                       "hidden_size / num_attention_heads)");
-        if (*heads <= 0)
-            return make_error(errc::out_of_range, "num_attention_heads", "must be > 0",
-                              static_cast<long long>(*heads));
-        if (*hidden <= 0)
-            return make_error(errc::out_of_range, "hidden_size", "must be > 0",
-                              static_cast<long long>(*hidden));
-        head_dim = *hidden / *heads;  // Python's //, as transformers
-        head_dim_origin =
-            " (derived as hidden_size / num_attention_heads = " + std::to_string(*hidden) + " / " +
-            std::to_string(*heads) + ")";
-        if (*hidden % *heads != 0)
-            out.warnings.push_back({"head_dim",
-                                    "hidden_size is not a multiple of "
-                                    "num_attention_heads: head_dim rounded down to " +
-                                        std::to_string(head_dim)});
-    }
-    if (head_dim <= 0 || head_dim > std::numeric_limits<int>::max())
-        return make_error(errc::out_of_range, head_dim_field,
-                          "must be in (0, " + std::to_string(std::numeric_limits<int>::max()) +
-                              "]" + head_dim_origin,
-                          static_cast<long long>(head_dim));
-    out.config.head_dim = static_cast<int>(head_dim);
-
-    // Likewise the section's original_max_position_embeddings.
-    (void)sec.integer("original_max_position_embeddings");
-    if (sec.failed()) return sec.err();
-
-    std::optional<error> method_error;
-    const bool known = visit_rope_type(type, [&](auto tag) {
-        method_error =
-            detail::hf::read_method<typename decltype(tag)::type>(section, config, max_pos, out);
-    });
-    if (!known)
-        return make_error(errc::unknown_rope_type, type_key,
-                          "names no supported method (" + rope_type_spellings() + ")", type);
-    if (method_error) return *method_error;
-
-    if (auto s = validate(out.config); !s) {
-        error e = s.err();
-        if (e.field == "head_dim") {
-            e.field = head_dim_field;
-            e.message += head_dim_origin;
-        }
-        return e;
-    }
-    return out;
+    return detail::hf::config_reader(config).run();
 }
 
 /// Parses config.json text and reads it with read_hf_config. Text that is not JSON gives

@@ -15,18 +15,15 @@
 #include "rope.hpp"
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 ROPESCALE_BEGIN_NAMESPACE
 
-/// The rope of a parsed config (read_hf_config / parse_hf_config / load_hf_config): its table
-/// at options.table, with the reader's warnings first in table().warnings; a cached rope
-/// without options.positions gets the config's max_position_embeddings rows (absent ->
-/// errc::missing_field "max_position_embeddings"). Errors: compute_frequencies' and
-/// basic_rope::make's.
-template <class Arch = xsimd::default_arch>
-expected<basic_rope<Arch>> make_rope(const hf_rope_config& hf,
-                                     rope_options options = rope_options::cached()) {
+namespace detail {
+template <class Arch>
+expected<basic_rope<Arch>> make_hf_rope(const hf_rope_config& hf, const rope_config& config,
+                                        rope_options options) {
     if (options.source == angle_source::cached && !options.positions) {
         if (!hf.max_position_embeddings)
             return error{errc::missing_field, "max_position_embeddings",
@@ -34,10 +31,43 @@ expected<basic_rope<Arch>> make_rope(const hf_rope_config& hf,
                          "rope_options::cached(n)"};
         options.positions = *hf.max_position_embeddings;
     }
-    auto table = compute_frequencies(hf.config, options.table);
+    auto table = compute_frequencies(config, options.table);
     if (!table) return table.err();
     table->warnings.insert(table->warnings.begin(), hf.warnings.begin(), hf.warnings.end());
     return basic_rope<Arch>::make(std::move(*table), options);
+}
+}  // namespace detail
+
+/// The rope of a parsed config (read_hf_config / parse_hf_config / load_hf_config), for its
+/// primary layer type (hf.config): its table at options.table, with the reader's warnings
+/// first in table().warnings; a cached rope without options.positions gets the config's
+/// max_position_embeddings rows (absent -> errc::missing_field "max_position_embeddings").
+/// Errors: compute_frequencies' and basic_rope::make's.
+template <class Arch = xsimd::default_arch>
+expected<basic_rope<Arch>> make_rope(const hf_rope_config& hf,
+                                     rope_options options = rope_options::cached()) {
+    return detail::make_hf_rope<Arch>(hf, hf.config, std::move(options));
+}
+
+/// The rope of one layer type of a parsed config ("sliding_attention", ...: an entry of
+/// hf.layer_types; hf.layer(i)->layer_type for layer i), as make_rope above. Layers without
+/// RoPE have no entry: they are not rotated. A query scale (hf.query_scale) is not part of
+/// the rope: the engine multiplies q by it where hf.scales_queries(i).
+/// Errors: errc::invalid_argument on field "layer_type" when hf has no such layer type (the
+/// message lists those it has), then make_rope's.
+template <class Arch = xsimd::default_arch>
+expected<basic_rope<Arch>> make_rope(const hf_rope_config& hf, std::string_view layer_type,
+                                     rope_options options = rope_options::cached()) {
+    const hf_layer_rope* l = hf.find_layer_type(layer_type);
+    if (l == nullptr) {
+        std::string known;
+        for (const hf_layer_rope& x : hf.layer_types)
+            known += (known.empty() ? "" : ", ") + x.layer_type;
+        return error{errc::invalid_argument, "layer_type",
+                     "\"" + std::string(layer_type) + "\" is not a layer type of this config (" +
+                         known + ")"};
+    }
+    return detail::make_hf_rope<Arch>(hf, l->config, std::move(options));
 }
 
 /// Reads config.json at `path` (load_hf_config: its errors) and builds its rope (make_rope).

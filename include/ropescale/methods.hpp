@@ -21,6 +21,7 @@
 #include "methods/ntk_aware.hpp"
 #include "methods/ntk_by_parts.hpp"
 #include "methods/plain.hpp"
+#include "methods/proportional.hpp"
 #include "methods/yarn.hpp"
 
 #include <array>
@@ -37,7 +38,7 @@ struct method_list {};
 
 /// Every supported method, in scaling_method's alternative order.
 using all_methods = method_list<plain, linear, ntk_aware, dynamic_ntk, ntk_by_parts, yarn,
-                                dynamic_yarn, llama3, longrope>;
+                                dynamic_yarn, llama3, longrope, proportional>;
 
 /// What for_each_method and visit_rope_type hand their callback: the method type as
 /// `typename decltype(tag)::type`.
@@ -115,7 +116,8 @@ bool visit_rope_type(std::string_view rope_type, F&& f) {
 }
 
 /// The rope_type string of a method as transformers spells it ("default", "linear",
-/// "dynamic", "yarn", "llama3", "longrope"); library names for the methods transformers lacks
+/// "dynamic", "yarn", "llama3", "longrope", "proportional"); library names for the methods
+/// transformers lacks
 /// ("ntk_aware", "ntk_by_parts", "dynamic_yarn"). method_traits<M>::name.
 inline const char* method_name(const scaling_method& m) noexcept {
     constexpr auto names = detail::names_of(all_methods{});

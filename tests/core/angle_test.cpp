@@ -6,6 +6,8 @@
 // exact_position_limit, which ties the positions the library accepts to that domain.
 #include <gtest/gtest.h>
 
+#include "support/quad_reference.hpp"
+
 #include <ropescale/ropescale.hpp>
 
 #include <algorithm>
@@ -16,27 +18,27 @@
 #include <vector>
 
 #if defined(ROPESCALE_TEST_HAVE_QUADMATH)
-extern "C" {
-#include <quadmath.h>
-}
 
 namespace rs = ropescale;
 
 namespace {
 
-// pi from acosq(-1) rather than the M_PIq literal, whose Q suffix -Wpedantic rejects.
-const __float128 two_pi_q = 2 * acosq(static_cast<__float128>(-1));
-
-// (p * f) mod 2 pi in [-pi, pi], in quad precision.
-__float128 exact_reduced(std::int64_t p, double f) {
-    const __float128 a = static_cast<__float128>(p) * static_cast<__float128>(f);
-    return remainderq(a, two_pi_q);
-}
+using kt::exact_reduced;
+using kt::two_pi_q;
 
 double wrapped_diff(double got, __float128 want) {
     __float128 d = static_cast<__float128>(got) - want;
     d = remainderq(d, two_pi_q);  // the two may pick different representatives near +-pi
     return static_cast<double>(fabsq(d));
+}
+
+// Raises worst_r and worst_cs to the errors of reduce_angle and rotation_sincos at (p, f).
+void measure(std::int64_t p, double f, double& worst_r, double& worst_cs) {
+    const __float128 want = exact_reduced(p, f);
+    worst_r = std::max(worst_r, wrapped_diff(rs::reduce_angle(p, f), want));
+    const auto cs = rs::rotation_sincos(p, f);
+    worst_cs = std::max(worst_cs, std::fabs(cs.sin - static_cast<double>(sinq(want))));
+    worst_cs = std::max(worst_cs, std::fabs(cs.cos - static_cast<double>(cosq(want))));
 }
 
 std::vector<double> test_frequencies() {
@@ -75,13 +77,7 @@ TEST(angle, reduce_and_sincos_meet_the_contract) {
     for (int i = 0; i < 2000; ++i) positions.push_back(pos(rng));
     double worst_r = 0.0, worst_cs = 0.0;
     for (std::int64_t p : positions) {
-        for (double f : freqs) {
-            const __float128 want = exact_reduced(p, f);
-            worst_r = std::max(worst_r, wrapped_diff(rs::reduce_angle(p, f), want));
-            const auto cs = rs::rotation_sincos(p, f);
-            worst_cs = std::max(worst_cs, std::fabs(cs.sin - static_cast<double>(sinq(want))));
-            worst_cs = std::max(worst_cs, std::fabs(cs.cos - static_cast<double>(cosq(want))));
-        }
+        for (double f : freqs) measure(p, f, worst_r, worst_cs);
     }
     EXPECT_LE(worst_r, 1e-15);
     EXPECT_LE(worst_cs, 2e-15);
@@ -105,27 +101,16 @@ TEST(angle, beats_a_rounded_double_product) {
 
 namespace {
 
-// Whether the exact product p * f is <= 2^31 (p < 2^32 and f have 32 + 53 bits: exact in quad).
-bool in_domain(std::int64_t p, double f) {
-    const __float128 a = static_cast<__float128>(p) * static_cast<__float128>(f);
-    return fabsq(a) <= static_cast<__float128>(std::ldexp(1.0, 31));
-}
+using kt::in_domain;
 
-// YaRN as the YaRN authors configure it with extrapolation_factor 2: inv_freq[0] above 1.
+// The largest inverse frequency of YaRN with extrapolation_factor 2 (above 1).
 double yarn_extrapolation_2_max() {
-    rs::rope_config c;
-    c.head_dim = 128;
-    rs::yarn y;
-    y.factor = 32.0;
-    y.original_max_position_embeddings = 4096;
-    y.extrapolation_factor = 2.0;
-    c.scaling = y;
-    const auto table = rs::compute_frequencies(c);
+    const auto table = rs::compute_frequencies(kt::yarn_extrapolation_2_config());
     return table ? *std::max_element(table->inv_freq.begin(), table->inv_freq.end()) : 0.0;
 }
 
-// Frequencies at and around the edges of exact_position_limit: powers of two, the issue's
-// examples, values whose 2^31 / f lies just below or above an integer (where a rounded
+// Frequencies at and around the edges of exact_position_limit: powers of two, hand-picked
+// values, values whose 2^31 / f lies just below or above an integer (where a rounded
 // quotient would give the wrong floor), and random ones up to the largest usable 2^20.
 std::vector<double> limit_frequencies() {
     std::vector<double> f = {0.0,    0.5,        1.0,    std::nextafter(1.0, 2.0),
@@ -170,13 +155,8 @@ TEST(angle_domain, contract_holds_up_to_the_limit) {
     for (const double f : limit_frequencies()) {
         const std::int64_t l = rs::exact_position_limit(f);
         for (const std::int64_t p :
-             {l, -l, l - 1, -(l - 1), l / 2 + 1, l - std::min<std::int64_t>(l, 12345)}) {
-            const __float128 want = exact_reduced(p, f);
-            worst_r = std::max(worst_r, wrapped_diff(rs::reduce_angle(p, f), want));
-            const auto cs = rs::rotation_sincos(p, f);
-            worst_cs = std::max(worst_cs, std::fabs(cs.sin - static_cast<double>(sinq(want))));
-            worst_cs = std::max(worst_cs, std::fabs(cs.cos - static_cast<double>(cosq(want))));
-        }
+             {l, -l, l - 1, -(l - 1), l / 2 + 1, l - std::min<std::int64_t>(l, 12345)})
+            measure(p, f, worst_r, worst_cs);
     }
     EXPECT_LE(worst_r, 1e-15);
     EXPECT_LE(worst_cs, 2e-15);

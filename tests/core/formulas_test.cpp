@@ -1,6 +1,8 @@
-// The scalar formulas against the facts of the papers and the reference numbers of SPEC.md
-// (recomputed there independently in float64 / read from the papers). Tolerances are those of
-// the published digits, never of this code's own output.
+// The scalar formulas against numbers published with the methods (the YaRN paper, the
+// DeepSeek and Phi-3 configurations, vLLM's gpt-oss printout) and numbers evaluated
+// independently in float64 from the reference implementations' formulas, each written out
+// below with its source. Tolerances are those of the published digits, never of this code's
+// own output.
 #include <gtest/gtest.h>
 
 #include <ropescale/ropescale.hpp>
@@ -58,11 +60,14 @@ TEST(formulas, yarn_mscale_matches_the_paper) {
     EXPECT_NEAR(rs::yarn_get_mscale(32.0), 1.3466, 5e-5);
     EXPECT_NEAR(rs::yarn_get_mscale(40.0), 1.3689, 5e-5);
     EXPECT_EQ(rs::yarn_get_mscale(1.0), 1.0);
-    EXPECT_EQ(rs::yarn_get_mscale(0.5), 1.0);  // guarded, unlike transformers G1
+    // Guarded below 1, as transformers v5 (its first _compute_yarn_parameters used
+    // 0.1 ln f + 1 for every f).
+    EXPECT_EQ(rs::yarn_get_mscale(0.5), 1.0);
 }
 
-// SPEC.md A8: V3 softmax multiplier (1 + 0.1 ln 40)^2 = 1.8738542, V2 (1 + 0.0707 ln 40)^2 =
-// 1.5896262 (8 significant digits).
+// DeepSeek's YaRN softmax multiplier mscale(40, mscale_all_dim)^2: V3 (mscale_all_dim 1)
+// (1 + 0.1 ln 40)^2 = 1.8738542, V2 (0.707) (1 + 0.0707 ln 40)^2 = 1.5896262 (8 significant
+// digits).
 TEST(formulas, deepseek_logit_scale_values) {
     const double v3 = rs::yarn_get_mscale(40.0, 1.0);
     const double v2 = rs::yarn_get_mscale(40.0, 0.707);
@@ -70,8 +75,8 @@ TEST(formulas, deepseek_logit_scale_values) {
     EXPECT_NEAR(v2 * v2, 1.5896262, 5e-8);
 }
 
-// PAPERS.md: L = 4096, b = 1e4, |D| = 128, betas 32/1 -> pairs [20, 46], unrounded 20.944,
-// 45.027; L = 2048 -> [16, 41].
+// The YaRN paper's setting: L = 4096, b = 1e4, |D| = 128, betas 32/1 -> pairs [20, 46],
+// unrounded 20.944, 45.027; L = 2048 -> [16, 41].
 TEST(formulas, correction_ranges_of_the_yarn_paper) {
     EXPECT_NEAR(rs::correction_dim(32.0, 128, 10000.0, 4096), 20.944, 5e-4);
     EXPECT_NEAR(rs::correction_dim(1.0, 128, 10000.0, 4096), 45.027, 5e-4);
@@ -83,8 +88,8 @@ TEST(formulas, correction_ranges_of_the_yarn_paper) {
     EXPECT_EQ(r.high, 41.0);
 }
 
-// SPEC.md E reference numbers (float64 from the formulas; the gpt-oss pair also matches
-// vLLM PR #28244's printout digit for digit).
+// Real models' correction ranges, float64 from transformers v5's find_correction_range (the
+// gpt-oss pair, truncate false, also matches vLLM PR #28244's printout digit for digit).
 TEST(formulas, correction_ranges_of_real_models) {
     auto gpt_oss = rs::yarn_correction_range(32.0, 1.0, 64, 150000.0, 4096, false);
     EXPECT_NEAR(gpt_oss.low, 8.092779115512402, 1e-13);
@@ -131,8 +136,8 @@ TEST(formulas, linear_ramp_and_its_singularity_guard) {
     EXPECT_EQ(rs::linear_ramp(6, flat), 1.0);
 }
 
-// PAPERS.md: for s = 16, L = 4096 the code's frequency multipliers are 0.856 (pair 24),
-// 0.567 (pair 32), 0.279 (pair 40); the paper's ramp would give 0.656, 0.229, 0.095.
+// YaRN, s = 16, L = 4096: the reference code's frequency multipliers are 0.856 (pair 24),
+// 0.567 (pair 32), 0.279 (pair 40), where the paper's ramp would give 0.656, 0.229, 0.095.
 TEST(formulas, yarn_code_ramp_multipliers_of_the_paper_comparison) {
     rs::rope_config c;
     c.head_dim = 128;
@@ -159,7 +164,8 @@ TEST(formulas, llama3_regions) {
                 1e-18);
 }
 
-// SPEC.md A10: Phi-3-mini-128k, f = 32, L = 4096: sqrt(1 + ln 32 / ln 4096) = 1.19023807.
+// Phi-3-mini-128k (LongRoPE), f = 32, L = 4096: transformers v5's default attention factor
+// sqrt(1 + ln 32 / ln 4096) = 1.19023807.
 TEST(formulas, longrope_attention_factor_of_phi3) {
     EXPECT_NEAR(rs::longrope_attention_factor(32.0, 4096), 1.19023807, 5e-9);
     EXPECT_EQ(rs::longrope_attention_factor(1.0, 4096), 1.0);

@@ -1,6 +1,7 @@
 // Frequency tables: reductions to plain RoPE, per-method behaviour, dynamic evaluation, LongRoPE
 // list choice, partial rotary. Expected values come from the definitions (plain RoPE computed
-// by pow in the test itself) or from SPEC.md / PAPERS.md numbers.
+// by pow in the test itself) or from numbers published with the methods and their reference
+// implementations.
 #include <gtest/gtest.h>
 
 #include <ropescale/ropescale.hpp>
@@ -85,6 +86,7 @@ TEST(tables, factor_one_reduces_every_method_to_plain) {
         dy,
         rs::llama3{1.0, 1.0, 4.0, 8192},
         unit_longrope(128),
+        rs::proportional{1.0},
     };
     for (const auto& m : methods) {
         SCOPED_TRACE(rs::method_name(m));

@@ -11,10 +11,10 @@
 //   rotation outputs          absolute <= 1e-9, both layouts (half_split_f64, interleaved_f64),
 //                             through the public apply_rope on double tensors (the on-the-fly
 //                             double-precision path), partial rotary channels passed through
-// The bounds are the contract. They are far above the double-precision noise (the
-// reference's own float64 path is exact to ~4e-16 in inv_freq and ~3e-11 in cos/sin at
-// position 131071, where it rounds the angle p * inv_freq once) and far below any formula
-// difference (a wrong ramp, truncation or factor moves inv_freq by > 1e-7 relative).
+// The bounds are the library's precision contract (README.md, "Precision"). They are far above the
+// double-precision noise (the reference's own float64 path is exact to ~4e-16 in inv_freq and
+// ~3e-11 in cos/sin at position 131071, where it rounds the angle p * inv_freq once) and far below
+// any formula difference (a wrong ramp, truncation or factor moves inv_freq by > 1e-7 relative).
 //
 // Interpreting a case: transformers cases carry the config attributes and rope parameters that
 // were passed to transformers; they go through ropescale's own HF config reader. The YaRN

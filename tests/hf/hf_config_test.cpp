@@ -1,5 +1,6 @@
 // The config.json reader (hf_config.hpp), rule by rule: where each value is read from, the
-// defaults transformers G3 applies, and every refusal with its error code and field.
+// defaults transformers v5 applies, and every refusal with its error code and field. The model
+// knowledge (nested configs, model defaults, per-layer tables) is tested in hf_models_test.cpp.
 #include <gtest/gtest.h>
 
 #include <ropescale/hf_config.hpp>
@@ -105,18 +106,23 @@ TEST(hf_reader, absent_max_position_embeddings_reads_as_empty) {
     EXPECT_EQ(read_ok(c).max_position_embeddings, 0);
 }
 
-TEST(hf_reader, rope_parameters_take_precedence_over_rope_scaling) {
+TEST(hf_reader, rope_scaling_takes_precedence_over_rope_parameters) {
+    // transformers v5 PreTrainedConfig.convert_rope_params_to_dict keeps
+    // `rope_scaling or rope_parameters`.
     json c = llama_base();
     c["rope_parameters"] = {{"rope_type", "linear"}, {"factor", 4.0}, {"rope_theta", 500000.0}};
     c["rope_scaling"] = {{"type", "linear"}, {"factor", 2.0}};
     const auto r = read_ok(c);
-    EXPECT_EQ(method<rs::linear>(r).factor, 4.0);
-    EXPECT_EQ(r.config.rope_theta, 500000.0);
-    EXPECT_TRUE(has_warning(r, "rope_scaling"));
+    EXPECT_EQ(method<rs::linear>(r).factor, 2.0);
+    EXPECT_EQ(r.config.rope_theta, 10000.0);
+    EXPECT_TRUE(has_warning(r, "rope_parameters", "rope_scaling takes precedence"));
 
-    // Identical copies (transformers 5 keeps both) are no news.
+    // Identical copies are no news.
     c["rope_scaling"] = c["rope_parameters"];
     EXPECT_TRUE(read_ok(c).warnings.empty());
+    // An empty rope_scaling is falsy: rope_parameters is read.
+    c["rope_scaling"] = json::object();
+    EXPECT_EQ(method<rs::linear>(read_ok(c)).factor, 4.0);
 }
 
 TEST(hf_reader, null_rope_parameters_fall_back_to_rope_scaling) {
@@ -149,9 +155,9 @@ TEST(hf_reader, unknown_rope_type_names_the_key_that_was_read) {
     EXPECT_TRUE(fails_with(r, rs::errc::unknown_rope_type, "rope_type"));
     EXPECT_NE(r.err().message.find("\"ntk\""), std::string::npos) << r.err().message;
 
-    r = rs::read_hf_config(with_scaling({{"type", "mrope"}}));
+    r = rs::read_hf_config(with_scaling({{"type", "xpos"}}));
     EXPECT_TRUE(fails_with(r, rs::errc::unknown_rope_type, "type"));
-    EXPECT_NE(r.err().message.find("\"mrope\""), std::string::npos) << r.err().message;
+    EXPECT_NE(r.err().message.find("\"xpos\""), std::string::npos) << r.err().message;
 }
 
 TEST(hf_reader, method_name_must_be_a_string) {
@@ -168,7 +174,7 @@ TEST(hf_reader, rope_section_must_be_an_object) {
 
 TEST(hf_reader, scaling_keys_without_a_method_name_are_refused) {
     EXPECT_TRUE(fails_with(with_scaling({{"factor", 4.0}}), rs::errc::missing_field, "rope_type"));
-    // Only the keys every method shares: G3's plain rope_parameters.
+    // Only the keys every method shares: transformers v5's plain rope_parameters.
     json c = llama_base();
     c["rope_parameters"] = {{"rope_theta", 1e6}};
     const auto r = read_ok(c);
@@ -176,13 +182,22 @@ TEST(hf_reader, scaling_keys_without_a_method_name_are_refused) {
     EXPECT_EQ(r.config.rope_theta, 1e6);
 }
 
-TEST(hf_reader, per_layer_type_tables_are_refused_with_an_explanation) {
+TEST(hf_reader, per_layer_type_tables_are_read_one_table_per_layer_type) {
     json c = llama_base();
     c["rope_parameters"] = {{"full_attention", {{"rope_type", "default"}}},
-                            {"sliding_attention", {{"rope_type", "default"}}}};
-    const auto r = rs::read_hf_config(c);
-    EXPECT_TRUE(fails_with(r, rs::errc::missing_field, "rope_type"));
-    EXPECT_NE(r.err().message.find("per-layer"), std::string::npos) << r.err().message;
+                            {"sliding_attention", {{"rope_type", "default"}, {"rope_theta", 1e4}}}};
+    const auto r = read_ok(c);
+    ASSERT_EQ(r.layer_types.size(), 2u);
+    EXPECT_EQ(r.layer_types[0].layer_type, "full_attention");
+    EXPECT_TRUE(r.layers.empty());  // no layer_types: which layer uses which is unknown
+
+    // Keys that are not the model's layer types: refused, with an explanation.
+    c["layer_types"] = {"full_attention", "full_attention"};
+    c["rope_parameters"] = {{"global", {{"rope_type", "default"}}},
+                            {"local", {{"rope_type", "default"}}}};
+    const auto e = rs::read_hf_config(c);
+    EXPECT_TRUE(fails_with(e, rs::errc::missing_field, "rope_type"));
+    EXPECT_NE(e.err().message.find("per-layer"), std::string::npos) << e.err().message;
 }
 
 TEST(hf_reader, config_must_be_an_object) {
@@ -310,7 +325,11 @@ TEST(hf_reader, partial_rotary_factor_from_the_section_or_the_top_level) {
     r = read_ok(c);
     EXPECT_EQ(*r.config.partial_rotary_factor, 0.25);
     EXPECT_EQ(*rs::resolve_rotary_dim(r.config), 32);
-    EXPECT_TRUE(r.warnings.empty());  // a shared key, recognized for every method
+    // A shared key, recognized for every method; the top-level value it overrides is news.
+    EXPECT_FALSE(has_warning(r, "partial_rotary_factor", "unrecognized"));
+    EXPECT_TRUE(has_warning(r, "partial_rotary_factor", "top-level value 0.5 ignored"));
+    c.erase("partial_rotary_factor");
+    EXPECT_TRUE(read_ok(c).warnings.empty());
 
     c["rope_parameters"]["partial_rotary_factor"] = "0.25";
     EXPECT_TRUE(fails_with(c, rs::errc::wrong_type, "partial_rotary_factor"));
@@ -465,7 +484,7 @@ TEST(hf_reader, yarn_original_length_from_section_top_level_or_max) {
     auto r = read_ok(c);
     EXPECT_EQ(method<rs::yarn>(r).original_max_position_embeddings, 2048);
     EXPECT_EQ(r.original_max_position_embeddings, 2048);
-    // Neither: max_position_embeddings (G3 standardize's default).
+    // Neither: max_position_embeddings (transformers v5 standardize_rope_params' default).
     c.erase("original_max_position_embeddings");
     r = read_ok(c);
     EXPECT_EQ(method<rs::yarn>(r).original_max_position_embeddings, 65536);
@@ -523,6 +542,7 @@ TEST(hf_reader, yarn_finetuned_and_unknown_keys_are_warnings) {
 
 TEST(hf_reader, deepseek_yarn_attention_goes_to_the_logits) {
     json c = llama_base();
+    c["model_type"] = "deepseek_v2";
     c["hidden_size"] = 2048;
     c["num_attention_heads"] = 16;
     c["qk_rope_head_dim"] = 64;
@@ -536,7 +556,14 @@ TEST(hf_reader, deepseek_yarn_attention_goes_to_the_logits) {
     const auto t = rs::compute_frequencies(r.config);
     ASSERT_TRUE(t);
     EXPECT_EQ(t->attention_factor, 1.0);
-    EXPECT_NEAR(t->logit_scale, 1.5896262, 1.5896262 * 1e-7);  // SPEC A8
+    // get_mscale(40, 0.707)^2 (tests/hf/reader_reference.py), the factors within 4 ulp.
+    EXPECT_NEAR(t->logit_scale, 1.5896261651208734, 1.5896261651208734 * 4 * 0x1p-52);
+
+    // The same section for a model whose attention does not scale logits: 1.
+    c["model_type"] = "llama";
+    const auto l = rs::compute_frequencies(read_ok(c).config);
+    ASSERT_TRUE(l);
+    EXPECT_EQ(l->logit_scale, 1.0);
 }
 
 // ---- llama3 ------------------------------------------------------------------------------
@@ -566,9 +593,15 @@ TEST(hf_reader, llama3_reads_its_four_keys) {
         wrong[key] = "1";
         EXPECT_TRUE(fails_with(with_scaling(wrong), rs::errc::wrong_type, key));
     }
+    // low == high (Llama 4 Scout): transformers warns and computes; so does the table.
     json low_is_high = s;
     low_is_high["high_freq_factor"] = 1.0;
-    EXPECT_TRUE(fails_with(with_scaling(low_is_high), rs::errc::inconsistent, "high_freq_factor"));
+    const auto flat = read_ok(with_scaling(low_is_high));
+    EXPECT_EQ(method<rs::llama3>(flat).high_freq_factor, 1.0);
+    const auto t = rs::compute_frequencies(flat.config);
+    ASSERT_TRUE(t) << t.err().what();
+    ASSERT_EQ(t->warnings.size(), 1u);
+    EXPECT_EQ(t->warnings[0].field, "high_freq_factor");
 }
 
 // ---- longrope / su -----------------------------------------------------------------------
@@ -836,6 +869,8 @@ TEST(hf_reader, returned_configs_build_tables) {
          {"factor", 16.0},
          {"original_max_position_embeddings", 4096}},
         {{"rope_type", "dynamic_yarn"}, {"original_max_position_embeddings", 4096}},
+        {{"rope_type", "dynamic"}, {"alpha", 1000.0}},  // HunYuan: no factor needed
+        {{"rope_type", "proportional"}, {"partial_rotary_factor", 0.25}},  // 64 pairs, 48 at 0
     };
     for (const auto& s : sections) {
         SCOPED_TRACE(s.dump());

@@ -85,6 +85,21 @@ int main() {
               "factor": 4.0, "original_max_position_embeddings": 4096, "beta_fast": 0}})"),
                      rs::errc::out_of_range, "beta_fast"),
           "explicit beta_fast 0");
+    check(fails_with(rs::parse_hf_config(R"({"model_type": "gemma3", "text_config":
+              {"num_hidden_layers": 6, "layer_types": ["full_attention", 3]}})"),
+                     rs::errc::wrong_type, "text_config.layer_types[1]"),
+          "nested layer_types entry");
+    check(fails_with(rs::parse_hf_config(R"({"model_type": "llama4_text", "head_dim": 64,
+              "num_hidden_layers": 4, "no_rope_layers": [1, "0", 1, 1]})"),
+                     rs::errc::wrong_type, "no_rope_layers[1]"),
+          "no_rope_layers entry");
+    {
+        const auto g = rs::parse_hf_config(R"({"model_type": "gemma3", "text_config":
+              {"head_dim": 128, "num_hidden_layers": 6}})");
+        check(g && g->layer_types.size() == 2 && g->layer(5) != nullptr &&
+                  g->layer(5)->layer_type == "full_attention",
+              "a nested Gemma 3 config reads two layer types");
+    }
     check(fails_with(rs::load_hf_config("/nonexistent/config.json"), rs::errc::io_error,
                      "/nonexistent/config.json"),
           "missing file");

@@ -1,5 +1,5 @@
 # Runs the built ropescale-inspect the way a user would and checks its exit status and output.
-#   cmake -DINSPECT=<binary> -DMODE=<json|table|errors|methods> [-DCONFIG=<file>]
+#   cmake -DINSPECT=<binary> -DMODE=<json|table|errors|methods|layers> [-DCONFIG=<file>]
 #         [-DWORK_DIR=<dir>]
 #         -P inspect_cli.cmake
 # json:   CONFIG with --json must exit 0 and print a JSON object whose inv_freq has
@@ -8,6 +8,8 @@
 # errors: bad configs (written into WORK_DIR) must exit 1 naming the field on stderr; usage
 #         mistakes must exit 2.
 # methods: --methods must exit 0 and list the methods with their spellings and keys.
+# layers: a nested Gemma 3 config (written into WORK_DIR) must print one table per layer type
+#         and the layer map, in both forms.
 cmake_minimum_required(VERSION 3.21)
 
 function(run_inspect out_rc out_stdout out_stderr)
@@ -48,17 +50,25 @@ if(MODE STREQUAL "json")
   endif()
   foreach(key attention_factor logit_scale head_dim method rope_type base scale
               max_position_embeddings original_max_position_embeddings
-              correction_range warnings)
+              correction_range warnings layer_tables layers query_scale sources)
     string(JSON type ERROR_VARIABLE err TYPE "${last_stdout}" ${key})
     if(err)
       message(FATAL_ERROR "--json output lacks ${key}: ${err}")
     endif()
   endforeach()
+  # The primary table is also the first of layer_tables, with the same inv_freq.
+  string(JSON primary MEMBER "${last_stdout}" layer_tables 0)
+  string(JSON primary_inv GET "${last_stdout}" layer_tables "${primary}" inv_freq)
+  string(JSON top_inv GET "${last_stdout}" inv_freq)
+  if(NOT primary_inv STREQUAL top_inv)
+    message(FATAL_ERROR "layer_tables.${primary}.inv_freq differs from the top-level inv_freq")
+  endif()
   # With a sequence length too (dynamic methods, the LongRoPE list).
   expect_status(0 "${CONFIG}" --json --seq-len 131072)
 elseif(MODE STREQUAL "table")
   expect_status(0 "${CONFIG}")
-  foreach(needle "method:" "attention factor:" "logit scale:" "inv_freq" "wavelength")
+  foreach(needle "method:" "attention factor:" "logit scale:" "inv_freq" "wavelength"
+                 "layers:" "layer type")
     string(FIND "${last_stdout}" "${needle}" at)
     if(at EQUAL -1)
       message(FATAL_ERROR "table output lacks \"${needle}\":\n${last_stdout}")
@@ -100,6 +110,38 @@ elseif(MODE STREQUAL "methods")
       message(FATAL_ERROR "--methods output lacks \"${needle}\":\n${last_stdout}")
     endif()
   endforeach()
+elseif(MODE STREQUAL "layers")
+  file(MAKE_DIRECTORY "${WORK_DIR}")
+  set(path "${WORK_DIR}/gemma3.json")
+  file(WRITE "${path}" [[{"model_type": "gemma3", "text_config": {"model_type": "gemma3_text",
+    "head_dim": 128, "num_hidden_layers": 6, "rope_scaling": {"rope_type": "linear",
+    "factor": 8.0}}}]])
+  expect_status(0 "${path}" --json)
+  string(JSON n LENGTH "${last_stdout}" layer_tables)
+  string(JSON full_theta GET "${last_stdout}" layer_tables full_attention rope_theta)
+  string(JSON sliding_theta GET "${last_stdout}" layer_tables sliding_attention rope_theta)
+  string(JSON layers LENGTH "${last_stdout}" layers)
+  string(JSON layer5 GET "${last_stdout}" layers 5)
+  string(JSON layer0 GET "${last_stdout}" layers 0)
+  string(JSON config_path GET "${last_stdout}" config_path)
+  if(NOT n EQUAL 2 OR NOT full_theta STREQUAL "1000000.0" OR NOT sliding_theta STREQUAL "10000.0"
+     OR NOT layers EQUAL 6 OR NOT layer5 STREQUAL "full_attention"
+     OR NOT layer0 STREQUAL "sliding_attention" OR NOT config_path STREQUAL "text_config")
+    message(FATAL_ERROR "unexpected layer tables:\n${last_stdout}")
+  endif()
+  # A layer without RoPE is null in "layers" (SmolLM3: every 4th).
+  set(path "${WORK_DIR}/smollm3.json")
+  file(WRITE "${path}" [[{"model_type": "smollm3", "head_dim": 64, "num_hidden_layers": 4}]])
+  expect_status(0 "${path}" --json)
+  string(JSON layer3 TYPE "${last_stdout}" layers 3)
+  if(NOT layer3 STREQUAL "NULL")
+    message(FATAL_ERROR "layer 3 should have no RoPE:\n${last_stdout}")
+  endif()
+  expect_status(0 "${path}")
+  string(FIND "${last_stdout}" "3 no RoPE" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "the layer map lacks \"3 no RoPE\":\n${last_stdout}")
+  endif()
 else()
   message(FATAL_ERROR "unknown MODE ${MODE}")
 endif()

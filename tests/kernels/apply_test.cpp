@@ -1,12 +1,15 @@
 // The engine-facing API: argument errors (nothing written when refused), GQA/MQA head counts,
 // position types, static and run-time dispatch, and an engine splitting one call across its own
-// threads by token ranges.
+// threads by token ranges (the library's one test of that promise; tests/robustness's
+// concurrency test covers building caches and the first dispatched call on several threads).
 #include "support.hpp"
 
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -157,13 +160,20 @@ TEST(apply_errors, views_are_checked) {
     EXPECT_EQ(q, std::vector<float>(4 * 2 * 128, 1.0f));
 }
 
-// Engine threading: one call over [tokens] vs the same work split by token ranges across
-// std::threads (each with its own sub-views and sub-span): bitwise identical.
+// Engine threading (apply.hpp: calls on disjoint outputs may run concurrently, and a cache or
+// table may be shared read-only): one call over [tokens] vs the same work split by token ranges
+// across std::threads, each with its own sub-views and sub-span, through one shared const cache
+// or table, in both layouts: bitwise identical. Each side repeats the call forward and inverse
+// (ending forward), so the threads' calls overlap many times. Run under ThreadSanitizer by the
+// tsan preset (its test filter names this test).
 template <class Arch>
-void threads_equal_one_call(bool cached) {
-    fixture_data d;
+void threads_equal_one_call(bool cached, rs::rotary_layout layout) {
+    SCOPED_TRACE(std::string(cached ? "shared cache " : "shared table, on the fly ") +
+                 rs::to_string(layout));
+    const fixture_data d;
     const std::int64_t tokens = 257;
     const int hq = 8, hk = 2, hd = 128;
+    constexpr int repeat = 9;  // odd: ends forward
     kt::rng r(11);
     std::vector<float> q(tokens * hq * hd), k(tokens * hk * hd);
     for (auto& v : q) v = static_cast<float>(r.uniform(-3, 3));
@@ -172,16 +182,23 @@ void threads_equal_one_call(bool cached) {
     for (auto& p : pos) p = r.integer(0, 1023);
     auto q1 = q, k1 = k;
     auto q2 = q, k2 = k;
-    auto call = [&](float* qd, float* kd, std::int64_t b, std::int64_t n) {
+    auto calls = [&](float* qd, float* kd, std::int64_t b, std::int64_t n) {
         const auto qv = rs::make_heads_view(qd, tokens, hq, hd).token_range(b, n);
         const auto kv = rs::make_heads_view(kd, tokens, hk, hd).token_range(b, n);
         const auto ps = rs::position_span(pos).subspan(b, n);
-        return cached ? rs::apply_rope<Arch>(d.cache, rs::rotary_layout::interleaved, ps,
-                                             rs::in_place(qv), rs::in_place(kv))
-                      : rs::apply_rope<Arch>(d.table, rs::rotary_layout::interleaved, ps,
-                                             rs::in_place(qv), rs::in_place(kv));
+        bool ok = true;
+        for (int i = 0; i < repeat; ++i) {
+            const auto dir =
+                i % 2 == 0 ? rs::rotation_direction::forward : rs::rotation_direction::inverse;
+            const auto s = cached ? rs::apply_rope<Arch>(d.cache, layout, ps, rs::in_place(qv),
+                                                         rs::in_place(kv), dir)
+                                  : rs::apply_rope<Arch>(d.table, layout, ps, rs::in_place(qv),
+                                                         rs::in_place(kv), dir);
+            ok = ok && static_cast<bool>(s);
+        }
+        return ok;
     };
-    ASSERT_TRUE(call(q1.data(), k1.data(), 0, tokens));
+    ASSERT_TRUE(calls(q1.data(), k1.data(), 0, tokens));
     const int nthreads = 3;
     std::vector<std::thread> pool;
     std::vector<char> ok(nthreads, 0);  // not vector<bool>: its bits share words (a data race)
@@ -194,7 +211,7 @@ void threads_equal_one_call(bool cached) {
             waiting.fetch_sub(1);
             while (waiting.load() > 0) std::this_thread::yield();
             ok[static_cast<std::size_t>(w)] =
-                static_cast<char>(static_cast<bool>(call(q2.data(), k2.data(), b, e - b)));
+                static_cast<char>(calls(q2.data(), k2.data(), b, e - b));
         });
     }
     for (auto& th : pool) th.join();
@@ -205,8 +222,9 @@ void threads_equal_one_call(bool cached) {
 }
 
 KT_ISA_TEST(apply_isa, threads_splitting_token_ranges_equal_one_call) {
-    threads_equal_one_call<Arch>(true);
-    threads_equal_one_call<Arch>(false);
+    for (const bool cached : {true, false})
+        for (const auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
+            threads_equal_one_call<Arch>(cached, layout);
 }
 
 // int32 and int64 positions give identical results; q and k in one call equal two calls.

@@ -19,6 +19,7 @@
 // cached (folded and separate attention factor, forward and inverse), on the fly (same, any
 // position of the exact-angle domain, negative ones included), shifts from a cache and from
 // the table with negative deltas; both layouts, in and out of place; f32, f64, fp16, bf16.
+#include "../support/rotation_source.hpp"
 #include "support.hpp"
 
 #include <cstdint>
@@ -132,7 +133,7 @@ T random_element(kt::rng& r) {
                               std::ldexp(1.0, static_cast<int>(r.integer(-12, 8))));
 }
 
-enum class source { cache, on_the_fly, shift_cache, shift_table };
+using kt::source;
 
 struct config {
     source src;
@@ -141,23 +142,8 @@ struct config {
 };
 
 std::string describe(const config& c) {
-    const char* names[] = {"cache", "on_the_fly", "shift_cache", "shift_table"};
-    return std::string(names[static_cast<int>(c.src)]) + " " + rs::to_string(c.mode) + " " +
+    return std::string(kt::source_name(c.src)) + " " + rs::to_string(c.mode) + " " +
            rs::to_string(c.direction);
-}
-
-template <class Arch, class T>
-rs::status run(const config& c, const rs::frequency_table& table, const rs::rope_cache& cache,
-               rs::rotary_layout layout, const std::vector<std::int64_t>& pos,
-               rs::rope_operand<T> q, rs::rope_operand<T> k) {
-    switch (c.src) {
-        case source::cache: return rs::apply_rope<Arch>(cache, layout, pos, q, k, c.direction);
-        case source::on_the_fly:
-            return rs::apply_rope<Arch>(table, layout, pos, q, k, c.direction, c.mode);
-        case source::shift_cache: return rs::shift_rope<Arch>(cache, layout, pos, q);
-        case source::shift_table: return rs::shift_rope<Arch>(table, layout, pos, q);
-    }
-    return rs::status{};
 }
 
 template <class T>
@@ -168,7 +154,7 @@ void rotation_case(const config& c, const rs::frequency_table& table, const rs::
                  (in_place ? " in_place" : " out_of_place") + " " + kt::type_name<T>());
     const int head_dim = table.head_dim;
     const std::int64_t tokens = 6;
-    const bool shift = c.src == source::shift_cache || c.src == source::shift_table;
+    const bool shift = kt::is_shift(c.src);
     const int hq = 9;
     const int hk = shift ? 0 : 3;
     kt::rng r(seed);
@@ -199,8 +185,8 @@ void rotation_case(const config& c, const rs::frequency_table& table, const rs::
             if (in_place) return rs::in_place(vin);
             return rs::out_of_place(vin, rs::make_heads_view(out.data(), tokens, heads, head_dim));
         };
-        const auto s = run<Arch, T>(c, table, cache, layout, pos, operand(q, q_out, hq),
-                                    operand(k, k_out, hk));
+        const auto s = kt::rotate<Arch, T>(c.src, c.direction, c.mode, table, cache, layout, pos,
+                                           operand(q, q_out, hq), operand(k, k_out, hk));
         ASSERT_TRUE(s) << s.err().what();
         std::vector<std::uint64_t> bits;
         for (const T& x : in_place ? q : q_out) bits.push_back(bits_of(x));

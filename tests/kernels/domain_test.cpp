@@ -17,6 +17,7 @@
 //     refused ("positions").
 // Tables: one pair at 1024, 2^20 and 1.9375 (limits 2^21, 2^11 and 1108378657), a mixed table
 // {1024, 0.5, 1e-3}, and YaRN with the YaRN authors' extrapolation_factor 2 (inv_freq[0] > 1).
+#include "../support/quad_reference.hpp"
 #include "support.hpp"
 
 #include <algorithm>
@@ -30,27 +31,13 @@
 #endif
 
 #if defined(ROPESCALE_TEST_HAVE_QUADMATH)
-extern "C" {
-#include <quadmath.h>
-}
 
 namespace {
 
 namespace rs = ropescale;
 
-const __float128 two_pi_q = 2 * acosq(static_cast<__float128>(-1));
-
-// (cos, sin)(p f) in quad precision, rounded to double.
-rs::sin_cos exact_sincos(std::int64_t p, double f) {
-    const __float128 a =
-        remainderq(static_cast<__float128>(p) * static_cast<__float128>(f), two_pi_q);
-    return {static_cast<double>(sinq(a)), static_cast<double>(cosq(a))};
-}
-
-bool in_domain(std::int64_t p, double f) {
-    return fabsq(static_cast<__float128>(p) * static_cast<__float128>(f)) <=
-           static_cast<__float128>(std::ldexp(1.0, 31));
-}
+using kt::exact_sincos;
+using kt::in_domain;
 
 rs::frequency_table custom_table(std::vector<double> inv_freq) {
     rs::frequency_table t;
@@ -61,14 +48,7 @@ rs::frequency_table custom_table(std::vector<double> inv_freq) {
 }
 
 rs::frequency_table yarn_extrapolation_2() {
-    rs::rope_config c;
-    c.head_dim = 128;
-    rs::yarn y;
-    y.factor = 32.0;
-    y.original_max_position_embeddings = 4096;
-    y.extrapolation_factor = 2.0;
-    c.scaling = y;
-    return rs::compute_frequencies_or_throw(c);
+    return rs::compute_frequencies_or_throw(kt::yarn_extrapolation_2_config());
 }
 
 std::vector<rs::frequency_table> boundary_tables() {

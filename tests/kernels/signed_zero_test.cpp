@@ -25,6 +25,7 @@
 // separate; attention factor 1 and 1.25; forward and inverse), on the fly (the same), shift
 // from a cache and from the table (negative deltas); positions 0, 1, 5 (and negative ones on
 // the fly / for shifts). q has 9 heads (more than one block of heads), k 2 (GQA).
+#include "../support/rotation_source.hpp"
 #include "support.hpp"
 
 #include <cmath>
@@ -36,7 +37,7 @@ namespace {
 
 namespace rs = ropescale;
 
-enum class source { cache, on_the_fly, shift_cache, shift_table };
+using kt::source;
 
 struct config {
     source src;
@@ -46,9 +47,8 @@ struct config {
 };
 
 std::string describe(const config& c) {
-    const char* names[] = {"cache", "on_the_fly", "shift_cache", "shift_table"};
-    return std::string(names[static_cast<int>(c.src)]) + " factor " + std::to_string(c.factor) +
-           " " + rs::to_string(c.mode) + " " + rs::to_string(c.direction);
+    return std::string(kt::source_name(c.src)) + " factor " + std::to_string(c.factor) + " " +
+           rs::to_string(c.mode) + " " + rs::to_string(c.direction);
 }
 
 // Zero-ness and sign of a product or a sum.
@@ -82,20 +82,6 @@ void case_values(int k, double& x1, double& x2) {
         x1 = (k & 2) ? -v : v;
         x2 = (k & 1) ? -0.0 : 0.0;
     }
-}
-
-template <class Arch, class T>
-rs::status run(const config& c, const rs::frequency_table& table, const rs::rope_cache& cache,
-               rs::rotary_layout layout, const std::vector<std::int64_t>& pos,
-               rs::rope_operand<T> q, rs::rope_operand<T> k) {
-    switch (c.src) {
-        case source::cache: return rs::apply_rope<Arch>(cache, layout, pos, q, k, c.direction);
-        case source::on_the_fly:
-            return rs::apply_rope<Arch>(table, layout, pos, q, k, c.direction, c.mode);
-        case source::shift_cache: return rs::shift_rope<Arch>(cache, layout, pos, q);
-        case source::shift_table: return rs::shift_rope<Arch>(table, layout, pos, q);
-    }
-    return rs::status{};
 }
 
 // (c, s) of pair i at position p as the API defines them (file comment), in double.
@@ -138,7 +124,7 @@ void run_config(const config& c, int head_dim, rs::rotary_layout layout, bool in
     table.attention_factor = c.factor;
     const auto cache = *rs::build_rope_cache<Arch>(
         table, 8, c.src == source::shift_cache ? rs::attention_factor_mode::separate : c.mode);
-    const bool shift = c.src == source::shift_cache || c.src == source::shift_table;
+    const bool shift = kt::is_shift(c.src);
 
     std::vector<std::int64_t> positions{0, 1, 5};
     if (c.src == source::on_the_fly) positions.push_back(-3);
@@ -175,13 +161,14 @@ void run_config(const config& c, int head_dim, rs::rotary_layout layout, bool in
         if (in_place) return rs::in_place(vin);
         return rs::out_of_place(vin, rs::make_heads_view(out.data(), tokens, heads, head_dim));
     };
-    auto s = run<Arch, T>(c, table, cache, layout, pos, operand(q_work, q_out, hq),
-                          operand(k_work, k_out, hk));
+    auto s = kt::rotate<Arch, T>(c.src, c.direction, c.mode, table, cache, layout, pos,
+                                 operand(q_work, q_out, hq), operand(k_work, k_out, hk));
     ASSERT_TRUE(s) << s.err().what();
     // The scalar reference, for the magnitude of the non-zero outputs.
     std::vector<T> q_ref = q_in, k_ref = k_in, q_ref_out = q_out, k_ref_out = k_out;
-    auto sr = run<rs::scalar_reference, T>(
-        c, table, cache, layout, pos, operand(q_ref, q_ref_out, hq), operand(k_ref, k_ref_out, hk));
+    auto sr = kt::rotate<rs::scalar_reference, T>(c.src, c.direction, c.mode, table, cache, layout,
+                                                  pos, operand(q_ref, q_ref_out, hq),
+                                                  operand(k_ref, k_ref_out, hk));
     ASSERT_TRUE(sr) << sr.err().what();
 
     const double m0 = c.src == source::cache ? cache.folded_factor()

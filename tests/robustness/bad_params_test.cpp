@@ -1,17 +1,18 @@
-// The bad-parameter matrix: every invalid parameter class of every method, through both entry
-// paths a user has,
+// Parameter validation, the library's one place for it: every invalid parameter class of every
+// method, through both entry paths a user has,
 //   1. a Hugging Face config.json (read_hf_config): the key in its rope section, and
-//   2. the C++ aggregate (compute_frequencies, which validates first),
-// must be refused with the errc and the field its error names, never a table. Complements
-// tests/core/validation_test.cpp (hand-picked cases per class, C++ path) and
-// tests/hf/hf_config_test.cpp (reader semantics): here the matrix is exhaustive over
-// (method x key x bad value class) and checks that both paths name the same field.
+//   2. the C++ aggregate (validate, and compute_frequencies, which validates first),
+// must be refused with the errc and the field its error names, never a table, and where a case
+// names a text, with that text (the offending value, the rule) in the message on both paths.
+// The matrix is exhaustive over (method x key x bad value class); the fields every method shares
+// are checked for every method; rules that tie two fields together have their own cases.
+// (tests/hf/hf_config_test.cpp covers the reader's semantics.)
 //
 // Classes: below the domain (0, negative, a factor below 1), not finite (NaN, +-inf: C++
 // only, strict JSON has no NaN), inconsistent pairs (beta_fast < beta_slow, high <= low, ...),
 // wrong JSON type (a string, a boolean, an array for a number; a number for a boolean),
-// non-integral and out-of-int64 lengths; plus, for every method, the shared fields
-// (rope_theta, head_dim, rotary dimension, seq_len).
+// non-integral and out-of-int64 lengths, subnormal values (the message must still show them);
+// plus, for every method, the shared fields (rope_theta, head_dim, rotary dimension, seq_len).
 #include <gtest/gtest.h>
 
 #include "support/method_examples.hpp"
@@ -183,7 +184,8 @@ struct numeric_case {
     const char* key;
     double value;
     rs::errc code;
-    const char* field = nullptr;  // default: key
+    const char* field = nullptr;    // default: key
+    const char* message = nullptr;  // a text the message must contain (both paths)
 };
 
 void check_numeric(const numeric_case& c) {
@@ -198,6 +200,9 @@ void check_numeric(const numeric_case& c) {
     ASSERT_FALSE(t) << "a table was built";
     EXPECT_EQ(t.err().code, c.code) << describe(t.err());
     EXPECT_EQ(t.err().field, field) << describe(t.err());
+    if (c.message) {
+        EXPECT_NE(t.err().message.find(c.message), std::string::npos) << describe(t.err());
+    }
     EXPECT_FALSE(rs::validate(cfg));
 
     // 2. config.json (finite values only: strict JSON has no NaN or infinity)
@@ -217,14 +222,20 @@ void check_numeric(const numeric_case& c) {
     ASSERT_FALSE(r) << "config.json accepted: " << j.dump();
     EXPECT_EQ(r.err().code, c.code) << describe(r.err());
     EXPECT_EQ(r.err().field, field) << describe(r.err());
+    if (c.message) {
+        EXPECT_NE(r.err().message.find(c.message), std::string::npos) << describe(r.err());
+    }
 }
 
 const std::vector<numeric_case>& numeric_cases() {
     using E = rs::errc;
     static const std::vector<numeric_case> cases = {
         // linear
-        {"linear", "factor", 0.999, E::out_of_range},
-        {"linear", "factor", -4.0, E::out_of_range},
+        {"linear", "factor", 0.999, E::out_of_range, nullptr, "got 0.999"},
+        {"linear", "factor", 0.0, E::out_of_range, nullptr, "got 0"},
+        {"linear", "factor", -4.0, E::out_of_range, nullptr, "-4"},
+        {"linear", "factor", 1e-310, E::out_of_range, nullptr, "1e-310"},  // subnormal
+        {"linear", "factor", k_nan, E::not_finite, nullptr, "nan"},
         {"linear", "factor", k_inf, E::not_finite},
         {"linear", "factor", -k_inf, E::not_finite},
         // dynamic
@@ -232,8 +243,11 @@ const std::vector<numeric_case>& numeric_cases() {
         {"dynamic", "factor", k_nan, E::not_finite},
         {"dynamic", "max_position_embeddings", 0, E::out_of_range},
         {"dynamic", "max_position_embeddings", -4096, E::out_of_range},
+        {"dynamic", "alpha", -1.0, E::out_of_range},  // 0 is transformers' "no alpha"
+        {"dynamic", "alpha", k_nan, E::not_finite},
         // ntk_aware
         {"ntk_aware", "alpha", 0.0, E::out_of_range},
+        {"ntk_aware", "alpha", 0.9, E::out_of_range, nullptr, "0.9"},
         {"ntk_aware", "alpha", k_nan, E::not_finite},
         {"ntk_aware", "alpha", k_inf, E::not_finite},
         // ntk_by_parts: every key
@@ -253,19 +267,20 @@ const std::vector<numeric_case>& numeric_cases() {
         {"ntk_by_parts", "extrapolation_factor", -1.0, E::out_of_range},
         {"ntk_by_parts", "extrapolation_factor", k_nan, E::not_finite},
         // yarn: every key
-        {"yarn", "factor", 0.5, E::out_of_range},
+        {"yarn", "factor", 0.5, E::out_of_range, nullptr, "0.5"},
         {"yarn", "factor", k_nan, E::not_finite},
         {"yarn", "factor", k_inf, E::not_finite},
-        {"yarn", "original_max_position_embeddings", 0, E::out_of_range},
-        {"yarn", "beta_fast", 0.5, E::inconsistent},  // < beta_slow = 1
-        {"yarn", "beta_fast", -32.0, E::out_of_range},
-        {"yarn", "beta_slow", 0.0, E::out_of_range},
+        {"yarn", "original_max_position_embeddings", 0, E::out_of_range, nullptr, "got 0"},
+        {"yarn", "beta_fast", 0.5, E::inconsistent, nullptr, "0.5 < 1"},  // < beta_slow = 1
+        {"yarn", "beta_fast", -32.0, E::out_of_range, nullptr, "-32"},
+        {"yarn", "beta_slow", 0.0, E::out_of_range, nullptr, "got 0"},
         {"yarn", "beta_slow", k_nan, E::not_finite},
-        {"yarn", "attention_factor", 0.0, E::out_of_range},
+        {"yarn", "attention_factor", 0.0, E::out_of_range, nullptr, "got 0"},
         {"yarn", "attention_factor", k_inf, E::not_finite},
-        {"yarn", "mscale", -1.0, E::out_of_range},
+        {"yarn", "mscale", -0.707, E::out_of_range, nullptr, "-0.707"},
         {"yarn", "mscale", k_inf, E::not_finite},
         {"yarn", "mscale_all_dim", -0.5, E::out_of_range},
+        {"yarn", "mscale_all_dim", k_nan, E::not_finite},
         {"yarn", "extrapolation_factor", -1.0, E::out_of_range},
         {"yarn", "extrapolation_factor", k_nan, E::not_finite},
         {"yarn", "attn_factor", 0.0, E::out_of_range},
@@ -286,7 +301,8 @@ const std::vector<numeric_case>& numeric_cases() {
         {"llama3", "low_freq_factor", 0.0, E::out_of_range},
         {"llama3", "low_freq_factor", k_nan, E::not_finite},
         {"llama3", "high_freq_factor", k_nan, E::not_finite},
-        {"llama3", "high_freq_factor", 0.5, E::inconsistent},  // <= low_freq_factor = 1
+        {"llama3", "high_freq_factor", 0.0, E::out_of_range},  // <= low is a warning only
+        {"llama3", "high_freq_factor", -4.0, E::out_of_range},
         {"llama3", "original_max_position_embeddings", 0, E::out_of_range},
         {"llama3", "original_max_position_embeddings", -8192, E::out_of_range},
         // longrope: every key
@@ -296,9 +312,13 @@ const std::vector<numeric_case>& numeric_cases() {
         {"longrope", "max_position_embeddings", 0, E::out_of_range},
         {"longrope", "attention_factor", -1.0, E::out_of_range},
         {"longrope", "attention_factor", k_nan, E::not_finite},
-        {"longrope", "short_factor[3]", 0.0, E::out_of_range},
+        {"longrope", "short_factor[3]", 0.0, E::out_of_range, nullptr, "got 0"},
         {"longrope", "short_factor[3]", -2.0, E::out_of_range},
         {"longrope", "long_factor[0]", k_inf, E::not_finite},
+        // proportional
+        {"proportional", "factor", 0.0, E::out_of_range},
+        {"proportional", "factor", -2.0, E::out_of_range},
+        {"proportional", "factor", k_inf, E::not_finite},
     };
     return cases;
 }
@@ -383,81 +403,176 @@ TEST(bad_params, lengths_must_be_integers_that_fit) {
     }
 }
 
+// A field every method shares set to v in the aggregate.
+void set_shared(rs::rope_config& c, const std::string& key, double v) {
+    if (key == "rope_theta")
+        c.rope_theta = v;
+    else if (key == "partial_rotary_factor")
+        c.partial_rotary_factor = v;
+    else if (key == "head_dim")
+        c.head_dim = static_cast<int>(v);
+    else if (key == "rotary_dim")
+        c.rotary_dim = static_cast<int>(v);
+    else
+        ADD_FAILURE() << "no shared field " << key;
+}
+
 // The fields every method shares, for every method: checked before the method's own, with
-// the same field through both paths.
+// the same field through both paths (config.json: finite values of its top-level keys; the
+// aggregate's rotary_dim has no config.json key here).
 TEST(bad_params, shared_fields_for_every_method) {
+    using E = rs::errc;
+    struct shared_case {
+        const char* key;
+        double value;
+        rs::errc code;
+        const char* field;
+        const char* message;  // a text the message must contain, or nullptr
+    };
+    const shared_case cases[] = {
+        {"rope_theta", 1.0, E::out_of_range, "rope_theta", nullptr},
+        {"rope_theta", 0.5, E::out_of_range, "rope_theta", nullptr},
+        {"rope_theta", 0.0, E::out_of_range, "rope_theta", nullptr},
+        {"rope_theta", -10000.0, E::out_of_range, "rope_theta", nullptr},
+        {"rope_theta", k_nan, E::not_finite, "rope_theta", "nan"},
+        {"rope_theta", k_inf, E::not_finite, "rope_theta", "inf"},
+        {"head_dim", 127, E::out_of_range, "head_dim", "got 127"},
+        {"head_dim", 0, E::out_of_range, "head_dim", "got 0"},
+        {"head_dim", -4, E::out_of_range, "head_dim", "got -4"},
+        {"head_dim", -128, E::out_of_range, "head_dim", nullptr},
+        {"partial_rotary_factor", 0.0, E::out_of_range, "partial_rotary_factor", nullptr},
+        {"partial_rotary_factor", -0.5, E::out_of_range, "partial_rotary_factor", nullptr},
+        {"partial_rotary_factor", 1.25, E::out_of_range, "partial_rotary_factor", nullptr},
+        {"partial_rotary_factor", 1.5, E::out_of_range, "partial_rotary_factor", nullptr},
+        {"partial_rotary_factor", 0.2, E::out_of_range, "partial_rotary_factor",
+         "25"},  // int(25.6) = 25: odd
+        {"partial_rotary_factor", -4e-320, E::out_of_range, "partial_rotary_factor",
+         "e-320"},  // subnormal
+        {"partial_rotary_factor", k_nan, E::not_finite, "partial_rotary_factor", "nan"},
+        {"partial_rotary_factor", k_inf, E::not_finite, "partial_rotary_factor", nullptr},
+        {"rotary_dim", 0, E::out_of_range, "rotary_dim", nullptr},
+        {"rotary_dim", 63, E::out_of_range, "rotary_dim", "63"},
+        {"rotary_dim", 33, E::out_of_range, "rotary_dim", nullptr},
+        {"rotary_dim", 130, E::out_of_range, "rotary_dim", "130"},
+    };
+    const auto check = [](const rs::error& e, const shared_case& c) {
+        EXPECT_EQ(e.code, c.code) << describe(e);
+        EXPECT_EQ(e.field, c.field) << describe(e);
+        if (c.message) {
+            EXPECT_NE(e.message.find(c.message), std::string::npos) << describe(e);
+        }
+    };
     for (const auto& m : methods()) {
         SCOPED_TRACE(m.name);
-        struct shared_case {
-            const char* key;
-            json value;
-            rs::errc code;
-            const char* field;
-        };
-        const shared_case cases[] = {
-            {"rope_theta", 1.0, rs::errc::out_of_range, "rope_theta"},
-            {"rope_theta", -10000.0, rs::errc::out_of_range, "rope_theta"},
-            {"rope_theta", "1e4", rs::errc::wrong_type, "rope_theta"},
-            {"partial_rotary_factor", 0.0, rs::errc::out_of_range, "partial_rotary_factor"},
-            {"partial_rotary_factor", 1.25, rs::errc::out_of_range, "partial_rotary_factor"},
-            {"partial_rotary_factor", 0.2, rs::errc::out_of_range,
-             "partial_rotary_factor"},  // int(25.6) = 25: odd
-            {"head_dim", 127, rs::errc::out_of_range, "head_dim"},
-            {"head_dim", 0, rs::errc::out_of_range, "head_dim"},
-            {"head_dim", -128, rs::errc::out_of_range, "head_dim"},
-        };
         for (const auto& c : cases) {
-            SCOPED_TRACE(std::string(c.key) + " = " + c.value.dump());
-            json j = hf_config(m);
-            j[c.key] = c.value;
-            const auto r = rs::read_hf_config(j);
-            ASSERT_FALSE(r);
-            EXPECT_EQ(r.err().code, c.code) << describe(r.err());
-            EXPECT_EQ(r.err().field, c.field) << describe(r.err());
-        }
-        // The same through the aggregate, plus what JSON cannot say.
-        auto cfg = cpp_config(m);
-        for (double theta : {1.0, 0.0, k_nan, k_inf}) {
-            cfg.rope_theta = theta;
+            SCOPED_TRACE(std::string(c.key) + " = " + rs::detail::format_value(c.value));
+            auto cfg = cpp_config(m);
+            set_shared(cfg, c.key, c.value);
             const auto t = rs::compute_frequencies(cfg);
-            ASSERT_FALSE(t) << theta;
-            EXPECT_EQ(t.err().field, "rope_theta");
-            EXPECT_EQ(t.err().code,
-                      std::isfinite(theta) ? rs::errc::out_of_range : rs::errc::not_finite);
+            ASSERT_FALSE(t) << "a table was built";
+            check(t.err(), c);
+            EXPECT_FALSE(rs::validate(cfg));
+            if (!std::isfinite(c.value) || std::string(c.key) == "rotary_dim") continue;
+            json j = hf_config(m);
+            if (std::string(c.key) == "head_dim")
+                j[c.key] = static_cast<std::int64_t>(c.value);
+            else
+                j[c.key] = c.value;
+            const auto r = rs::read_hf_config(j);
+            ASSERT_FALSE(r) << "config.json accepted: " << j.dump();
+            check(r.err(), c);
         }
-        cfg = cpp_config(m);
-        cfg.rotary_dim = 130;
-        auto t = rs::compute_frequencies(cfg);
-        ASSERT_FALSE(t);
-        EXPECT_EQ(t.err().field, "rotary_dim");
-        cfg.rotary_dim = 33;
-        t = rs::compute_frequencies(cfg);
-        ASSERT_FALSE(t);
-        EXPECT_EQ(t.err().field, "rotary_dim");
-        cfg = cpp_config(m);
+        json j = hf_config(m);
+        j["rope_theta"] = "1e4";
+        const auto r = rs::read_hf_config(j);
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.err().code, rs::errc::wrong_type) << describe(r.err());
+        EXPECT_EQ(r.err().field, "rope_theta") << describe(r.err());
+
+        auto cfg = cpp_config(m);
         cfg.partial_rotary_factor = 0.3;          // int(128 * 0.3) = 38: even, accepted...
         if (std::string(m.name) != "longrope") {  // ...except LongRoPE, whose lists have 64
             EXPECT_TRUE(rs::compute_frequencies(cfg)) << m.name;
         } else {
-            t = rs::compute_frequencies(cfg);
+            const auto t = rs::compute_frequencies(cfg);
             ASSERT_FALSE(t);
             EXPECT_EQ(t.err().code, rs::errc::inconsistent);
             EXPECT_EQ(t.err().field, "short_factor");
         }
-        cfg.partial_rotary_factor = k_inf;
-        t = rs::compute_frequencies(cfg);
-        ASSERT_FALSE(t);
-        EXPECT_EQ(t.err().code, rs::errc::not_finite);
-        EXPECT_EQ(t.err().field, "partial_rotary_factor");
         // seq_len <= 0 for every method (dynamic ones use it; the others must refuse it too).
         for (std::int64_t bad :
              {std::int64_t{0}, std::int64_t{-1}, std::numeric_limits<std::int64_t>::min()}) {
-            t = rs::compute_frequencies(cpp_config(m), rs::table_options{bad, std::nullopt});
+            const auto t =
+                rs::compute_frequencies(cpp_config(m), rs::table_options{bad, std::nullopt});
             ASSERT_FALSE(t) << bad;
             EXPECT_EQ(t.err().code, rs::errc::out_of_range);
             EXPECT_EQ(t.err().field, "seq_len");
         }
     }
+}
+
+// Asserts that the aggregate `c` is refused by validate and by compute_frequencies (no table)
+// with `code` on `field`, the message containing `text`.
+void expect_refused(const rs::rope_config& c, rs::errc code, const std::string& field,
+                    const std::string& text = "") {
+    const rs::status s = rs::validate(c);
+    ASSERT_FALSE(s) << "accepted, expected an error on " << field;
+    EXPECT_EQ(s.err().code, code) << describe(s.err());
+    EXPECT_EQ(s.err().field, field) << describe(s.err());
+    if (!text.empty()) {
+        EXPECT_NE(s.err().message.find(text), std::string::npos) << describe(s.err());
+    }
+    const auto t = rs::compute_frequencies(c);
+    ASSERT_FALSE(t) << "a table was built";
+    EXPECT_EQ(t.err().field, field) << describe(t.err());
+}
+
+template <class M>
+rs::rope_config with(const M& m, int head_dim = 128) {
+    rs::rope_config c;
+    c.head_dim = head_dim;
+    c.scaling = m;
+    return c;
+}
+
+// Rules that tie two fields together (the aggregate path; the matrix changes one key at a time).
+TEST(bad_params, rules_between_fields_name_the_field_and_both_values) {
+    auto c = with(rs::plain{}, 96);
+    c.partial_rotary_factor = 0.3333;  // int(96 * 0.3333) = 31: odd
+    expect_refused(c, rs::errc::out_of_range, "partial_rotary_factor", "31");
+    c = with(rs::plain{});
+    c.partial_rotary_factor = 0.5;
+    c.rotary_dim = 32;  // disagrees with 64
+    expect_refused(c, rs::errc::inconsistent, "rotary_dim", "64");
+
+    auto y = ropescale_test::example(rs::method_tag<rs::yarn>{});
+    y.beta_fast = 1.0;
+    y.beta_slow = 32.0;
+    expect_refused(with(y), rs::errc::inconsistent, "beta_fast", "1 < 32");
+    y.beta_fast = y.beta_slow = 4.0;  // equal is fine: the ramp has its 0.001 guard
+    EXPECT_TRUE(rs::validate(with(y)));
+
+    // high_freq_factor <= low_freq_factor is accepted with a warning on the table, as
+    // transformers does (tests/core/methods_2025_test.cpp); the factors must be > 0.
+    EXPECT_TRUE(rs::validate(with(rs::llama3{8.0, 4.0, 4.0, 8192})));
+    EXPECT_TRUE(rs::validate(with(rs::llama3{8.0, 4.0, 1.0, 8192})));
+
+    rs::dynamic_yarn dy;
+    dy.original_max_position_embeddings = 8192;
+    dy.max_position_embeddings = 4096;
+    dy.finetuned = true;
+    expect_refused(with(dy), rs::errc::inconsistent, "max_position_embeddings");
+
+    const auto good_longrope = ropescale_test::example(rs::method_tag<rs::longrope>{});
+    auto lr = good_longrope;
+    lr.short_factor.pop_back();
+    expect_refused(with(lr), rs::errc::inconsistent, "short_factor", "got 63");
+    lr = good_longrope;
+    lr.long_factor.push_back(1.0);
+    expect_refused(with(lr), rs::errc::inconsistent, "long_factor", "64");
+    lr = good_longrope;
+    lr.max_position_embeddings.reset();  // and no factor: nothing to derive it from
+    expect_refused(with(lr), rs::errc::missing_field, "factor");
 }
 
 // The NTK-style methods need rotary_dim > 2 (base exponent d/(d-2)): every one of them, by
@@ -470,12 +585,15 @@ TEST(bad_params, ntk_exponent_methods_refuse_rotary_dim_two) {
         const auto t = rs::compute_frequencies(cfg);
         ASSERT_FALSE(t);
         EXPECT_EQ(t.err().field, "rotary_dim");
+        EXPECT_NE(t.err().message.find("got 2"), std::string::npos) << describe(t.err());
         json j = hf_config(spec(name));
         j["head_dim"] = 2;
         const auto r = rs::read_hf_config(j);
         ASSERT_FALSE(r);
         EXPECT_EQ(r.err().field, "rotary_dim");
     }
+    // YaRN has no d/(d-2) exponent: rotary_dim 2 is fine.
+    EXPECT_TRUE(rs::validate(with(ropescale_test::example(rs::method_tag<rs::yarn>{}), 2)));
 }
 
 // The key lists and the reader agree: every example, written to config.json through its
@@ -525,6 +643,7 @@ TEST(bad_params, every_rope_type_spelling_selects_its_method) {
 // The starting points are valid: each case above fails because of its one change.
 TEST(bad_params, starting_points_are_valid) {
     for (const auto& m : methods()) {
+        EXPECT_TRUE(rs::validate(cpp_config(m))) << m.name;
         EXPECT_TRUE(rs::compute_frequencies(cpp_config(m))) << m.name;
         const auto r = rs::read_hf_config(hf_config(m));
         EXPECT_TRUE(r) << m.name << ": " << (r ? "" : r.err().what());

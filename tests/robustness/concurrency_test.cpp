@@ -1,14 +1,12 @@
-// Concurrency: what apply.hpp promises ("calls on disjoint outputs may run concurrently, and a
-// rope_cache or frequency_table may be shared read-only"), run under ThreadSanitizer by the
-// tsan preset (.ci/run) and under ASan by the asan preset.
+// Concurrency beyond the rotation itself, run under ThreadSanitizer by the tsan preset (.ci/run)
+// and under ASan by the asan preset:
 //
-//   - two threads rotate disjoint token ranges of the same q and k tensors with one shared
-//     const cache (and, second case, one shared const table on the fly), each through its own
-//     token_range views and position subspans, many times, starting together;
-//   - the result equals one single-threaded call bitwise;
 //   - threads build caches from one shared const table concurrently;
 //   - the first call of a run-time dispatched kernel from several threads at once (the
 //     function-local static that records the chosen ISA is initialised exactly once).
+//
+// Threads rotating disjoint token ranges through one shared const cache or table, on every ISA,
+// are tests/kernels/apply_test.cpp's apply_isa.threads_* (also under the tsan preset).
 //
 // The threads write into plain vectors, one result slot each (never std::vector<bool>, whose
 // elements share bytes).
@@ -71,65 +69,14 @@ struct tensors {
     }
 };
 
-// Rotates tokens [b, b + n) of q and k, `repeat` times forward then inverse (net identity up to
-// rounding; the last call is forward), through a shared cache or table.
+// Rotates tokens [b, b + n) of q and k forward through a shared cache.
 template <class Arch>
-bool rotate_range(const rs::rope_cache* cache, const rs::frequency_table* table, tensors& x,
-                  std::int64_t b, std::int64_t n, int repeat) {
+bool rotate_range(const rs::rope_cache& cache, tensors& x, std::int64_t b, std::int64_t n) {
     const auto q = rs::make_heads_view(x.q.data(), tokens, q_heads, head_dim).token_range(b, n);
     const auto k = rs::make_heads_view(x.k.data(), tokens, k_heads, head_dim).token_range(b, n);
     const auto pos = rs::position_span(x.pos).subspan(b, n);
-    bool ok = true;
-    for (int i = 0; i < repeat; ++i) {
-        const auto dir =
-            i % 2 == 0 ? rs::rotation_direction::forward : rs::rotation_direction::inverse;
-        const auto s = cache ? rs::apply_rope<Arch>(*cache, rs::rotary_layout::half_split, pos,
-                                                    rs::in_place(q), rs::in_place(k), dir)
-                             : rs::apply_rope<Arch>(*table, rs::rotary_layout::interleaved, pos,
-                                                    rs::in_place(q), rs::in_place(k), dir);
-        ok = ok && static_cast<bool>(s);
-    }
-    return ok;
-}
-
-template <class Arch>
-void two_threads_disjoint_ranges(bool cached) {
-    SCOPED_TRACE(cached ? "shared cache" : "shared table, on the fly");
-    const rs::frequency_table table = yarn_table();
-    const rs::rope_cache cache =
-        *rs::build_rope_cache(table, 1000, rs::attention_factor_mode::folded);
-    const rs::rope_cache* c = cached ? &cache : nullptr;
-    constexpr int repeat = 9;  // odd: ends forward
-
-    tensors serial, parallel;
-    ASSERT_TRUE(rotate_range<Arch>(c, &table, serial, 0, 47, repeat));
-    ASSERT_TRUE(rotate_range<Arch>(c, &table, serial, 47, tokens - 47, repeat));
-
-    start_line line(2);
-    int ok[2] = {0, 0};
-    std::thread a([&] {
-        line.arrive_and_wait();
-        ok[0] = rotate_range<Arch>(c, &table, parallel, 0, 47, repeat);
-    });
-    std::thread b([&] {
-        line.arrive_and_wait();
-        ok[1] = rotate_range<Arch>(c, &table, parallel, 47, tokens - 47, repeat);
-    });
-    a.join();
-    b.join();
-    EXPECT_TRUE(ok[0]);
-    EXPECT_TRUE(ok[1]);
-    EXPECT_EQ(std::memcmp(serial.q.data(), parallel.q.data(), serial.q.size() * sizeof(float)), 0);
-    EXPECT_EQ(std::memcmp(serial.k.data(), parallel.k.data(), serial.k.size() * sizeof(float)), 0);
-    EXPECT_NE(std::memcmp(serial.q.data(), tensors().q.data(), serial.q.size() * sizeof(float)), 0);
-}
-
-TEST(concurrency, two_threads_disjoint_token_ranges_shared_cache) {
-    two_threads_disjoint_ranges<xsimd::default_arch>(true);
-}
-
-TEST(concurrency, two_threads_disjoint_token_ranges_shared_table_on_the_fly) {
-    two_threads_disjoint_ranges<xsimd::default_arch>(false);
+    return static_cast<bool>(rs::apply_rope<Arch>(cache, rs::rotary_layout::half_split, pos,
+                                                  rs::in_place(q), rs::in_place(k)));
 }
 
 TEST(concurrency, caches_built_concurrently_from_one_table_are_identical) {
@@ -164,7 +111,7 @@ TEST(concurrency, first_dispatched_call_from_several_threads) {
     const rs::rope_cache cache =
         *rs::build_rope_cache(table, 1000, rs::attention_factor_mode::folded);
     tensors serial, parallel;
-    ASSERT_TRUE(rotate_range<xsimd::default_arch>(&cache, &table, serial, 0, tokens, 1));
+    ASSERT_TRUE(rotate_range<xsimd::default_arch>(cache, serial, 0, tokens));
     constexpr int n = 4;
     start_line line(n);
     int ok[n] = {};
@@ -172,7 +119,7 @@ TEST(concurrency, first_dispatched_call_from_several_threads) {
     for (int i = 0; i < n; ++i)
         pool.emplace_back([&, i] {
             line.arrive_and_wait();
-            ok[i] = rotate_range<any_isa>(&cache, &table, parallel, i * tokens / n, tokens / n, 1);
+            ok[i] = rotate_range<any_isa>(cache, parallel, i * tokens / n, tokens / n);
         });
     for (auto& t : pool) t.join();
     for (int i = 0; i < n; ++i) EXPECT_TRUE(ok[i]);

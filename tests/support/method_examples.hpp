@@ -50,6 +50,8 @@ inline rs::longrope example(rs::method_tag<rs::longrope>) {
     return m;
 }
 
+inline rs::proportional example(rs::method_tag<rs::proportional>) { return {}; }
+
 /// The example of every method, in registry order (scaling_method's alternative order).
 inline std::vector<rs::scaling_method> every_method_example() {
     std::vector<rs::scaling_method> out;

@@ -21,7 +21,8 @@ ROPESCALE_BEGIN_NAMESPACE
 ///   `attention_factor` if given; else if `mscale` and `mscale_all_dim` are both non-zero,
 ///   get_mscale(s, mscale) / get_mscale(s, mscale_all_dim) (DeepSeek); else get_mscale(s);
 ///   then times `attn_factor` (the YaRN authors' multiplier, 1 in transformers).
-/// Logit scale (DeepSeek): get_mscale(s, mscale_all_dim)^2 when `mscale_all_dim` is non-zero.
+/// Logit scale (DeepSeek): get_mscale(s, mscale_all_dim)^2 when `mscale_all_dim` is non-zero
+/// and `attention_scales_logits` (else 1).
 /// References: transformers `_compute_yarn_parameters` (`factor` as configured, `truncate`,
 /// `attention_factor` replaces, `mscale`/`mscale_all_dim` ratio); the YaRN authors'
 /// `LlamaYaRNScaledRotaryEmbedding` (`extrapolation_factor`, `attn_factor` multiplies);
@@ -31,8 +32,8 @@ ROPESCALE_BEGIN_NAMESPACE
 /// max_position_embeddings, as transformers' standardisation); `factor` (else
 /// max_position_embeddings / L; a warning when both are given, disagree, and the ratio is not
 /// 1); every other member optional. Unlike transformers' `get(...) or 32`, an explicit 0
-/// for a beta is passed through (and refused by validation), and a null `truncate` is the
-/// default true.
+/// for a beta is passed through (and refused by validation). A null `truncate` reads as false,
+/// as transformers' `get("truncate", True)` returns None (the reader warns).
 struct yarn {
     double factor = 1.0;                                ///< s >= 1
     std::int64_t original_max_position_embeddings = 0;  ///< L > 0
@@ -44,6 +45,12 @@ struct yarn {
     std::optional<double> mscale_all_dim;               ///< DeepSeek
     double extrapolation_factor = 1.0;                  ///< YaRN authors; 1 in transformers
     double attn_factor = 1.0;                           ///< YaRN authors; multiplies
+    /// Whether the model's attention multiplies its softmax scale by
+    /// get_mscale(s, mscale_all_dim)^2 (DeepSeek-V2/V3 attention; not a rope parameter): the
+    /// table's logit_scale. The default true reports DeepSeek's factor whenever
+    /// `mscale_all_dim` is non-zero; the config.json reader sets it from the model type
+    /// (hf_models.hpp), so models whose attention does not do it report 1.
+    bool attention_scales_logits = true;
 };
 
 namespace detail {
@@ -110,7 +117,7 @@ struct method_traits<yarn> : method_traits_base<yarn> {
                                                   " disagrees with max_position_embeddings / "
                                                   "original_max_position_embeddings = " +
                                                   detail::format_value(ratio) +
-                                                  " (factor is used, as transformers G3)"});
+                                                  " (factor is used, as transformers does)"});
         } else if (ratio_known) {
             m.factor = ratio;
         } else {
@@ -157,7 +164,7 @@ struct method_traits<yarn> : method_traits_base<yarn> {
         else
             af = yarn_get_mscale(m.factor);
         out.attention_factor = af * m.attn_factor;
-        if (ms_all != 0.0) {
+        if (ms_all != 0.0 && m.attention_scales_logits) {
             const double g = yarn_get_mscale(m.factor, ms_all);
             out.logit_scale = g * g;
         }

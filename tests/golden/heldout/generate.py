@@ -2,8 +2,8 @@
 """Held-out golden cases recomputed in high precision (mpmath, 50 digits).
 
 These are NOT outputs of the reference implementations (those are in ../cases/). They are an
-independent recomputation, from the formulas in SPEC.md section A (transformers G3 semantics
-and the YaRN authors' classes), of parameter sets the reference set does not cover: the
+independent recomputation, from the reference implementations' formulas (transformers v5
+`modeling_rope_utils.py` and the YaRN authors' classes), of parameter sets the reference set does not cover: the
 LongRoPE long list, gpt-oss (truncate false, head_dim 64), Llama 3.2 (factor 32), YaRN with
 partial rotary, DeepSeek-V3 mscale 1.0, the Mistral YaRN betas 128/2, and a grown finetuned
 dynamic YaRN. They exercise the golden test's interpretation paths on the same schema.
@@ -101,7 +101,7 @@ def case(name, source, params, inv, m, head_dim, positions=POSITIONS, cross=None
     doc = {
         "schema_version": 1,
         "name": name,
-        "source": "mpmath 50-digit recomputation from SPEC.md formulas (" + source + "); not a reference output",
+        "source": "mpmath 50-digit recomputation from the reference formulas (" + source + "); not a reference output",
         "params": params,
         "positions": positions,
         "inv_freq": [f32(float(v)) for v in inv],
