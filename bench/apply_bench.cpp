@@ -387,7 +387,7 @@ void bm_mrope(benchmark::State& state, const std::string& name, mrope_path path,
     const io_views<T> io = input_output<T>(tokens, heads);
     const auto line = positions(tokens);
     const auto streams = mrope_stream_positions(tokens);
-    const auto mpos = rs::make_mrope_positions(streams.data(), tokens);
+    const auto mpos = rs::make_mrope_streams(streams.data(), tokens);
     const rs::mrope_map map = *rs::mrope_map::make(path == mrope_path::interleaved
                                                        ? rs::mrope_sections{{24, 20, 20}, true}
                                                        : rs::mrope_sections{{16, 24, 24}, false},

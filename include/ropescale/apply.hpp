@@ -17,8 +17,9 @@
 // ROPESCALE_ASSERTed):
 //   apply_rope(cache, layout, positions, q, k, direction)      cached cos/sin
 //   apply_rope(table, layout, positions, q, k, direction, mode) on the fly
-//   apply_rope(cache | table, layout, mrope_map, mrope_positions, q, k, ...)
-//                                                               M-RoPE (mrope.hpp)
+//   apply_rope(cache | table, layout, mrope_map, mrope_streams, q, k, ...)
+//                                                               M-RoPE (mrope.hpp; checked
+//                                                               only, no _unchecked twin)
 //   shift_rope(cache | table, layout, deltas, keys)             pure rotation by a delta
 //
 // Aliasing: an operand is rotated in place (`in` and `out` the same view) or out of place
@@ -128,7 +129,7 @@ ROPESCALE_ALWAYS_INLINE status rotate_checked(const angle_plan& plan, rotary_lay
 // pair's stream.
 template <class Arch, class T>
 status rotate_mrope_checked(const angle_plan& plan, rotary_layout layout, const mrope_map& map,
-                            const mrope_positions& positions, const rope_operand<T>& q,
+                            const mrope_streams& positions, const rope_operand<T>& q,
                             const rope_operand<T>& k) {
     static_assert(is_element_type<T>, "element type must be float, double, fp16 or bf16");
     if (const call_fault f = find_fault<Arch>(plan, layout, positions.t, q, k);
@@ -254,7 +255,11 @@ status apply_rope(const frequency_table& table, rotary_layout layout, position_s
 // Multimodal (M-RoPE) rotation
 
 /// Rotates q and k with M-RoPE (mrope.hpp): pair i of token n by the position of its stream,
-/// positions.stream(map.streams()[i])[n], with the cos/sin of `cache` (same scales, direction
+///   p = positions.stream(map.streams()[i])[n],  (x1, x2) <- (x1 c - x2 s, x2 c + x1 s),
+///   c, s = the cache's cos and sin of pair i at row p,
+/// as transformers' `apply_multimodal_rotary_pos_emb` (Qwen2-VL, Qwen2.5-VL: chunked
+/// sections) and Qwen3-VL's `apply_interleaved_mrope` (interleaved) rotate, with the cos/sin
+/// of `cache` (same scales, direction
 /// and precision as the cached 1-D apply_rope: each pair's cos and sin are bitwise those of
 /// the 1-D call at its stream's position, so a token whose three positions are equal is
 /// rotated exactly as the 1-D call rotates it). The cache row of each stream is read once per
@@ -266,20 +271,22 @@ status apply_rope(const frequency_table& table, rotary_layout layout, position_s
 /// [0, cache.size())).
 template <class Arch = xsimd::default_arch, class T>
 status apply_rope(const rope_cache& cache, rotary_layout layout, const mrope_map& map,
-                  const mrope_positions& positions, const rope_operand<T>& q,
+                  const mrope_streams& positions, const rope_operand<T>& q,
                   const rope_operand<T>& k = {},
                   rotation_direction direction = rotation_direction::forward) {
     return detail::rotate_mrope_checked<Arch>(detail::cache_plan<Arch>(cache, direction), layout,
                                               map, positions, q, k);
 }
 
-/// M-RoPE rotation on the fly from `table` (the on-the-fly apply_rope's angles, scales and
-/// precision, per pair at its stream's position; at most three cos/sin rows per token, one
-/// per distinct position). Errors: the on-the-fly apply_rope's and the cached M-RoPE
-/// overload's (positions outside the table's exact-angle domain).
+/// M-RoPE rotation on the fly from `table`: pair i of token n by angle p * inv_freq[i] with p
+/// its stream's position (formula and references of the cached overload above), with the
+/// on-the-fly apply_rope's angles, scales and precision (each pair's cos and sin bitwise those
+/// of the 1-D on-the-fly call at p); at most three cos/sin rows per token, one per distinct
+/// position. Errors: the on-the-fly apply_rope's and the cached M-RoPE overload's (positions
+/// outside the table's exact-angle domain).
 template <class Arch = xsimd::default_arch, class T>
 status apply_rope(const frequency_table& table, rotary_layout layout, const mrope_map& map,
-                  const mrope_positions& positions, const rope_operand<T>& q,
+                  const mrope_streams& positions, const rope_operand<T>& q,
                   const rope_operand<T>& k = {},
                   rotation_direction direction = rotation_direction::forward,
                   attention_factor_mode mode = attention_factor_mode::folded) {

@@ -59,7 +59,7 @@ struct rope_options {
     attention_factor_mode attention = attention_factor_mode::folded;
     cache_pages pages = cache_pages::standard;  ///< memory of a large cache (cache.hpp)
     table_options table;  ///< where a dynamic or LongRoPE table is evaluated (frequencies.hpp)
-    /// M-RoPE sections (mrope.hpp): when set, apply and inverse also take mrope_positions.
+    /// M-RoPE sections (mrope.hpp): when set, apply and inverse also take mrope_streams.
     std::optional<mrope_sections> mrope;
 
     /// A cache of rows [0, positions).
@@ -96,6 +96,9 @@ struct rope_options {
         o.table = std::move(t);
         return o;
     }
+    /// With M-RoPE sections (mrope.hpp; hf_config.hpp reads them from config.json): make
+    /// checks them against the rotary dimension (mrope_map::make) and the rope also applies
+    /// to mrope_streams.
     rope_options with_mrope(mrope_sections m) const {
         rope_options o = *this;
         o.mrope = std::move(m);
@@ -227,17 +230,19 @@ class basic_rope {
     }
 
     /// M-RoPE (a rope built with rope_options::with_mrope): pair i of token n rotated by the
-    /// position of its stream (mrope.hpp; each pair bitwise as the 1-D apply at that position,
-    /// a token with t = h = w exactly as the 1-D apply). Same operand forms as apply; errors:
+    /// position of its stream, positions.stream(mrope().streams()[i])[n] (mrope.hpp;
+    /// transformers `apply_multimodal_rotary_pos_emb` / Qwen3-VL `apply_interleaved_mrope`).
+    /// Precision: each pair bitwise as the 1-D apply at that position, a token with t = h = w
+    /// exactly as the 1-D apply. Same operand forms as apply; errors:
     /// the M-RoPE apply_rope's (apply.hpp), and errc::invalid_argument "mrope" for a rope
     /// built without sections. The 1-D apply of such a rope rotates every pair by one
     /// position (text-only input).
     template <class Q, class K>
-    status apply(const mrope_positions& positions, Q&& q, K&& k) const {
+    status apply(const mrope_streams& positions, Q&& q, K&& k) const {
         return run_mrope(rotation_direction::forward, positions, q, k);
     }
     template <class Q>
-    status apply(const mrope_positions& positions, Q&& q) const {
+    status apply(const mrope_streams& positions, Q&& q) const {
         auto qo = detail::as_operand(q, positions.size(), table_.head_dim, "q");
         if (!qo) return qo.err();
         using T = typename detail::operand_element<std::decay_t<decltype(*qo)>>::type;
@@ -246,7 +251,7 @@ class basic_rope {
     }
     /// The exact inverse of the M-RoPE apply with the same arguments.
     template <class Q, class K>
-    status inverse(const mrope_positions& positions, Q&& q, K&& k) const {
+    status inverse(const mrope_streams& positions, Q&& q, K&& k) const {
         return run_mrope(rotation_direction::inverse, positions, q, k);
     }
 
@@ -318,7 +323,7 @@ class basic_rope {
     }
 
     template <class Q, class K>
-    status run_mrope(rotation_direction direction, const mrope_positions& positions, Q& q,
+    status run_mrope(rotation_direction direction, const mrope_streams& positions, Q& q,
                      K& k) const {
         if (mrope_.empty())
             return error{errc::invalid_argument, "mrope",

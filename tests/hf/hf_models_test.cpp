@@ -660,13 +660,40 @@ TEST(hf_models, gemma4_full_attention_layers_use_global_head_dim) {
 TEST(hf_models, mrope_sections_are_checked_against_the_rotary_dimension) {
     json c{{"head_dim", 128},
            {"rope_scaling", {{"type", "mrope"}, {"mrope_section", {16, 24, 16}}}}};
-    EXPECT_TRUE(has_warning(read_ok(c), "mrope_section", "not rotary_dim / 2 = 64"));
+    // transformers' chunked split needs sections summing to head_dim / 2: an error here.
+    EXPECT_TRUE(fails_with(c, rs::errc::inconsistent, "mrope_section"));
+    {
+        const auto r = rs::read_hf_config(c);
+        ASSERT_FALSE(r);
+        EXPECT_NE(r.err().message.find("rotary_dim / 2 = 64 (got 56)"), std::string::npos)
+            << r.err().what();
+    }
     c["rope_scaling"].erase("mrope_section");
     EXPECT_TRUE(has_warning(read_ok(c), "mrope_section", "absent"));
-    c["rope_scaling"]["mrope_section"] = {16, -1};
+    c["rope_scaling"]["mrope_section"] = {16, -1, 49};
     EXPECT_TRUE(fails_with(c, rs::errc::out_of_range, "mrope_section[1]"));
     c["rope_scaling"]["mrope_section"] = {16, "24"};
     EXPECT_TRUE(fails_with(c, rs::errc::wrong_type, "mrope_section[1]"));
+    c["rope_scaling"]["mrope_section"] = {32, 32};
+    EXPECT_TRUE(fails_with(c, rs::errc::invalid_argument, "mrope_section"));
+    // The sum is against the rotary dimension, not head_dim.
+    c["rope_scaling"]["mrope_section"] = {11, 11, 10};
+    c["partial_rotary_factor"] = 0.5;
+    const auto partial = read_ok(c);
+    ASSERT_TRUE(partial.mrope);
+    EXPECT_EQ(partial.mrope->section, (std::vector<int>{11, 11, 10}));
+    c.erase("partial_rotary_factor");
+    EXPECT_TRUE(fails_with(c, rs::errc::inconsistent, "mrope_section"));
+    // Nested: the key's path names the field.
+    json nested{{"model_type", "qwen3_vl"},
+                {"text_config",
+                 {{"model_type", "qwen3_vl_text"},
+                  {"head_dim", 128},
+                  {"rope_scaling",
+                   {{"rope_type", "default"},
+                    {"mrope_section", {24, 20, 24}},
+                    {"mrope_interleaved", true}}}}}};
+    EXPECT_TRUE(fails_with(nested, rs::errc::inconsistent, "text_config.mrope_section"));
 }
 
 TEST(hf_models, exaone4_string_pattern_beside_layer_types_is_not_an_error) {

@@ -114,7 +114,7 @@ struct stream_positions {
         data[static_cast<std::size_t>(n + 1)] = 9;  // token 1: h = w = 9, t = 1
         data[static_cast<std::size_t>(2 * n + 1)] = 9;
     }
-    rs::mrope_positions all() const { return rs::make_mrope_positions(data.data(), tokens); }
+    rs::mrope_streams all() const { return rs::make_mrope_streams(data.data(), tokens); }
     std::vector<std::int64_t> stream(int s) const {
         return {data.begin() + s * tokens, data.begin() + (s + 1) * tokens};
     }
@@ -128,7 +128,7 @@ struct source {
 // Rotates `x` in place: M-RoPE when `positions` is set, else 1-D at `line`.
 template <class Arch, class T>
 rs::status rotate(const source& src, rs::rotary_layout layout, const rs::mrope_map* map,
-                  const rs::mrope_positions* positions, const std::vector<std::int64_t>* line,
+                  const rs::mrope_streams* positions, const std::vector<std::int64_t>* line,
                   kt::strided_tensor<T>& q, kt::strided_tensor<T>& k,
                   rs::rotation_direction direction) {
     const auto qo = rs::in_place(q.view());
@@ -142,10 +142,12 @@ rs::status rotate(const source& src, rs::rotary_layout layout, const rs::mrope_m
                : rs::apply_rope<Arch>(*src.table, layout, *line, qo, ko, direction);
 }
 
+// `want` is the stream of each pair by transformers' rules (chunked_rule / interleaved_rule),
+// not the map's own table.
 template <class Arch, class T>
 void check_case(const source& src, int head_dim, int rotary_dim, rs::rotary_layout layout,
-                const rs::mrope_map& map, rs::rotation_direction direction,
-                const std::string& what) {
+                const rs::mrope_map& map, const std::vector<int>& want_stream,
+                rs::rotation_direction direction, const std::string& what) {
     const std::int64_t tokens = 37;
     const stream_positions pos(tokens, 200);
     kt::rng r(static_cast<std::uint64_t>(head_dim * 7 + rotary_dim));
@@ -177,15 +179,15 @@ void check_case(const source& src, int head_dim, int rotary_dim, rs::rotary_layo
         for (std::int64_t t = 0; t < tokens; ++t)
             for (int h = 0; h < got.heads; ++h) {
                 for (int i = 0; i < pairs; ++i) {
-                    const auto& want = line[map.streams()[static_cast<std::size_t>(i)]];
+                    const int stream = want_stream[static_cast<std::size_t>(i)];
+                    const auto& want = line[static_cast<std::size_t>(stream)];
                     const int i1 = layout == rs::rotary_layout::half_split ? i : 2 * i;
                     const int i2 = layout == rs::rotary_layout::half_split ? i + pairs : 2 * i + 1;
                     for (const int ch : {i1, i2})
                         if (!kt::same_bits(got.at(t, h, ch), want.at(t, h, ch)) && mismatches++ < 5)
                             ADD_FAILURE() << what << " " << name << " token " << t << " head " << h
-                                          << " pair " << i << " (stream "
-                                          << int(map.streams()[static_cast<std::size_t>(i)])
-                                          << ") channel " << ch << ": not the 1-D result";
+                                          << " pair " << i << " (stream " << stream << ") channel "
+                                          << ch << ": not the 1-D result";
                 }
                 for (int ch = rotary_dim; ch < head_dim; ++ch)
                     if (!kt::same_bits(got.at(t, h, ch), line[0].at(t, h, ch)) && mismatches++ < 5)
@@ -227,6 +229,9 @@ void check_all() {
             *rs::build_rope_cache(table, 200, rs::attention_factor_mode::separate);
         for (const bool interleaved : {false, true}) {
             const auto map = *rs::mrope_map::make({sh.section, interleaved}, sh.rotary_dim);
+            const int pairs = sh.rotary_dim / 2;
+            const std::vector<int> want =
+                interleaved ? interleaved_rule(sh.section, pairs) : chunked_rule(sh.section, pairs);
             for (const auto layout :
                  {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
                 for (const auto direction :
@@ -238,11 +243,11 @@ void check_all() {
                         (layout == rs::rotary_layout::half_split ? " half_split" : " interleaved") +
                         (direction == rs::rotation_direction::forward ? " forward" : " inverse");
                     check_case<Arch, T>({&folded, nullptr}, sh.head_dim, sh.rotary_dim, layout, map,
-                                        direction, what + " cache(folded)");
+                                        want, direction, what + " cache(folded)");
                     check_case<Arch, T>({&separate, nullptr}, sh.head_dim, sh.rotary_dim, layout,
-                                        map, direction, what + " cache(separate)");
+                                        map, want, direction, what + " cache(separate)");
                     check_case<Arch, T>({nullptr, &table}, sh.head_dim, sh.rotary_dim, layout, map,
-                                        direction, what + " on the fly");
+                                        want, direction, what + " on the fly");
                 }
         }
     }
@@ -255,6 +260,86 @@ KT_ISA_TEST(mrope, each_pair_follows_its_stream) {
     check_all<Arch, rs::bf16>();
 }
 
+// Every token with t = h = w (int32 and int64 streams, mixed): the whole M-RoPE call is
+// bitwise the 1-D call at those positions, pass-through channels included, whatever the
+// sections.
+template <class Arch, class T>
+void check_equal_streams() {
+    const std::int64_t tokens = 29;
+    std::vector<std::int64_t> p64(static_cast<std::size_t>(tokens));
+    std::vector<std::int32_t> p32(static_cast<std::size_t>(tokens));
+    for (std::int64_t i = 0; i < tokens; ++i) {
+        p64[static_cast<std::size_t>(i)] = (37 * i + 11) % 200;
+        p32[static_cast<std::size_t>(i)] =
+            static_cast<std::int32_t>(p64[static_cast<std::size_t>(i)]);
+    }
+    const rs::mrope_streams streams[] = {
+        {rs::position_span(p64.data(), tokens), rs::position_span(p64.data(), tokens),
+         rs::position_span(p64.data(), tokens)},
+        {rs::position_span(p32.data(), tokens), rs::position_span(p64.data(), tokens),
+         rs::position_span(p32.data(), tokens)}};
+    struct shape {
+        int head_dim, rotary_dim;
+        std::vector<int> section;
+    };
+    const shape shapes[] = {
+        {128, 128, {16, 24, 24}}, {128, 96, {24, 20, 4}}, {640, 640, {1, 318, 1}}};
+    for (const shape& sh : shapes) {
+        const auto table = kt::yarn_or_plain_table(sh.head_dim, sh.rotary_dim);
+        const auto cache = *rs::build_rope_cache(table, 200, rs::attention_factor_mode::folded);
+        for (const bool interleaved : {false, true}) {
+            const auto map = *rs::mrope_map::make({sh.section, interleaved}, sh.rotary_dim);
+            for (const auto layout :
+                 {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
+                for (const auto direction :
+                     {rs::rotation_direction::forward, rs::rotation_direction::inverse})
+                    for (const source src : {source{&cache, nullptr}, source{nullptr, &table}})
+                        for (const auto& mpos : streams) {
+                            const std::string what =
+                                std::string(kt::type_name<T>()) + " rotary " +
+                                std::to_string(sh.rotary_dim) +
+                                (interleaved ? " imrope" : " mrope") +
+                                (layout == rs::rotary_layout::half_split ? " half_split"
+                                                                         : " interleaved") +
+                                (direction == rs::rotation_direction::forward ? " forward"
+                                                                              : " inverse") +
+                                (src.cache != nullptr ? " cache" : " on the fly") +
+                                (mpos.t.data32() != nullptr ? " int32" : " int64");
+                            kt::rng r(static_cast<std::uint64_t>(sh.rotary_dim));
+                            auto q = kt::padded_tensor<T>(tokens, 3, sh.head_dim, 2, 5, 1);
+                            auto k = kt::padded_tensor<T>(tokens, 2, sh.head_dim, 0, 0, 0);
+                            q.fill_random(r);
+                            k.fill_random(r);
+                            auto q1 = q, k1 = k;
+                            ASSERT_TRUE(
+                                (rotate<Arch>(src, layout, &map, &mpos, nullptr, q, k, direction)))
+                                << what;
+                            ASSERT_TRUE((rotate<Arch>(src, layout, nullptr, nullptr, &p64, q1, k1,
+                                                      direction)))
+                                << what;
+                            for (std::int64_t t = 0; t < tokens; ++t)
+                                for (int ch = 0; ch < sh.head_dim; ++ch) {
+                                    for (int h = 0; h < 3; ++h)
+                                        ASSERT_TRUE(kt::same_bits(q.at(t, h, ch), q1.at(t, h, ch)))
+                                            << what << " q token " << t << " head " << h
+                                            << " channel " << ch;
+                                    for (int h = 0; h < 2; ++h)
+                                        ASSERT_TRUE(kt::same_bits(k.at(t, h, ch), k1.at(t, h, ch)))
+                                            << what << " k token " << t << " head " << h
+                                            << " channel " << ch;
+                                }
+                        }
+        }
+    }
+}
+
+KT_ISA_TEST(mrope, equal_streams_are_the_1d_call) {
+    check_equal_streams<Arch, float>();
+    check_equal_streams<Arch, double>();
+    check_equal_streams<Arch, rs::fp16>();
+    check_equal_streams<Arch, rs::bf16>();
+}
+
 TEST(mrope_errors, streams_are_checked_and_nothing_is_written) {
     const auto table = kt::plain_table(128, 128);
     const auto cache = *rs::build_rope_cache(table, 64, rs::attention_factor_mode::folded);
@@ -263,40 +348,39 @@ TEST(mrope_errors, streams_are_checked_and_nothing_is_written) {
     const auto before = q;
     std::vector<std::int64_t> pos = {0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3};
     const auto qv = rs::in_place(rs::make_heads_view(q.data(), 4, 2, 128));
-    const auto run = [&](const rs::mrope_positions& p, const rs::mrope_map& m) {
+    const auto run = [&](const rs::mrope_streams& p, const rs::mrope_map& m) {
         return rs::apply_rope(cache, rs::rotary_layout::half_split, m, p, qv);
     };
     pos[4 + 2] = 64;  // h of token 2: one past the cache
-    auto s = run(rs::make_mrope_positions(pos.data(), 4), map);
+    auto s = run(rs::make_mrope_streams(pos.data(), 4), map);
     ASSERT_FALSE(s);
     EXPECT_EQ(s.err().code, rs::errc::position_out_of_range);
     EXPECT_EQ(s.err().field, "positions.h[2]");
     pos[4 + 2] = 2;
     pos[8 + 3] = -1;
-    s = run(rs::make_mrope_positions(pos.data(), 4), map);
+    s = run(rs::make_mrope_streams(pos.data(), 4), map);
     ASSERT_FALSE(s);
     EXPECT_EQ(s.err().field, "positions.w[3]");
     pos[8 + 3] = 3;
     pos[1] = 70;
-    s = run(rs::make_mrope_positions(pos.data(), 4), map);
+    s = run(rs::make_mrope_streams(pos.data(), 4), map);
     ASSERT_FALSE(s);
     EXPECT_EQ(s.err().field, "positions.t[1]");
     pos[1] = 1;
-    rs::mrope_positions short_h = rs::make_mrope_positions(pos.data(), 4);
+    rs::mrope_streams short_h = rs::make_mrope_streams(pos.data(), 4);
     short_h.h = short_h.h.subspan(0, 3);
     s = run(short_h, map);
     ASSERT_FALSE(s);
     EXPECT_EQ(s.err().code, rs::errc::inconsistent);
     EXPECT_EQ(s.err().field, "positions.h");
-    s = run(rs::make_mrope_positions(pos.data(), 4),
-            *rs::mrope_map::make({{8, 12, 12}, false}, 64));
+    s = run(rs::make_mrope_streams(pos.data(), 4), *rs::mrope_map::make({{8, 12, 12}, false}, 64));
     ASSERT_FALSE(s);
     EXPECT_EQ(s.err().field, "mrope_map");
-    s = run(rs::make_mrope_positions(pos.data(), 4), rs::mrope_map{});
+    s = run(rs::make_mrope_streams(pos.data(), 4), rs::mrope_map{});
     ASSERT_FALSE(s);
     EXPECT_EQ(s.err().field, "mrope_map");
     EXPECT_EQ(q, before);
-    EXPECT_TRUE(run(rs::make_mrope_positions(pos.data(), 4), map));
+    EXPECT_TRUE(run(rs::make_mrope_streams(pos.data(), 4), map));
 }
 
 TEST(mrope_rope, object_applies_with_its_sections) {
@@ -310,15 +394,15 @@ TEST(mrope_rope, object_applies_with_its_sections) {
     std::vector<float> q(3 * 4 * 128, 0.5f), k(3 * 2 * 128, 0.25f);
     const std::vector<std::int32_t> pos = {0, 1, 2, 0, 3, 3, 0, 5, 2};
     auto q2 = q, k2 = k;
-    ASSERT_TRUE(r->apply(rs::make_mrope_positions(pos.data(), 3), q2, k2));
+    ASSERT_TRUE(r->apply(rs::make_mrope_streams(pos.data(), 3), q2, k2));
     // The same call through apply_rope with the rope's cache and map.
     ASSERT_TRUE(rs::apply_rope(r->cache(), rs::rotary_layout::half_split, r->mrope(),
-                               rs::make_mrope_positions(pos.data(), 3),
+                               rs::make_mrope_streams(pos.data(), 3),
                                rs::in_place(rs::make_heads_view(q.data(), 3, 4, 128)),
                                rs::in_place(rs::make_heads_view(k.data(), 3, 2, 128))));
     EXPECT_EQ(q, q2);
     EXPECT_EQ(k, k2);
-    ASSERT_TRUE(r->inverse(rs::make_mrope_positions(pos.data(), 3), q2, k2));
+    ASSERT_TRUE(r->inverse(rs::make_mrope_streams(pos.data(), 3), q2, k2));
     for (float v : q2) EXPECT_NEAR(v, 0.5f, 1e-6f);
     // Sections that do not fit the table, and a rope without sections.
     const auto bad =
@@ -326,7 +410,7 @@ TEST(mrope_rope, object_applies_with_its_sections) {
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.err().field, "mrope_section");
     const auto plain = rs::rope::make(c, rs::rope_options::cached(64));
-    const auto s = plain->apply(rs::make_mrope_positions(pos.data(), 3), q2, k2);
+    const auto s = plain->apply(rs::make_mrope_streams(pos.data(), 3), q2, k2);
     ASSERT_FALSE(s);
     EXPECT_EQ(s.err().field, "mrope");
 }

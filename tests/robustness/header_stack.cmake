@@ -30,7 +30,7 @@ get_filename_component(root "${INCLUDE_DIR}/ropescale" ABSOLUTE)
 set(tiers base tables config_json vocabulary kernels engine engine_config eigen)
 set(tier_base version.hpp config.hpp error.hpp half.hpp layout.hpp formulas.hpp angle.hpp)
 set(tier_tables detail/checks.hpp methods/*.hpp methods.hpp params.hpp frequency_table.hpp
-    frequencies.hpp query_scale.hpp mrope_positions.hpp)
+    frequencies.hpp query_scale.hpp mrope_positions.hpp mrope.hpp)
 set(tier_config_json hf_models.hpp detail/hf_json.hpp hf_config.hpp)
 set(tier_vocabulary views.hpp detail/aligned_buffer.hpp cache.hpp detail/job.hpp
     detail/reference.hpp detail/plan.hpp detail/call_checks.hpp)

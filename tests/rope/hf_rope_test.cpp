@@ -70,4 +70,39 @@ TEST(load_rope, five_lines_from_config_to_a_decode_step) {
     EXPECT_NE(q[0], 1.0f);
 }
 
+TEST(load_rope, a_qwen2_5_vl_config_gives_an_mrope_rope) {
+    const auto rope =
+        rs::load_rope(configs + "/Qwen2.5-VL-7B-Instruct.json", rs::rope_options::cached(4096));
+    ASSERT_TRUE(rope) << rope.err().what();
+    // mrope_section [16, 24, 24], chunked: pairs 0-15 t, 16-39 h, 40-63 w.
+    ASSERT_EQ(rope->mrope().rotary_dim(), 128);
+    EXPECT_FALSE(rope->mrope().sections().interleaved);
+    for (int i = 0; i < 64; ++i)
+        EXPECT_EQ(rope->mrope().streams()[static_cast<std::size_t>(i)], i < 16   ? 0
+                                                                        : i < 40 ? 1
+                                                                                 : 2)
+            << i;
+    // Text tokens (t = h = w): exactly the 1-D rotation.
+    std::vector<float> q(3 * 28 * 128), k(3 * 4 * 128);
+    for (std::size_t i = 0; i < q.size(); ++i) q[i] = 0.001f * static_cast<float>(i % 997) - 0.4f;
+    for (std::size_t i = 0; i < k.size(); ++i) k[i] = 0.002f * static_cast<float>(i % 499) - 0.5f;
+    const std::vector<std::int64_t> line = {7, 1000, 4095};
+    const std::vector<std::int64_t> same = {7, 1000, 4095, 7, 1000, 4095, 7, 1000, 4095};
+    auto q1 = q, k1 = k, q3 = q, k3 = k;
+    ASSERT_TRUE(rope->apply(line, q1, k1));
+    ASSERT_TRUE(rope->apply(rs::make_mrope_streams(same.data(), 3), q3, k3));
+    EXPECT_EQ(q1, q3);
+    EXPECT_EQ(k1, k3);
+    // An explicit section list in the options wins over the config's.
+    const auto other = rs::load_rope(
+        configs + "/Qwen2.5-VL-7B-Instruct.json",
+        rs::rope_options::cached(64).with_mrope(rs::mrope_sections{{24, 20, 20}, true}));
+    ASSERT_TRUE(other) << other.err().what();
+    EXPECT_TRUE(other->mrope().sections().interleaved);
+    // A text model's rope has none.
+    const auto text = rs::load_rope(configs + "/Qwen2.5-7B.json", rs::rope_options::cached(64));
+    ASSERT_TRUE(text);
+    EXPECT_TRUE(text->mrope().empty());
+}
+
 }  // namespace

@@ -358,16 +358,17 @@ ROPESCALE_ALWAYS_INLINE position_domain plan_domain(const angle_plan& plan) noex
 
 template <class Arch>
 mrope_call_fault find_mrope_fault(const angle_plan& plan, const mrope_map& map,
-                                  const mrope_positions& positions) noexcept {
+                                  const mrope_streams& positions) noexcept {
     const int rotary_dim =
         plan.cache != nullptr ? plan.cache->rotary_dim() : plan.table->rotary_dim;
     if (map.rotary_dim() != rotary_dim) return {mrope_fault::map, 0, 0};
     const std::int64_t n = positions.size();
+    for (int s = 1; s < 3; ++s)
+        if (positions.stream(s).size() != n) return {mrope_fault::size, s, 0};
     if (n <= 0) return {mrope_fault::none, 0, 0};
     const position_domain d = plan_domain<Arch>(plan);
     for (int s = 1; s < 3; ++s) {
         const position_span& p = positions.stream(s);
-        if (p.size() != n) return {mrope_fault::size, s, 0};
         std::int64_t bad = -1;
         if (p.data64() != nullptr)
             bad = first_outside<Arch>(p.data64(), n, d.lo, d.hi);
@@ -385,7 +386,7 @@ template <class Arch>
 __attribute__((noinline, cold))
 #endif
 error describe_mrope_fault(mrope_call_fault f, const angle_plan& plan, const mrope_map& map,
-                           const mrope_positions& positions) {
+                           const mrope_streams& positions) {
     const std::string name = f.where == 1 ? "positions.h" : "positions.w";
     switch (f.what) {
         case mrope_fault::none: break;
