@@ -3,6 +3,7 @@
 // examples/quickstart/quickstart.cpp, so no snippet in the README can rot.
 // The blocks stand at column 0 inside their functions so they match the README verbatim.
 #include <ropescale/hf_config.hpp>
+#include <ropescale/hf_rope.hpp>
 #include <ropescale/ropescale.hpp>
 
 #include <cstdint>
