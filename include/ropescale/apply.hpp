@@ -146,6 +146,7 @@ status rotate_mrope_checked(const angle_plan& plan, rotary_layout layout, const 
     fill_job<Arch>(job, plan, layout, positions.t, q, k);
     if (job.ops[0].heads == 0 && job.ops[1].heads == 0) return {};
     job.pair_stream = map.streams().data();
+    job.pair_code = map.stream_codes().data();
     for (int s = 0; s < 3; ++s) {
         job.stream32[s] = positions.stream(s).data32();
         job.stream64[s] = positions.stream(s).data64();

@@ -100,15 +100,18 @@ class mrope_map {
     mrope_map() = default;
 
     /// Checks `m` against `rotary_dim` (check_mrope_sections, its errors) and tabulates
-    /// mrope_pair_stream for pairs [0, rotary_dim / 2). Exact; allocates rotary_dim / 2 bytes.
+    /// mrope_pair_stream for pairs [0, rotary_dim / 2). Exact; allocates 5 bytes a pair.
     static expected<mrope_map> make(const mrope_sections& m, int rotary_dim) {
         if (auto s = check_mrope_sections(m, rotary_dim); !s) return s.err();
         mrope_map out;
         out.sections_ = m;
         out.streams_.resize(static_cast<std::size_t>(rotary_dim / 2));
-        for (int i = 0; i < rotary_dim / 2; ++i)
-            out.streams_[static_cast<std::size_t>(i)] =
-                static_cast<std::uint8_t>(mrope_pair_stream(m, i));
+        out.codes_.resize(static_cast<std::size_t>(rotary_dim / 2));
+        for (int i = 0; i < rotary_dim / 2; ++i) {
+            const int s = mrope_pair_stream(m, i);
+            out.streams_[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(s);
+            out.codes_[static_cast<std::size_t>(i)] = static_cast<float>(s);
+        }
         return out;
     }
 
@@ -117,6 +120,9 @@ class mrope_map {
     /// rotary_dim / 2 entries, entry i the stream of pair i (0 t, 1 h, 2 w); empty for a
     /// default-constructed map.
     const std::vector<std::uint8_t>& streams() const noexcept { return streams_; }
+    /// streams() as floats (0.0f, 1.0f, 2.0f): what the kernels compare lane by lane to pick
+    /// each pair's cos/sin row.
+    const std::vector<float>& stream_codes() const noexcept { return codes_; }
     /// The rotary dimension it was made for (0 when empty).
     int rotary_dim() const noexcept { return static_cast<int>(2 * streams_.size()); }
     bool empty() const noexcept { return streams_.empty(); }
@@ -124,6 +130,7 @@ class mrope_map {
   private:
     mrope_sections sections_;
     std::vector<std::uint8_t> streams_;
+    std::vector<float> codes_;
 };
 
 ROPESCALE_END_NAMESPACE

@@ -66,9 +66,11 @@ struct rope_job {
     double sin_scale = 1.0;
     bool stream = false;  // output larger than the caches: streaming stores where aligned
     // M-RoPE (mrope.hpp): when set, pair i of token t is rotated by the position of stream
-    // pair_stream[i] (rotary_dim / 2 entries, each 0, 1 or 2), read from stream32[s] or
-    // stream64[s] (one of the two per stream); pos32 / pos64 then point at stream 0.
+    // pair_stream[i] (rotary_dim / 2 entries, each 0, 1 or 2; pair_code[i] the same as a
+    // float), read from stream32[s] or stream64[s] (one of the two per stream); pos32 / pos64
+    // then point at stream 0.
     const std::uint8_t* pair_stream = nullptr;
+    const float* pair_code = nullptr;
     const std::int32_t* stream32[3] = {nullptr, nullptr, nullptr};
     const std::int64_t* stream64[3] = {nullptr, nullptr, nullptr};
 };
