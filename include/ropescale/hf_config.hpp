@@ -44,6 +44,10 @@
 //   multimodal      `mrope_section` and `mrope_interleaved` of the primary layer type's
 //                   section (Qwen2-VL, Qwen2.5-VL, Qwen3-VL): hf_rope_config::mrope, three
 //                   entries summing to rotary_dim / 2 (mrope.hpp; an error names the key).
+//                   Where transformers' model class fixes the form (hf_models.hpp: Qwen2-VL
+//                   and Qwen2.5-VL chunked, Qwen3-VL interleaved with a default section),
+//                   the class decides and a contrary `mrope_interleaved` is ignored with a
+//                   warning; for other model types the key decides, as in vLLM.
 //   logit scale     DeepSeek's get_mscale(s, mscale_all_dim)^2 only for the model types and
 //                   architectures whose attention applies it (hf_models.hpp); 1 elsewhere,
 //                   with a `sources` entry saying why.
@@ -1021,8 +1025,20 @@ class config_reader {
         object_reader top(&merged_);
         const hf_layer_rope& p = out_.layer_types.front();
 
-        // Multimodal sections (Qwen2/2.5-VL, Qwen3-VL).
-        if (const json* ms = find_value(section, "mrope_section")) {
+        // Multimodal sections (Qwen2/2.5-VL, Qwen3-VL). The form is the model class's in
+        // transformers (hf_models.hpp), the key's for other model types.
+        const hf_mrope_model* mm = find_mrope_model(out_.model_type);
+        const json* ms = find_value(section, "mrope_section");
+        const auto inter = sec.boolean("mrope_interleaved");
+        if (sec.failed()) return sec.err();
+        json default_section;
+        if (ms == nullptr && mm != nullptr && mm->default_section != nullptr) {
+            default_section = json::parse(mm->default_section, nullptr, false);
+            ms = &default_section;
+            source("mrope_section", std::string("default ") + mm->default_section +
+                                        " (transformers " + mm->function + ")");
+        }
+        if (ms != nullptr) {
             mrope_sections m;
             if (!ms->is_array()) return wrong_type("mrope_section", "an array of integers", *ms);
             for (std::size_t i = 0; i < ms->size(); ++i) {
@@ -1038,9 +1054,18 @@ class config_reader {
                                       static_cast<long long>(x));
                 m.section.push_back(static_cast<int>(x));
             }
-            const auto inter = sec.boolean("mrope_interleaved");
-            if (sec.failed()) return sec.err();
-            m.interleaved = inter.value_or(false);
+            if (mm != nullptr) {
+                m.interleaved = mm->interleaved;
+                if (inter && *inter != mm->interleaved)
+                    warnings_.push_back({"mrope_interleaved",
+                                         std::string("ignored: transformers' ") + mm->function +
+                                             " (model_type \"" + out_.model_type +
+                                             "\") applies the " +
+                                             (mm->interleaved ? "interleaved" : "chunked") +
+                                             " form whatever the key says (vLLM follows the key)"});
+            } else {
+                m.interleaved = inter.value_or(false);
+            }
             // Three entries summing to the primary layer type's rotary_dim / 2 (mrope.hpp):
             // transformers' chunked split fails on any other sum, and no pair may be left
             // without a stream.
@@ -1048,10 +1073,12 @@ class config_reader {
             if (auto st = d ? check_mrope_sections(m, *d) : check_mrope_sections(m); !st)
                 return st.err();
             out_.mrope = std::move(m);
-        } else if (p.rope_type == "mrope") {
-            warnings_.push_back({"mrope_section",
-                                 "absent: rope_type \"mrope\" read as plain RoPE without "
-                                 "multimodal sections"});
+        } else if (p.rope_type == "mrope" || mm != nullptr) {
+            warnings_.push_back(
+                {"mrope_section", "absent: read as plain RoPE without multimodal sections (" +
+                                      (mm != nullptr ? "model_type \"" + out_.model_type + "\""
+                                                     : std::string("rope_type \"mrope\"")) +
+                                      ")"});
         }
 
         // Ministral 3: llama_4_scaling_beta in the rope section, on every layer.

@@ -549,6 +549,59 @@ TEST(hf_models, qwen2_vl_mrope_is_plain_rope_with_sections) {
     EXPECT_TRUE(q3.warnings.empty()) << q3.warnings.front().what();
 }
 
+// transformers picks the M-RoPE form by model class (Qwen2-VL / Qwen2.5-VL
+// apply_multimodal_rotary_pos_emb: chunked; Qwen3-VL apply_interleaved_mrope: interleaved);
+// Qwen3VLTextRotaryEmbedding defaults mrope_section to [24, 20, 20]. Other model types follow
+// the keys (vLLM's rule).
+TEST(hf_models, the_mrope_form_is_the_model_classes) {
+    json q3{{"model_type", "qwen3_vl"},
+            {"text_config",
+             {{"model_type", "qwen3_vl_text"},
+              {"head_dim", 128},
+              {"rope_scaling", {{"rope_type", "default"}, {"mrope_section", {24, 20, 20}}}}}}};
+    auto r = read_ok(q3);
+    ASSERT_TRUE(r.mrope);
+    EXPECT_TRUE(r.mrope->interleaved);  // no key: the class interleaves
+    EXPECT_TRUE(r.warnings.empty()) << r.warnings.front().what();
+    q3["text_config"]["rope_scaling"]["mrope_interleaved"] = false;
+    r = read_ok(q3);
+    ASSERT_TRUE(r.mrope);
+    EXPECT_TRUE(r.mrope->interleaved);
+    EXPECT_TRUE(has_warning(r, "mrope_interleaved", "ignored"));
+    q3["text_config"]["rope_scaling"].erase("mrope_interleaved");
+    q3["text_config"]["rope_scaling"].erase("mrope_section");
+    r = read_ok(q3);
+    ASSERT_TRUE(r.mrope);
+    EXPECT_EQ(r.mrope->section, (std::vector<int>{24, 20, 20}));
+    EXPECT_EQ(source_of(r, "mrope_section"),
+              "default [24, 20, 20] (transformers "
+              "Qwen3VLTextRotaryEmbedding.apply_interleaved_mrope)");
+
+    json q2{{"model_type", "qwen2_vl"},
+            {"hidden_size", 3584},
+            {"num_attention_heads", 28},
+            {"rope_scaling",
+             {{"type", "mrope"}, {"mrope_section", {16, 24, 24}}, {"mrope_interleaved", true}}}};
+    r = read_ok(q2);
+    ASSERT_TRUE(r.mrope);
+    EXPECT_FALSE(r.mrope->interleaved);
+    EXPECT_TRUE(has_warning(r, "mrope_interleaved", "chunked form"));
+
+    json other{
+        {"model_type", "some_vl_text"},
+        {"head_dim", 128},
+        {"rope_scaling",
+         {{"rope_type", "default"}, {"mrope_section", {24, 20, 20}}, {"mrope_interleaved", true}}}};
+    r = read_ok(other);
+    ASSERT_TRUE(r.mrope);
+    EXPECT_TRUE(r.mrope->interleaved);
+    EXPECT_TRUE(r.warnings.empty()) << r.warnings.front().what();
+    other["rope_scaling"].erase("mrope_interleaved");
+    r = read_ok(other);
+    ASSERT_TRUE(r.mrope);
+    EXPECT_FALSE(r.mrope->interleaved);
+}
+
 // ---- divergences and keys not read
 // ---------------------------------------------------------------
 
