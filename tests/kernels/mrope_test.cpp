@@ -1,10 +1,12 @@
 // M-RoPE (mrope.hpp, apply.hpp): the pair -> stream map against transformers' rules restated
 // here as slicing operations, its validation, and the rotation on every compiled ISA for every
 // element type, layout, angle source and direction:
-//   - each pair is bitwise the pair of the 1-D call at its stream's position (the three
-//     streams sit at different positions, so a pair taken from the wrong stream, or an
-//     interleaving off by one, changes its bits);
-//   - a token whose three positions are equal is rotated bitwise as the 1-D call rotates it;
+//   - each pair is bitwise the pair of the 1-D call at the position of the stream that
+//     transformers' rules (restated below, not the map under test) give it; the three streams
+//     sit at different positions, so a pair taken from the wrong stream, or an interleaving
+//     off by one, changes its bits (both mutations of mrope_pair_stream fail this test);
+//   - a call whose tokens all have t = h = w (int32, int64 or mixed streams) is bitwise the
+//     1-D call, pass-through channels included;
 //   - the result is within the reference bound of the scalar reference's M-RoPE rotation.
 #include "support.hpp"
 
