@@ -15,6 +15,11 @@
 //   BM_apply_mt/cached/half_split/f32/4096x32x128/split:N  one whole call split by token range
 //     over N threads of a pool started before timing (split_pool); time = wall time per whole
 //     call; counter speedup = one thread's time / this, paired call by call.
+//   BM_mrope/<path>/<layout>/<type>/<tokens>x28x128  cached, 28 heads (Qwen2.5-VL 7B's query
+//     heads): path 1d = apply_rope at one position per token; mrope / imrope = the M-RoPE
+//     apply_rope with Qwen2.5-VL's chunked sections (16, 24, 24) / Qwen3-VL's interleaved
+//     (24, 20, 20), every token with three different positions (decode: t, t + 3, t + 7;
+//     prefill: an image, t fixed, h and w walking a 16-wide grid).
 //   BM_copy/<bytes>   memcpy of the same input bytes into the output buffer: the roofline.
 //   BM_convert/<type>/<tokens>x<heads>x128  bf16 | f16: load, widen to f32, round, store, no
 //                     rotation (the kernels' conversion code): the floor of a 16-bit BM_apply.
@@ -44,6 +49,7 @@
 #include <ropescale/cache_build.hpp>
 #include <ropescale/frequencies.hpp>
 #include <ropescale/half.hpp>
+#include <ropescale/mrope.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -346,6 +352,96 @@ void bm_apply(benchmark::State& state, const std::string& name, mode m, rs::rota
             touch_pages(x, n * sizeof(T));
             touch_pages(y, n * sizeof(T));
             if (m != mode::on_the_fly) touch_pages(rows, rows_bytes);
+        });
+}
+
+// BM_mrope: the 1-D cached call and the M-RoPE one on the same buffers and shape (header).
+enum class mrope_path { line, chunked, interleaved };
+
+const char* mrope_path_name(mrope_path p) {
+    return p == mrope_path::line ? "1d" : p == mrope_path::chunked ? "mrope" : "imrope";
+}
+
+// The three streams, [3][tokens] (header: decode t, t + 3, t + 7; prefill an image grid).
+std::vector<std::int32_t> mrope_stream_positions(std::int64_t tokens) {
+    std::vector<std::int32_t> p(3 * static_cast<std::size_t>(tokens));
+    for (std::int64_t i = 0; i < tokens; ++i) {
+        const auto n = static_cast<std::size_t>(tokens);
+        const auto k = static_cast<std::size_t>(i);
+        if (tokens == 1) {
+            p[0] = 20000;
+            p[1] = 20003;
+            p[2] = 20007;
+        } else {
+            p[k] = 5;
+            p[n + k] = static_cast<std::int32_t>(5 + i / 16);
+            p[2 * n + k] = static_cast<std::int32_t>(5 + i % 16);
+        }
+    }
+    return p;
+}
+
+template <class T>
+void bm_mrope(benchmark::State& state, const std::string& name, mrope_path path,
+              rs::rotary_layout layout, std::int64_t tokens, int heads) {
+    const io_views<T> io = input_output<T>(tokens, heads);
+    const auto line = positions(tokens);
+    const auto streams = mrope_stream_positions(tokens);
+    const auto mpos = rs::make_mrope_streams(streams.data(), tokens);
+    const rs::mrope_map map = *rs::mrope_map::make(path == mrope_path::interleaved
+                                                       ? rs::mrope_sections{{24, 20, 20}, true}
+                                                       : rs::mrope_sections{{16, 24, 24}, false},
+                                                   head_dim);
+    const auto op = rs::out_of_place(rs::make_heads_view<const T>(io.x, tokens, heads, head_dim),
+                                     rs::make_heads_view(io.y, tokens, heads, head_dim));
+    const auto call = [&](auto arch) {
+        using Arch = decltype(arch);
+        return path == mrope_path::line ? rs::apply_rope<Arch>(cache(), layout, line, op)
+                                        : rs::apply_rope<Arch>(cache(), layout, map, mpos, op);
+    };
+    if (auto st = call(xsimd::default_arch{}); !st) {
+        state.SkipWithError(st.err().what().c_str());
+        return;
+    }
+    if (const std::string why = checked_once(
+            name,
+            [&](std::string& w) {
+                aligned_vector<T> got(io.y, io.y + io.n);
+                const auto st = call(rs::scalar_reference{});  // into io.y
+                if (!st) {
+                    w = st.err().what();
+                    return false;
+                }
+                const double af = table().attention_factor;
+                const double half = sizeof(T) == 2 ? 1.0 : 0.0;
+                for (std::size_t i = 0; i < io.n; ++i) {
+                    const double a = to_double(got[i]), b = to_double(io.y[i]);
+                    if (!(std::fabs(a - b) <=
+                          std::ldexp(8.0 * af, -21) + half * std::ldexp(std::fabs(b), -7))) {
+                        w = "output " + std::to_string(i) + " differs from the scalar reference";
+                        return false;
+                    }
+                }
+                return true;
+            });
+        !why.empty()) {
+        state.SkipWithError(why.c_str());
+        return;
+    }
+    // Rows read: every position of the calls lies in [0, 20008).
+    const std::size_t rows_bytes =
+        std::size_t{20008} * static_cast<std::size_t>(cache().rotary_dim()) * sizeof(float);
+    const float* rows = cache().cos_row(0);
+    time_against_copy(
+        state, io.x, io.y, io.n * sizeof(T),
+        [&] {
+            auto st = call(xsimd::default_arch{});
+            benchmark::DoNotOptimize(st);
+        },
+        [&] {
+            touch_pages(io.x, io.n * sizeof(T));
+            touch_pages(io.y, io.n * sizeof(T));
+            if (tokens > 1) touch_pages(rows, rows_bytes);
         });
 }
 
@@ -752,6 +848,20 @@ void register_type(const char* type) {
 }
 
 template <class T>
+void register_mrope(const char* type) {
+    for (const mrope_path path : {mrope_path::line, mrope_path::chunked, mrope_path::interleaved})
+        for (auto layout : {rs::rotary_layout::half_split, rs::rotary_layout::interleaved})
+            for (const std::int64_t tokens : {std::int64_t{1}, std::int64_t{512}}) {
+                const std::string name = std::string("BM_mrope/") + mrope_path_name(path) + "/" +
+                                         layout_name(layout) + "/" + type + "/" +
+                                         std::to_string(tokens) + "x28x128";
+                benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& st) {
+                    bm_mrope<T>(st, name, path, layout, tokens, 28);
+                })->ComputeStatistics("min", min_of);
+            }
+}
+
+template <class T>
 void register_convert(const char* type) {
     for (const shape& s : shapes) {
         const std::string name = std::string("BM_convert/") + type + "/" +
@@ -779,6 +889,8 @@ void register_all() {
     register_type<rs::fp16>("f16");
     register_convert<rs::bf16>("bf16");
     register_convert<rs::fp16>("f16");
+    register_mrope<float>("f32");
+    register_mrope<rs::bf16>("bf16");
     for (int parts : {1, 2}) {
         const std::string name =
             "BM_apply_mt/cached/half_split/f32/4096x32x128/split:" + std::to_string(parts);

@@ -5,7 +5,7 @@
 #   bench/run_results.sh              # every section (about 10 minutes on 2 cores)
 #   bench/run_results.sh threads ...  # only the named sections
 #
-# Sections: rotations large threads cache_build huge_pages fp16_flags. Each prints a header naming the
+# Sections: rotations large mrope threads cache_build huge_pages fp16_flags. Each prints a header naming the
 # section (the RESULTS.md tables say which section they come from) and the exact command, and
 # writes its JSON next to the binary (build/bench-results/<section>.json, large: large_<k>.json).
 set -euo pipefail
@@ -41,6 +41,10 @@ section_large() {  # the 4096 x 32 rows, alone in their process, three processes
         run "large (run $k of 3)" "large_$k" "${common[@]}" --benchmark_min_time=0.1 \
             --benchmark_filter='^BM_(apply|convert)/.*/4096x32x128$|^BM_copy/(33554432|67108864)$'
     done
+}
+
+section_mrope() {  # M-RoPE next to the 1-D call, same shapes and buffers
+    run mrope mrope "${common[@]}" --benchmark_min_time=0.1 --benchmark_filter='^BM_mrope/'
 }
 
 section_threads() {
@@ -86,7 +90,7 @@ echo "ropescale $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-), $(nproc) cores," \
     "avx512f: $(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)"
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(rotations large threads cache_build huge_pages fp16_flags)
+[ ${#sections[@]} -eq 0 ] && sections=(rotations large mrope threads cache_build huge_pages fp16_flags)
 start=$SECONDS
 for s in "${sections[@]}"; do
     declare -F "section_$s" >/dev/null || { echo "unknown section: $s" >&2; exit 2; }

@@ -7,7 +7,8 @@
 // base, scale, correction range, attention factor, logit scale, warnings) and one row per
 // rotated pair (inverse frequency, wavelength, multiplier against plain RoPE, region); then the
 // other layer types' tables, the layer map (which table each layer uses, or none), the query
-// scale, and where each value was read or defaulted. --json prints the same as one JSON object
+// scale, the multimodal (M-RoPE) sections with the pairs that follow each position stream
+// (t, h, w), and where each value was read or defaulted. --json prints the same as one JSON object
 // (the primary table's keys at the top level, "layer_tables" and "layers" beside them), with
 // doubles in nlohmann's shortest round-trip form. --svg FILE also writes the plots of
 // svg_plot.hpp (multipliers, wavelengths, Position Interpolation's B(s)/d) to FILE;
@@ -189,6 +190,31 @@ nlohmann::json query_scale_json(const rs::hf_rope_config& hf) {
     return q;
 }
 
+// The M-RoPE stream names (mrope.hpp: 0 t, 1 h, 2 w).
+const char* stream_name(int s) { return s == 0 ? "t" : s == 1 ? "h" : "w"; }
+
+// Increasing pair indices as runs: "0-15", "1-58 step 3", "0-60 step 3, 61-63", "7".
+std::string index_runs(const std::vector<int>& v) {
+    std::string out;
+    for (std::size_t i = 0; i < v.size();) {
+        std::size_t j = i;
+        int step = 0;
+        if (i + 1 < v.size()) {
+            step = v[i + 1] - v[i];
+            while (j + 1 < v.size() && v[j + 1] - v[j] == step) ++j;
+            if (step != 1 && j - i < 2) j = i;  // two apart by more than 1: not a run
+        }
+        out += out.empty() ? "" : ", ";
+        out += std::to_string(v[i]);
+        if (j > i) {
+            out += "-" + std::to_string(v[j]);
+            if (step != 1) out += " step " + std::to_string(step);
+        }
+        i = j + 1;
+    }
+    return out;
+}
+
 void print_json(const rs::hf_rope_config& hf, const std::vector<rs::frequency_table>& tables,
                 const rs::table_options& opt) {
     const rs::frequency_table& t = tables.front();
@@ -225,10 +251,26 @@ void print_json(const rs::hf_rope_config& hf, const std::vector<rs::frequency_ta
             layers.push_back(nullptr);
     j["layers"] = layers;
     j["query_scale"] = query_scale_json(hf);
-    if (hf.mrope)
-        j["mrope"] = {{"section", hf.mrope->section}, {"interleaved", hf.mrope->interleaved}};
-    else
+    if (hf.mrope) {
+        // The reader checked the sections against the primary table's rotary dimension.
+        const auto map = rs::mrope_map::make(*hf.mrope, t.rotary_dim);
+        nlohmann::json streams = nlohmann::json::array();
+        nlohmann::json pairs = {{"t", nlohmann::json::array()},
+                                {"h", nlohmann::json::array()},
+                                {"w", nlohmann::json::array()}};
+        if (map)
+            for (std::size_t i = 0; i < map->streams().size(); ++i) {
+                const char* name = stream_name(map->streams()[i]);
+                streams.push_back(name);
+                pairs[name].push_back(i);
+            }
+        j["mrope"] = {{"section", hf.mrope->section},
+                      {"interleaved", hf.mrope->interleaved},
+                      {"pair_streams", streams},
+                      {"pairs", pairs}};
+    } else {
         j["mrope"] = nullptr;
+    }
     nlohmann::json sources = nlohmann::json::object();
     for (const auto& src : hf.sources) sources[src.key] = src.origin;
     j["sources"] = sources;
@@ -316,8 +358,20 @@ void print_table(const rs::hf_rope_config& hf, const std::vector<rs::frequency_t
     if (hf.mrope) {
         std::string sec;
         for (int x : hf.mrope->section) sec += (sec.empty() ? "" : ", ") + std::to_string(x);
-        std::printf("mrope sections:    [%s]%s\n", sec.c_str(),
-                    hf.mrope->interleaved ? " interleaved" : "");
+        std::printf("mrope sections:    [%s] %s\n", sec.c_str(),
+                    hf.mrope->interleaved
+                        ? "interleaved (transformers apply_interleaved_mrope, Qwen3-VL)"
+                        : "chunked (transformers apply_multimodal_rotary_pos_emb, Qwen2-VL)");
+        if (const auto map = rs::mrope_map::make(*hf.mrope, tables.front().rotary_dim)) {
+            const char* label[3] = {"t (temporal)", "h (height)", "w (width)"};
+            for (int s = 0; s < 3; ++s) {
+                std::vector<int> pairs;
+                for (std::size_t i = 0; i < map->streams().size(); ++i)
+                    if (map->streams()[i] == s) pairs.push_back(static_cast<int>(i));
+                std::printf("  %-16s pairs %s (%zu)\n", label[s],
+                            pairs.empty() ? "none" : index_runs(pairs).c_str(), pairs.size());
+            }
+        }
     }
     bool any_warning = !hf.warnings.empty();
     for (const auto& t : tables) any_warning = any_warning || !t.warnings.empty();

@@ -142,13 +142,50 @@ std::printf("32 ln c = %.2f, B(s)/d from %.3f (s = %lld) to %.2f (s = %lld)\n",
 // 32 ln c = 294.73, B(s)/d from 1.116 (s = 3643) to 16.25 (s = 0)
     return extrapolation->argmin == 3643 && extrapolation->argmax == 0 ? 0 : 1;
 }
+
+int mrope_snippet(const std::string& qwen2_5_vl_config) {
+// Qwen2.5-VL: config.json's rope_scaling {"type": "mrope", "mrope_section": [16, 24, 24]}
+// makes an M-RoPE rope (pairs 0-15 follow t, 16-39 h, 40-63 w).
+const auto rope = ropescale::load_rope(qwen2_5_vl_config, ropescale::rope_options::cached(32768));
+if (!rope) { std::fprintf(stderr, "%s\n", rope.err().what().c_str()); return 1; }
+
+// The prompt: 4 text tokens, one image (image_grid_thw 1 x 8 x 12 patches: 4 x 6 tokens after
+// the 2 x 2 merge), 6 text tokens. Position ids as transformers' get_rope_index lays them out.
+ropescale::mrope_position_rules rules;
+rules.model = ropescale::mrope_model::qwen2_5_vl;
+rules.spatial_merge_size = 2;        // vision_config.spatial_merge_size
+rules.tokens_per_second = 2;         // vision_config.tokens_per_second (videos only)
+const std::vector<ropescale::mrope_span> prompt = {
+    ropescale::mrope_text(4), ropescale::mrope_image(1, 8, 12), ropescale::mrope_text(6)};
+const auto ids = ropescale::build_mrope_positions(prompt, rules);   // [3][34] int64: t, h, w
+if (!ids) { std::fprintf(stderr, "%s\n", ids.err().what().c_str()); return 1; }
+// text 0-3 (t = h = w); image t = 4, h = 4..7, w = 4..9; text 10-15; decoding goes on at 16.
+
+// Prefill: q [34][28 heads][128], k [34][4 heads][128]; three cos/sin rows per token.
+const std::int64_t tokens = ids->tokens();
+std::vector<ropescale::bf16> q(tokens * 28 * 128), k(tokens * 4 * 128);
+ropescale::status s = rope->apply(ropescale::make_mrope_streams(*ids), q, k);
+if (!s) { std::fprintf(stderr, "%s\n", s.err().what().c_str()); return 1; }
+
+// Decode: a generated token has t = h = w = next_position(), the 1-D rotation.
+std::vector<ropescale::bf16> q1(28 * 128), k1(4 * 128);
+const std::vector<std::int64_t> next = {ids->layout.next_position()};
+s = rope->apply(next, q1, k1);
+    const std::int64_t* t = ids->t();
+    const std::int64_t* h = ids->h();
+    const std::int64_t* w = ids->w();
+    const bool layout_ok = tokens == 34 && t[4] == 4 && h[4 + 23] == 7 && w[4 + 23] == 9 &&
+                           t[28] == 10 && h[33] == 15 && next[0] == 16;
+    return s && layout_ok ? 0 : 1;
+}
 // clang-format on
 
 int main(int argc, char** argv) {
-    if (argc != 2) return 2;
+    if (argc != 3) return 2;
     // argv[1]: examples/configs/Llama-3.1-8B.json; the per-layer snippet reads Gemma 3 beside it.
+    // argv[2]: the Qwen2.5-VL config.
     const std::string gemma3 =
         std::filesystem::path(argv[1]).parent_path().string() + "/gemma-3-27b-it.json";
     return table_snippet() + hf_snippet(argv[1]) + engine_snippet() + shift_snippet() +
-           per_layer_snippet(gemma3) + pi_bound_snippet();
+           per_layer_snippet(gemma3) + pi_bound_snippet() + mrope_snippet(argv[2]);
 }

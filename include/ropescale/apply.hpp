@@ -17,6 +17,9 @@
 // ROPESCALE_ASSERTed):
 //   apply_rope(cache, layout, positions, q, k, direction)      cached cos/sin
 //   apply_rope(table, layout, positions, q, k, direction, mode) on the fly
+//   apply_rope(cache | table, layout, mrope_map, mrope_streams, q, k, ...)
+//                                                               M-RoPE (mrope.hpp; checked
+//                                                               only, no _unchecked twin)
 //   shift_rope(cache | table, layout, deltas, keys)             pure rotation by a delta
 //
 // Aliasing: an operand is rotated in place (`in` and `out` the same view) or out of place
@@ -82,6 +85,7 @@
 #include "frequency_table.hpp"
 #include "half.hpp"
 #include "layout.hpp"
+#include "mrope.hpp"
 #include "views.hpp"
 
 #include <xsimd/xsimd.hpp>
@@ -117,6 +121,37 @@ ROPESCALE_ALWAYS_INLINE status rotate_checked(const angle_plan& plan, rotary_lay
     if (f.what != fault::none)  // describe_fault is cold: the branch is laid out as unlikely
         return describe_fault<Arch>(f, plan, layout, positions, q, k);
     rotate_unchecked<Arch>(plan, layout, positions, q, k);
+    return {};
+}
+
+// An M-RoPE call: the rule of a 1-D call with the t stream as its positions (a position error
+// names "positions.t[i]"), then the map and the h and w streams; then the kernel with every
+// pair's stream.
+template <class Arch, class T>
+status rotate_mrope_checked(const angle_plan& plan, rotary_layout layout, const mrope_map& map,
+                            const mrope_streams& positions, const rope_operand<T>& q,
+                            const rope_operand<T>& k) {
+    static_assert(is_element_type<T>, "element type must be float, double, fp16 or bf16");
+    if (const call_fault f = find_fault<Arch>(plan, layout, positions.t, q, k);
+        f.what != fault::none) {
+        error e = describe_fault<Arch>(f, plan, layout, positions.t, q, k);
+        if (e.field.rfind("positions", 0) == 0) e.field.insert(9, ".t");
+        return e;
+    }
+    if (const mrope_call_fault f = find_mrope_fault<Arch>(plan, map, positions);
+        f.what != mrope_fault::none)
+        return describe_mrope_fault<Arch>(f, plan, map, positions);
+    if (positions.size() == 0) return {};
+    rope_job<T> job;
+    fill_job<Arch>(job, plan, layout, positions.t, q, k);
+    if (job.ops[0].heads == 0 && job.ops[1].heads == 0) return {};
+    job.pair_stream = map.streams().data();
+    job.pair_code = map.stream_codes().data();
+    for (int s = 0; s < 3; ++s) {
+        job.stream32[s] = positions.stream(s).data32();
+        job.stream64[s] = positions.stream(s).data64();
+    }
+    kernel_runner<Arch>::rotate(job);
     return {};
 }
 
@@ -215,6 +250,49 @@ status apply_rope(const frequency_table& table, rotary_layout layout, position_s
                   rotation_direction direction = rotation_direction::forward,
                   attention_factor_mode mode = attention_factor_mode::folded) {
     return apply_rope<Arch>(table, layout, positions, in_place(q), in_place(k), direction, mode);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multimodal (M-RoPE) rotation
+
+/// Rotates q and k with M-RoPE (mrope.hpp): pair i of token n by the position of its stream,
+///   p = positions.stream(map.streams()[i])[n],  (x1, x2) <- (x1 c - x2 s, x2 c + x1 s),
+///   c, s = the cache's cos and sin of pair i at row p,
+/// as transformers' `apply_multimodal_rotary_pos_emb` (Qwen2-VL, Qwen2.5-VL: chunked
+/// sections) and Qwen3-VL's `apply_interleaved_mrope` (interleaved) rotate, with the cos/sin
+/// of `cache` (same scales, direction
+/// and precision as the cached 1-D apply_rope: each pair's cos and sin are bitwise those of
+/// the 1-D call at its stream's position, so a token whose three positions are equal is
+/// rotated exactly as the 1-D call rotates it). The cache row of each stream is read once per
+/// token for every head of q and k.
+/// Errors: the cached apply_rope's, with the t stream as the positions ("positions.t[i]");
+/// errc::inconsistent "mrope_map" (empty, or made for another rotary_dim than the cache's);
+/// "positions.h" / "positions.w": errc::inconsistent (not one position per token),
+/// errc::invalid_argument (null data), errc::position_out_of_range "positions.h[i]" (outside
+/// [0, cache.size())).
+template <class Arch = xsimd::default_arch, class T>
+status apply_rope(const rope_cache& cache, rotary_layout layout, const mrope_map& map,
+                  const mrope_streams& positions, const rope_operand<T>& q,
+                  const rope_operand<T>& k = {},
+                  rotation_direction direction = rotation_direction::forward) {
+    return detail::rotate_mrope_checked<Arch>(detail::cache_plan<Arch>(cache, direction), layout,
+                                              map, positions, q, k);
+}
+
+/// M-RoPE rotation on the fly from `table`: pair i of token n by angle p * inv_freq[i] with p
+/// its stream's position (formula and references of the cached overload above), with the
+/// on-the-fly apply_rope's angles, scales and precision (each pair's cos and sin bitwise those
+/// of the 1-D on-the-fly call at p); at most three cos/sin rows per token, one per distinct
+/// position. Errors: the on-the-fly apply_rope's and the cached M-RoPE overload's (positions
+/// outside the table's exact-angle domain).
+template <class Arch = xsimd::default_arch, class T>
+status apply_rope(const frequency_table& table, rotary_layout layout, const mrope_map& map,
+                  const mrope_streams& positions, const rope_operand<T>& q,
+                  const rope_operand<T>& k = {},
+                  rotation_direction direction = rotation_direction::forward,
+                  attention_factor_mode mode = attention_factor_mode::folded) {
+    return detail::rotate_mrope_checked<Arch>(detail::table_plan<Arch>(table, direction, mode),
+                                              layout, map, positions, q, k);
 }
 
 // ---------------------------------------------------------------------------------------------

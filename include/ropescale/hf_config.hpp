@@ -42,6 +42,13 @@
 //                   global layers): hf_rope_config::layers maps each layer to its table.
 //   query scale     Llama 4 `attn_temperature_tuning` (NoPE layers), Ministral 3's
 //                   `llama_4_scaling_beta` in the rope section (every layer).
+//   multimodal      `mrope_section` and `mrope_interleaved` of the primary layer type's
+//                   section (Qwen2-VL, Qwen2.5-VL, Qwen3-VL): hf_rope_config::mrope, three
+//                   entries summing to rotary_dim / 2 (mrope.hpp; an error names the key).
+//                   Where transformers' model class fixes the form (hf_models.hpp: Qwen2-VL
+//                   and Qwen2.5-VL chunked, Qwen3-VL interleaved with a default section),
+//                   the class decides and a contrary `mrope_interleaved` is ignored with a
+//                   warning; for other model types the key decides, as in vLLM.
 //   logit scale     DeepSeek's get_mscale(s, mscale_all_dim)^2 only for the model types and
 //                   architectures whose attention applies it (hf_models.hpp); 1 elsewhere,
 //                   with a `sources` entry saying why.
@@ -59,6 +66,10 @@
 //     list lengths, beta_fast < beta_slow, ...), and a section with scaling keys but no
 //     `rope_type`/`type` is an error (transformers would use "default" and ignore the keys).
 //     Remaining transformers warnings are returned in hf_rope_config::warnings.
+//   * `mrope_section` must have three entries summing to rotary_dim / 2, else an error:
+//     transformers' chunked form (`apply_multimodal_rotary_pos_emb`) fails at its first
+//     forward on any other sum; its interleaved form (`apply_interleaved_mrope`) would run,
+//     leaving the uncovered pairs on the temporal stream.
 //   * JSON null counts as "absent" for every optional key, except `truncate`, which
 //     transformers' `get("truncate", True)` reads as None, i.e. false (a warning says so).
 //   * Keys the YaRN authors' classes read (`extrapolation_factor`, `attn_factor` for yarn)
@@ -83,6 +94,7 @@
 #include "frequencies.hpp"
 #include "hf_models.hpp"
 #include "methods.hpp"
+#include "mrope.hpp"
 #include "params.hpp"
 #include "query_scale.hpp"
 
@@ -115,14 +127,6 @@ ROPESCALE_BEGIN_NAMESPACE
 struct hf_value_source {
     std::string key;
     std::string origin;
-};
-
-/// Multimodal RoPE sections (Qwen2-VL `mrope_section`, Qwen3-VL `mrope_interleaved`), read
-/// from the rope section. The rotation over (temporal, height, width) positions is the
-/// caller's; the table is the plain one of the layer type.
-struct hf_mrope {
-    std::vector<int> section;  ///< pairs per position axis (sums to rotary_dim / 2)
-    bool interleaved = false;  ///< Qwen3-VL: axes interleaved over pairs, not in blocks
 };
 
 /// The rope of one layer type.
@@ -164,7 +168,9 @@ struct hf_rope_config {
     /// (query_scale.hpp), and the layers it applies to.
     std::optional<query_scaling> query_scale;
     hf_query_scale_layers query_scale_layers = hf_query_scale_layers::all;
-    std::optional<hf_mrope> mrope;         ///< multimodal sections of the primary layer type
+    /// Multimodal sections of the primary layer type (mrope.hpp), checked against its rotary
+    /// dimension: `mrope_section` and `mrope_interleaved` of the rope section.
+    std::optional<mrope_sections> mrope;
     std::string model_type;                ///< of the language model ("" when the file names none)
     std::string config_path;               ///< "" (top level), "text_config", ...
     std::vector<hf_value_source> sources;  ///< where each value was read or defaulted
@@ -1071,9 +1077,21 @@ class config_reader {
         object_reader top(&merged_);
         const hf_layer_rope& p = out_.layer_types.front();
 
-        // Multimodal sections (Qwen2/2.5-VL, Qwen3-VL).
-        if (const json* ms = find_value(section, "mrope_section")) {
-            hf_mrope m;
+        // Multimodal sections (Qwen2/2.5-VL, Qwen3-VL). The form is the model class's in
+        // transformers (hf_models.hpp), the key's for other model types.
+        const hf_mrope_model* mm = find_mrope_model(out_.model_type);
+        const json* ms = find_value(section, "mrope_section");
+        const auto inter = sec.boolean("mrope_interleaved");
+        if (sec.failed()) return sec.err();
+        json default_section;
+        if (ms == nullptr && mm != nullptr && mm->default_section != nullptr) {
+            default_section = json::parse(mm->default_section, nullptr, false);
+            ms = &default_section;
+            source("mrope_section", std::string("default ") + mm->default_section +
+                                        " (transformers " + mm->function + ")");
+        }
+        if (ms != nullptr) {
+            mrope_sections m;
             if (!ms->is_array()) return wrong_type("mrope_section", "an array of integers", *ms);
             for (std::size_t i = 0; i < ms->size(); ++i) {
                 const json& v = (*ms)[i];
@@ -1088,21 +1106,31 @@ class config_reader {
                                       static_cast<long long>(x));
                 m.section.push_back(static_cast<int>(x));
             }
-            const auto inter = sec.boolean("mrope_interleaved");
-            if (sec.failed()) return sec.err();
-            m.interleaved = inter.value_or(false);
-            long long sum = 0;
-            for (int x : m.section) sum += x;
+            if (mm != nullptr) {
+                m.interleaved = mm->interleaved;
+                if (inter && *inter != mm->interleaved)
+                    warnings_.push_back({"mrope_interleaved",
+                                         std::string("ignored: transformers' ") + mm->function +
+                                             " (model_type \"" + out_.model_type +
+                                             "\") applies the " +
+                                             (mm->interleaved ? "interleaved" : "chunked") +
+                                             " form whatever the key says (vLLM follows the key)"});
+            } else {
+                m.interleaved = inter.value_or(false);
+            }
+            // Three entries summing to the primary layer type's rotary_dim / 2 (mrope.hpp):
+            // transformers' chunked split fails on any other sum, and no pair may be left
+            // without a stream.
             const auto d = resolve_rotary_dim(p.config);
-            if (d && sum != *d / 2)
-                warnings_.push_back(
-                    {"mrope_section", "sums to " + std::to_string(sum) +
-                                          ", not rotary_dim / 2 = " + std::to_string(*d / 2)});
+            if (auto st = d ? check_mrope_sections(m, *d) : check_mrope_sections(m); !st)
+                return st.err();
             out_.mrope = std::move(m);
-        } else if (p.rope_type == "mrope") {
-            warnings_.push_back({"mrope_section",
-                                 "absent: rope_type \"mrope\" read as plain RoPE without "
-                                 "multimodal sections"});
+        } else if (p.rope_type == "mrope" || mm != nullptr) {
+            warnings_.push_back(
+                {"mrope_section", "absent: read as plain RoPE without multimodal sections (" +
+                                      (mm != nullptr ? "model_type \"" + out_.model_type + "\""
+                                                     : std::string("rope_type \"mrope\"")) +
+                                      ")"});
         }
 
         // Ministral 3: llama_4_scaling_beta in the rope section, on every layer.

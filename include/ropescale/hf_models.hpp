@@ -110,6 +110,31 @@ inline const hf_composite_model* find_composite_model(std::string_view model_typ
     return nullptr;
 }
 
+/// The M-RoPE form a model's rotary code applies, whatever config.json's `mrope_interleaved`
+/// says (transformers decides by the model class; vLLM reads the key), and the sections it
+/// takes when `mrope_section` is absent (nullptr: none, the key is required).
+struct hf_mrope_model {
+    const char* model_type;       ///< the text model's model_type
+    bool interleaved;             ///< Qwen3-VL's interleaving (else chunked)
+    const char* default_section;  ///< JSON text of the default `mrope_section`, or nullptr
+    const char* function;         ///< the transformers v5 code that rotates
+};
+
+inline constexpr hf_mrope_model hf_mrope_models[] = {
+    {"qwen2_vl_text", false, nullptr, "Qwen2VL apply_multimodal_rotary_pos_emb"},
+    {"qwen2_5_vl", false, nullptr, "Qwen2_5_VL apply_multimodal_rotary_pos_emb"},
+    {"qwen2_5_vl_text", false, nullptr, "Qwen2_5_VL apply_multimodal_rotary_pos_emb"},
+    {"qwen3_vl_text", true, "[24, 20, 20]", "Qwen3VLTextRotaryEmbedding.apply_interleaved_mrope"},
+    {"qwen3_vl_moe_text", true, nullptr, "Qwen3VLMoeTextRotaryEmbedding.apply_interleaved_mrope"},
+};
+
+/// The M-RoPE rule of a text model type, or nullptr (the keys then decide).
+inline const hf_mrope_model* find_mrope_model(std::string_view model_type) noexcept {
+    for (const hf_mrope_model& m : hf_mrope_models)
+        if (model_type == m.model_type) return &m;
+    return nullptr;
+}
+
 /// How a family names its layers when config.json has no `layer_types` list.
 enum class hf_layer_types_rule {
     given_only,       ///< only an explicit `layer_types` list

@@ -23,7 +23,8 @@ ROPESCALE_BEGIN_NAMESPACE
 namespace detail {
 template <class Arch>
 expected<basic_rope<Arch>> make_hf_rope(const hf_rope_config& hf, const rope_config& config,
-                                        rope_options options) {
+                                        rope_options options, bool primary) {
+    if (primary && hf.mrope && !options.mrope) options.mrope = *hf.mrope;
     if (options.source == angle_source::cached && !options.positions) {
         if (!hf.max_position_embeddings)
             return error{errc::missing_field, "max_position_embeddings",
@@ -42,19 +43,24 @@ expected<basic_rope<Arch>> make_hf_rope(const hf_rope_config& hf, const rope_con
 /// primary layer type (hf.config): its table at options.table, with the reader's warnings
 /// first in table().warnings; a cached rope without options.positions gets the config's
 /// max_position_embeddings rows (absent -> errc::missing_field "max_position_embeddings").
+/// A config with multimodal sections (hf.mrope: Qwen2-VL, Qwen2.5-VL, Qwen3-VL) gives an
+/// M-RoPE rope (rope_options::with_mrope; sections given in `options` win), which applies
+/// to mrope_streams as transformers' `apply_multimodal_rotary_pos_emb` /
+/// `apply_interleaved_mrope` do, and to 1-D positions as to text-only input.
 /// Errors: compute_frequencies' and basic_rope::make's.
 template <class Arch = xsimd::default_arch>
 expected<basic_rope<Arch>> make_rope(const hf_rope_config& hf,
                                      rope_options options = rope_options::cached()) {
-    return detail::make_hf_rope<Arch>(hf, hf.config, std::move(options));
+    return detail::make_hf_rope<Arch>(hf, hf.config, std::move(options), true);
 }
 
 /// The rope of one layer type of a parsed config ("sliding_attention", ...: an entry of
 /// hf.layer_types; hf.layer(i)->layer_type for layer i), as make_rope above. Layers without
-/// RoPE have no entry: they are not rotated. A query scale (hf.query_scale) is not part of
-/// the rope: the engine multiplies q by it where hf.scales_queries(i).
-/// Errors: errc::invalid_argument on field "layer_type" when hf has no such layer type (the
-/// message lists those it has), then make_rope's.
+/// RoPE have no entry: they are not rotated. The multimodal sections apply to the primary
+/// layer type only (the one the config's rope section describes). A query scale (hf.query_scale) is
+/// not part of the rope: the engine multiplies q by it where hf.scales_queries(i). Errors:
+/// errc::invalid_argument on field "layer_type" when hf has no such layer type (the message lists
+/// those it has), then make_rope's.
 template <class Arch = xsimd::default_arch>
 expected<basic_rope<Arch>> make_rope(const hf_rope_config& hf, std::string_view layer_type,
                                      rope_options options = rope_options::cached()) {
@@ -67,7 +73,8 @@ expected<basic_rope<Arch>> make_rope(const hf_rope_config& hf, std::string_view 
                      "\"" + std::string(layer_type) + "\" is not a layer type of this config (" +
                          known + ")"};
     }
-    return detail::make_hf_rope<Arch>(hf, l->config, std::move(options));
+    return detail::make_hf_rope<Arch>(hf, l->config, std::move(options),
+                                      l == &hf.layer_types.front());
 }
 
 /// Reads config.json at `path` (load_hf_config: its errors) and builds its rope (make_rope).

@@ -24,6 +24,7 @@
 #include "frequencies.hpp"
 #include "frequency_table.hpp"
 #include "layout.hpp"
+#include "mrope.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -58,6 +59,8 @@ struct rope_options {
     attention_factor_mode attention = attention_factor_mode::folded;
     cache_pages pages = cache_pages::standard;  ///< memory of a large cache (cache.hpp)
     table_options table;  ///< where a dynamic or LongRoPE table is evaluated (frequencies.hpp)
+    /// M-RoPE sections (mrope.hpp): when set, apply and inverse also take mrope_streams.
+    std::optional<mrope_sections> mrope;
 
     /// A cache of rows [0, positions).
     static rope_options cached(std::int64_t positions) {
@@ -91,6 +94,14 @@ struct rope_options {
     rope_options with_table(table_options t) const {
         rope_options o = *this;
         o.table = std::move(t);
+        return o;
+    }
+    /// With M-RoPE sections (mrope.hpp; hf_config.hpp reads them from config.json): make
+    /// checks them against the rotary dimension (mrope_map::make) and the rope also applies
+    /// to mrope_streams.
+    rope_options with_mrope(mrope_sections m) const {
+        rope_options o = *this;
+        o.mrope = std::move(m);
         return o;
     }
 };
@@ -170,6 +181,11 @@ class basic_rope {
         if (auto s = check_usable(table); !s) return s.err();
         basic_rope r;
         r.options_ = options;
+        if (options.mrope) {
+            auto map = mrope_map::make(*options.mrope, table.rotary_dim);
+            if (!map) return map.err();
+            r.mrope_ = std::move(*map);
+        }
         if (options.source == angle_source::cached) {
             if (!options.positions)
                 return error{errc::missing_field, "positions",
@@ -213,6 +229,32 @@ class basic_rope {
         return run_raw(rotation_direction::forward, positions, q, q_heads, k, k_heads);
     }
 
+    /// M-RoPE (a rope built with rope_options::with_mrope): pair i of token n rotated by the
+    /// position of its stream, positions.stream(mrope().streams()[i])[n] (mrope.hpp;
+    /// transformers `apply_multimodal_rotary_pos_emb` / Qwen3-VL `apply_interleaved_mrope`).
+    /// Precision: each pair bitwise as the 1-D apply at that position, a token with t = h = w
+    /// exactly as the 1-D apply. Same operand forms as apply; errors:
+    /// the M-RoPE apply_rope's (apply.hpp), and errc::invalid_argument "mrope" for a rope
+    /// built without sections. The 1-D apply of such a rope rotates every pair by one
+    /// position (text-only input).
+    template <class Q, class K>
+    status apply(const mrope_streams& positions, Q&& q, K&& k) const {
+        return run_mrope(rotation_direction::forward, positions, q, k);
+    }
+    template <class Q>
+    status apply(const mrope_streams& positions, Q&& q) const {
+        auto qo = detail::as_operand(q, positions.size(), table_.head_dim, "q");
+        if (!qo) return qo.err();
+        using T = typename detail::operand_element<std::decay_t<decltype(*qo)>>::type;
+        rope_operand<T> none;
+        return run_mrope(rotation_direction::forward, positions, *qo, none);
+    }
+    /// The exact inverse of the M-RoPE apply with the same arguments.
+    template <class Q, class K>
+    status inverse(const mrope_streams& positions, Q&& q, K&& k) const {
+        return run_mrope(rotation_direction::inverse, positions, q, k);
+    }
+
     /// The exact inverse of apply with the same arguments (un-rotates, divides the attention
     /// factor out when folded). Same forms and errors as apply.
     template <class Q, class K>
@@ -253,6 +295,8 @@ class basic_rope {
     /// The cache (empty for an on-the-fly rope).
     const rope_cache& cache() const noexcept { return cache_; }
     const rope_options& options() const noexcept { return options_; }
+    /// The M-RoPE pair -> stream map (empty unless built with rope_options::with_mrope).
+    const mrope_map& mrope() const noexcept { return mrope_; }
     int head_dim() const noexcept { return table_.head_dim; }
     int rotary_dim() const noexcept { return table_.rotary_dim; }
     rotary_layout layout() const noexcept { return options_.layout; }
@@ -275,6 +319,24 @@ class basic_rope {
         if (options_.source == angle_source::cached)
             return apply_rope<Arch>(cache_, options_.layout, positions, q, k, direction);
         return apply_rope<Arch>(table_, options_.layout, positions, q, k, direction,
+                                options_.attention);
+    }
+
+    template <class Q, class K>
+    status run_mrope(rotation_direction direction, const mrope_streams& positions, Q& q,
+                     K& k) const {
+        if (mrope_.empty())
+            return error{errc::invalid_argument, "mrope",
+                         "this rope has no M-RoPE sections: build it with "
+                         "rope_options::with_mrope (or load a config with mrope_section)"};
+        auto qo = detail::as_operand(q, positions.size(), table_.head_dim, "q");
+        if (!qo) return qo.err();
+        auto ko = detail::as_operand(k, positions.size(), table_.head_dim, "k");
+        if (!ko) return ko.err();
+        if (options_.source == angle_source::cached)
+            return apply_rope<Arch>(cache_, options_.layout, mrope_, positions, *qo, *ko,
+                                    direction);
+        return apply_rope<Arch>(table_, options_.layout, mrope_, positions, *qo, *ko, direction,
                                 options_.attention);
     }
 
@@ -309,6 +371,7 @@ class basic_rope {
     frequency_table table_;
     rope_cache cache_;
     rope_options options_;
+    mrope_map mrope_;
 };
 
 /// The rope object with static dispatch (the best instruction set of this translation unit).

@@ -21,6 +21,7 @@
 #include "interpolation_bound.hpp"
 #include "layout.hpp"
 #include "methods.hpp"
+#include "mrope.hpp"
 #include "mrope_positions.hpp"
 #include "params.hpp"
 #include "query_scale.hpp"

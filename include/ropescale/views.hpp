@@ -9,11 +9,16 @@
 //
 // Threads: a view or a position_span is a pointer and a shape; an engine that splits one call
 // across its threads gives each thread a token range [b, b + n) of every view
-// (heads_view::token_range) and of the positions (position_span::subspan).
+// (heads_view::token_range) and of the positions (position_span::subspan,
+// mrope_streams::subspan).
+//
+// M-RoPE positions (mrope_streams): three position_spans, t, h and w, one position per token
+// each; make_mrope_streams views a [3][tokens] buffer (mrope_positions.hpp builds one).
 #ifndef ROPESCALE_VIEWS_HPP
 #define ROPESCALE_VIEWS_HPP
 
 #include "config.hpp"
+#include "mrope_positions.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -117,6 +122,57 @@ class position_span {
     const std::int64_t* p64_ = nullptr;
     std::int64_t size_ = 0;
 };
+
+/// The positions of an M-RoPE call (mrope.hpp): three streams, t, h and w, of one position
+/// per token, each a position_span (int32 or int64, its own type and pointer). Does not own
+/// the data. Token n of the call has positions (t[n], h[n], w[n]); a text token has all
+/// three equal.
+struct mrope_streams {
+    position_span t;
+    position_span h;
+    position_span w;
+
+    /// The tokens of the call (the t stream's size; the entry points refuse other sizes for
+    /// h and w).
+    std::int64_t size() const noexcept { return t.size(); }
+    /// Stream s (0 t, 1 h, 2 w). Precondition: 0 <= s < 3.
+    const position_span& stream(int s) const noexcept {
+        ROPESCALE_ASSERT(s >= 0 && s < 3);
+        return s == 0 ? t : s == 1 ? h : w;
+    }
+    /// Positions [offset, offset + count) of every stream: pairs with heads_view::token_range.
+    /// Precondition: the range is inside every stream.
+    mrope_streams subspan(std::int64_t offset, std::int64_t count) const noexcept {
+        return {t.subspan(offset, count), h.subspan(offset, count), w.subspan(offset, count)};
+    }
+};
+
+/// The streams of a [3][tokens] buffer with `stream_stride` elements from one stream to the
+/// next (transformers' position_ids (3, batch, seq) for one sequence and vLLM's (3,
+/// num_tokens): stream_stride = tokens; write_mrope_positions' layout, mrope_positions.hpp):
+/// t = data[0, tokens), h = data[stream_stride, +tokens), w = data[2 stream_stride, +tokens).
+/// Precondition: stream_stride >= tokens (not checked here).
+inline mrope_streams make_mrope_streams(const std::int64_t* data, std::int64_t tokens,
+                                        std::ptrdiff_t stream_stride) noexcept {
+    return {position_span(data, tokens), position_span(data + stream_stride, tokens),
+            position_span(data + 2 * stream_stride, tokens)};
+}
+inline mrope_streams make_mrope_streams(const std::int32_t* data, std::int64_t tokens,
+                                        std::ptrdiff_t stream_stride) noexcept {
+    return {position_span(data, tokens), position_span(data + stream_stride, tokens),
+            position_span(data + 2 * stream_stride, tokens)};
+}
+/// The streams of a contiguous [3][tokens] buffer (stream_stride = tokens).
+inline mrope_streams make_mrope_streams(const std::int64_t* data, std::int64_t tokens) noexcept {
+    return make_mrope_streams(data, tokens, static_cast<std::ptrdiff_t>(tokens));
+}
+inline mrope_streams make_mrope_streams(const std::int32_t* data, std::int64_t tokens) noexcept {
+    return make_mrope_streams(data, tokens, static_cast<std::ptrdiff_t>(tokens));
+}
+/// The streams of position ids built by build_mrope_positions (mrope_positions.hpp).
+inline mrope_streams make_mrope_streams(const mrope_positions& ids) noexcept {
+    return make_mrope_streams(ids.ids.data(), ids.tokens());
+}
 
 /// One tensor to rotate: read `in`, write `out` (same shape). In place when both views are
 /// the same (same data and strides); out of place otherwise, in which case `in` may share no

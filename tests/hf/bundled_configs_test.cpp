@@ -178,6 +178,14 @@ TEST_P(bundled_config, primary_table_matches_transformers) {
         EXPECT_EQ(*r->original_max_position_embeddings,
                   want["original_max_position_embeddings"].get<std::int64_t>());
     }
+    // Multimodal sections (Qwen2-VL, Qwen2.5-VL, Qwen3-VL), or none.
+    if (e.contains("mrope_section")) {
+        ASSERT_TRUE(r->mrope) << "no mrope sections read";
+        EXPECT_EQ(r->mrope->section, e["mrope_section"].get<std::vector<int>>());
+        EXPECT_EQ(r->mrope->interleaved, e.at("mrope_interleaved").get<bool>());
+    } else {
+        EXPECT_FALSE(r->mrope) << "mrope sections read where transformers has none";
+    }
     // LongRoPE past the original length: the long list.
     if (e["tables"].contains("rope_long")) {
         const auto& lw = e["tables"]["rope_long"];

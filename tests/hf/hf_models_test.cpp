@@ -619,6 +619,59 @@ TEST(hf_models, qwen2_vl_mrope_is_plain_rope_with_sections) {
     EXPECT_TRUE(q3.warnings.empty()) << q3.warnings.front().what();
 }
 
+// transformers picks the M-RoPE form by model class (Qwen2-VL / Qwen2.5-VL
+// apply_multimodal_rotary_pos_emb: chunked; Qwen3-VL apply_interleaved_mrope: interleaved);
+// Qwen3VLTextRotaryEmbedding defaults mrope_section to [24, 20, 20]. Other model types follow
+// the keys (vLLM's rule).
+TEST(hf_models, the_mrope_form_is_the_model_classes) {
+    json q3{{"model_type", "qwen3_vl"},
+            {"text_config",
+             {{"model_type", "qwen3_vl_text"},
+              {"head_dim", 128},
+              {"rope_scaling", {{"rope_type", "default"}, {"mrope_section", {24, 20, 20}}}}}}};
+    auto r = read_ok(q3);
+    ASSERT_TRUE(r.mrope);
+    EXPECT_TRUE(r.mrope->interleaved);  // no key: the class interleaves
+    EXPECT_TRUE(r.warnings.empty()) << r.warnings.front().what();
+    q3["text_config"]["rope_scaling"]["mrope_interleaved"] = false;
+    r = read_ok(q3);
+    ASSERT_TRUE(r.mrope);
+    EXPECT_TRUE(r.mrope->interleaved);
+    EXPECT_TRUE(has_warning(r, "mrope_interleaved", "ignored"));
+    q3["text_config"]["rope_scaling"].erase("mrope_interleaved");
+    q3["text_config"]["rope_scaling"].erase("mrope_section");
+    r = read_ok(q3);
+    ASSERT_TRUE(r.mrope);
+    EXPECT_EQ(r.mrope->section, (std::vector<int>{24, 20, 20}));
+    EXPECT_EQ(source_of(r, "mrope_section"),
+              "default [24, 20, 20] (transformers "
+              "Qwen3VLTextRotaryEmbedding.apply_interleaved_mrope)");
+
+    json q2{{"model_type", "qwen2_vl"},
+            {"hidden_size", 3584},
+            {"num_attention_heads", 28},
+            {"rope_scaling",
+             {{"type", "mrope"}, {"mrope_section", {16, 24, 24}}, {"mrope_interleaved", true}}}};
+    r = read_ok(q2);
+    ASSERT_TRUE(r.mrope);
+    EXPECT_FALSE(r.mrope->interleaved);
+    EXPECT_TRUE(has_warning(r, "mrope_interleaved", "chunked form"));
+
+    json other{
+        {"model_type", "some_vl_text"},
+        {"head_dim", 128},
+        {"rope_scaling",
+         {{"rope_type", "default"}, {"mrope_section", {24, 20, 20}}, {"mrope_interleaved", true}}}};
+    r = read_ok(other);
+    ASSERT_TRUE(r.mrope);
+    EXPECT_TRUE(r.mrope->interleaved);
+    EXPECT_TRUE(r.warnings.empty()) << r.warnings.front().what();
+    other["rope_scaling"].erase("mrope_interleaved");
+    r = read_ok(other);
+    ASSERT_TRUE(r.mrope);
+    EXPECT_FALSE(r.mrope->interleaved);
+}
+
 // ---- divergences and keys not read
 // ---------------------------------------------------------------
 
@@ -730,13 +783,40 @@ TEST(hf_models, gemma4_full_attention_layers_use_global_head_dim) {
 TEST(hf_models, mrope_sections_are_checked_against_the_rotary_dimension) {
     json c{{"head_dim", 128},
            {"rope_scaling", {{"type", "mrope"}, {"mrope_section", {16, 24, 16}}}}};
-    EXPECT_TRUE(has_warning(read_ok(c), "mrope_section", "not rotary_dim / 2 = 64"));
+    // transformers' chunked split needs sections summing to head_dim / 2: an error here.
+    EXPECT_TRUE(fails_with(c, rs::errc::inconsistent, "mrope_section"));
+    {
+        const auto r = rs::read_hf_config(c);
+        ASSERT_FALSE(r);
+        EXPECT_NE(r.err().message.find("rotary_dim / 2 = 64 (got 56)"), std::string::npos)
+            << r.err().what();
+    }
     c["rope_scaling"].erase("mrope_section");
     EXPECT_TRUE(has_warning(read_ok(c), "mrope_section", "absent"));
-    c["rope_scaling"]["mrope_section"] = {16, -1};
+    c["rope_scaling"]["mrope_section"] = {16, -1, 49};
     EXPECT_TRUE(fails_with(c, rs::errc::out_of_range, "mrope_section[1]"));
     c["rope_scaling"]["mrope_section"] = {16, "24"};
     EXPECT_TRUE(fails_with(c, rs::errc::wrong_type, "mrope_section[1]"));
+    c["rope_scaling"]["mrope_section"] = {32, 32};
+    EXPECT_TRUE(fails_with(c, rs::errc::invalid_argument, "mrope_section"));
+    // The sum is against the rotary dimension, not head_dim.
+    c["rope_scaling"]["mrope_section"] = {11, 11, 10};
+    c["partial_rotary_factor"] = 0.5;
+    const auto partial = read_ok(c);
+    ASSERT_TRUE(partial.mrope);
+    EXPECT_EQ(partial.mrope->section, (std::vector<int>{11, 11, 10}));
+    c.erase("partial_rotary_factor");
+    EXPECT_TRUE(fails_with(c, rs::errc::inconsistent, "mrope_section"));
+    // Nested: the key's path names the field.
+    json nested{{"model_type", "qwen3_vl"},
+                {"text_config",
+                 {{"model_type", "qwen3_vl_text"},
+                  {"head_dim", 128},
+                  {"rope_scaling",
+                   {{"rope_type", "default"},
+                    {"mrope_section", {24, 20, 24}},
+                    {"mrope_interleaved", true}}}}}};
+    EXPECT_TRUE(fails_with(nested, rs::errc::inconsistent, "text_config.mrope_section"));
 }
 
 TEST(hf_models, exaone4_string_pattern_beside_layer_types_is_not_an_error) {

@@ -1,5 +1,5 @@
 # Runs the built ropescale-inspect the way a user would and checks its exit status and output.
-#   cmake -DINSPECT=<binary> -DMODE=<json|table|errors|methods|layers> [-DCONFIG=<file>]
+#   cmake -DINSPECT=<binary> -DMODE=<json|table|errors|methods|layers|mrope> [-DCONFIG=<file>]
 #         [-DWORK_DIR=<dir>]
 #         -P inspect_cli.cmake
 # json:   CONFIG with --json must exit 0 and print a JSON object whose inv_freq has
@@ -10,6 +10,9 @@
 # methods: --methods must exit 0 and list the methods with their spellings and keys.
 # layers: a nested Gemma 3 config (written into WORK_DIR) must print one table per layer type
 #         and the layer map, in both forms.
+# mrope:  Qwen2.5-VL-like (chunked) and Qwen3-VL-like (interleaved) configs (written into
+#         WORK_DIR) must show the sections and the stream of each pair, in both forms; the
+#         expected streams are transformers' slicing rules worked out by hand here.
 cmake_minimum_required(VERSION 3.21)
 
 function(run_inspect out_rc out_stdout out_stderr)
@@ -50,7 +53,7 @@ if(MODE STREQUAL "json")
   endif()
   foreach(key attention_factor logit_scale head_dim method rope_type base scale
               max_position_embeddings original_max_position_embeddings
-              correction_range warnings layer_tables layers query_scale sources)
+              correction_range warnings layer_tables layers query_scale mrope sources)
     string(JSON type ERROR_VARIABLE err TYPE "${last_stdout}" ${key})
     if(err)
       message(FATAL_ERROR "--json output lacks ${key}: ${err}")
@@ -142,6 +145,73 @@ elseif(MODE STREQUAL "layers")
   if(at EQUAL -1)
     message(FATAL_ERROR "the layer map lacks \"3 no RoPE\":\n${last_stdout}")
   endif()
+elseif(MODE STREQUAL "mrope")
+  file(MAKE_DIRECTORY "${WORK_DIR}")
+  # Chunked [16, 24, 24] (apply_multimodal_rotary_pos_emb): pairs 0-15 t, 16-39 h, 40-63 w.
+  set(path "${WORK_DIR}/qwen2_5_vl.json")
+  file(WRITE "${path}" [[{"model_type": "qwen2_5_vl", "hidden_size": 3584,
+    "num_attention_heads": 28, "rope_theta": 1000000.0,
+    "rope_scaling": {"type": "mrope", "mrope_section": [16, 24, 24]}}]])
+  expect_status(0 "${path}" --json)
+  string(JSON n LENGTH "${last_stdout}" mrope pair_streams)
+  string(JSON inter GET "${last_stdout}" mrope interleaved)
+  if(NOT n EQUAL 64 OR NOT inter STREQUAL "OFF")
+    message(FATAL_ERROR "unexpected mrope:\n${last_stdout}")
+  endif()
+  foreach(check "0 t" "15 t" "16 h" "39 h" "40 w" "63 w")
+    string(REPLACE " " ";" check "${check}")
+    list(GET check 0 i)
+    list(GET check 1 want)
+    string(JSON got GET "${last_stdout}" mrope pair_streams ${i})
+    if(NOT got STREQUAL want)
+      message(FATAL_ERROR "pair ${i} follows ${got}, expected ${want}:\n${last_stdout}")
+    endif()
+  endforeach()
+  string(JSON nh LENGTH "${last_stdout}" mrope pairs h)
+  if(NOT nh EQUAL 24)
+    message(FATAL_ERROR "${nh} pairs follow h, expected 24")
+  endif()
+  expect_status(0 "${path}")
+  foreach(needle "mrope sections:    [16, 24, 24] chunked" "t (temporal)     pairs 0-15 (16)"
+                 "h (height)       pairs 16-39 (24)" "w (width)        pairs 40-63 (24)")
+    string(FIND "${last_stdout}" "${needle}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "table output lacks \"${needle}\":\n${last_stdout}")
+    endif()
+  endforeach()
+  # Interleaved [24, 20, 20] (apply_interleaved_mrope): freqs[1:60:3] from h, freqs[2:60:3]
+  # from w, the rest (0, 3, ..., 57 and 60-63) from t.
+  set(path "${WORK_DIR}/qwen3_vl.json")
+  file(WRITE "${path}" [[{"model_type": "qwen3_vl", "text_config": {"model_type": "qwen3_vl_text",
+    "head_dim": 128, "rope_theta": 5000000, "rope_scaling": {"rope_type": "default",
+    "mrope_section": [24, 20, 20], "mrope_interleaved": true}}}]])
+  expect_status(0 "${path}" --json)
+  string(JSON inter GET "${last_stdout}" mrope interleaved)
+  if(NOT inter STREQUAL "ON")
+    message(FATAL_ERROR "unexpected mrope:\n${last_stdout}")
+  endif()
+  foreach(check "0 t" "1 h" "2 w" "3 t" "57 t" "58 h" "59 w" "60 t" "61 t" "62 t" "63 t")
+    string(REPLACE " " ";" check "${check}")
+    list(GET check 0 i)
+    list(GET check 1 want)
+    string(JSON got GET "${last_stdout}" mrope pair_streams ${i})
+    if(NOT got STREQUAL want)
+      message(FATAL_ERROR "pair ${i} follows ${got}, expected ${want}:\n${last_stdout}")
+    endif()
+  endforeach()
+  expect_status(0 "${path}")
+  foreach(needle "[24, 20, 20] interleaved" "t (temporal)     pairs 0-60 step 3, 61-63 (24)"
+                 "h (height)       pairs 1-58 step 3 (20)" "w (width)        pairs 2-59 step 3 (20)")
+    string(FIND "${last_stdout}" "${needle}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "table output lacks \"${needle}\":\n${last_stdout}")
+    endif()
+  endforeach()
+  # Sections that do not cover rotary_dim / 2 are refused, naming the key.
+  expect_refused(bad_sum text_config.mrope_section
+    [[{"model_type": "qwen3_vl", "text_config": {"model_type": "qwen3_vl_text",
+    "head_dim": 128, "rope_scaling": {"rope_type": "default",
+    "mrope_section": [24, 20, 24], "mrope_interleaved": true}}}]])
 else()
   message(FATAL_ERROR "unknown MODE ${MODE}")
 endif()

@@ -90,7 +90,8 @@ TEST(readme, quickstart_is_shown_verbatim_with_its_output) {
 }
 
 TEST(readme, snippets_run) {
-    const std::string out = run(std::string("\"") + ROPESCALE_SNIPPETS_EXE + "\" \"" +
-                                ROPESCALE_SNIPPETS_CONFIG + "\"");
+    const std::string out =
+        run(std::string("\"") + ROPESCALE_SNIPPETS_EXE + "\" \"" + ROPESCALE_SNIPPETS_CONFIG +
+            "\" \"" + ROPESCALE_SNIPPETS_VL_CONFIG + "\"");
     (void)out;  // exit status checked by run()
 }

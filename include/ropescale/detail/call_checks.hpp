@@ -28,6 +28,7 @@
 #include "../error.hpp"
 #include "../frequency_table.hpp"
 #include "../layout.hpp"
+#include "../mrope.hpp"
 #include "../views.hpp"
 #include "plan.hpp"
 
@@ -334,6 +335,90 @@ find_fault(const angle_plan& plan, rotary_layout layout, const position_span& po
         return {fault::positions_data, 0, 0};
     if (bad >= 0) return {fault::position, 0, bad};
     return {fault::none, 0, 0};
+}
+
+// ---- M-RoPE calls (mrope.hpp): the rule above with the t stream as the positions, then
+// the map (built for the source's rotary_dim) and the h and w streams (the t stream's size,
+// data unless empty, every position inside the source's domain). `where` is the stream
+// (1 h, 2 w), `index` the position's index.
+enum class mrope_fault : unsigned char { none, map, size, data, position };
+
+struct mrope_call_fault {
+    mrope_fault what;
+    int where;
+    std::int64_t index;
+};
+
+template <class Arch>
+ROPESCALE_ALWAYS_INLINE position_domain plan_domain(const angle_plan& plan) noexcept {
+    if (plan.cache != nullptr) return cache_domain<Arch>(plan);
+    const std::int64_t limit = exact_position_limit(scan_table(*plan.table).max_inv_freq);
+    return {-limit, limit};
+}
+
+template <class Arch>
+mrope_call_fault find_mrope_fault(const angle_plan& plan, const mrope_map& map,
+                                  const mrope_streams& positions) noexcept {
+    const int rotary_dim =
+        plan.cache != nullptr ? plan.cache->rotary_dim() : plan.table->rotary_dim;
+    if (map.rotary_dim() != rotary_dim) return {mrope_fault::map, 0, 0};
+    const std::int64_t n = positions.size();
+    for (int s = 1; s < 3; ++s)
+        if (positions.stream(s).size() != n) return {mrope_fault::size, s, 0};
+    if (n <= 0) return {mrope_fault::none, 0, 0};
+    const position_domain d = plan_domain<Arch>(plan);
+    for (int s = 1; s < 3; ++s) {
+        const position_span& p = positions.stream(s);
+        std::int64_t bad = -1;
+        if (p.data64() != nullptr)
+            bad = first_outside<Arch>(p.data64(), n, d.lo, d.hi);
+        else if (p.data32() != nullptr)
+            bad = first_outside<Arch>(p.data32(), n, d.lo, d.hi);
+        else
+            return {mrope_fault::data, s, 0};
+        if (bad >= 0) return {mrope_fault::position, s, bad};
+    }
+    return {mrope_fault::none, 0, 0};
+}
+
+template <class Arch>
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline, cold))
+#endif
+error describe_mrope_fault(mrope_call_fault f, const angle_plan& plan, const mrope_map& map,
+                           const mrope_streams& positions) {
+    const std::string name = f.where == 1 ? "positions.h" : "positions.w";
+    switch (f.what) {
+        case mrope_fault::none: break;
+        case mrope_fault::map: {
+            const int rotary_dim =
+                plan.cache != nullptr ? plan.cache->rotary_dim() : plan.table->rotary_dim;
+            return error{errc::inconsistent, "mrope_map",
+                         map.empty()
+                             ? std::string("is empty (default-constructed)")
+                             : "was made for rotary_dim " + std::to_string(map.rotary_dim()) +
+                                   ", the " + (plan.cache != nullptr ? "cache" : "table") +
+                                   " has " + std::to_string(rotary_dim)};
+        }
+        case mrope_fault::size:
+            return error{errc::inconsistent, name,
+                         "must have one position per token = " + std::to_string(positions.size()) +
+                             " (got " + std::to_string(positions.stream(f.where).size()) + ")"};
+        case mrope_fault::data:
+            return error{errc::invalid_argument, name, "is null for a non-empty span"};
+        case mrope_fault::position: {
+            const position_domain d = plan_domain<Arch>(plan);
+            return make_error(
+                errc::position_out_of_range, name + "[" + std::to_string(f.index) + "]",
+                std::string(plan.cache != nullptr
+                                ? "is outside the cache"
+                                : "is outside the exact-angle domain of the table") +
+                    ": must be in [" + std::to_string(d.lo) + ", " + std::to_string(d.hi) + "]",
+                static_cast<long long>(positions.stream(f.where)[f.index]));
+        }
+    }
+    ROPESCALE_ASSERT(false);  // find_mrope_fault found nothing: no error to describe
+    return error{errc::invalid_argument, "", "no fault"};
 }
 
 // ---- The messages (cold: only for a call find_fault refused).

@@ -65,6 +65,14 @@ struct rope_job {
     double cos_scale = 1.0;
     double sin_scale = 1.0;
     bool stream = false;  // output larger than the caches: streaming stores where aligned
+    // M-RoPE (mrope.hpp): when set, pair i of token t is rotated by the position of stream
+    // pair_stream[i] (rotary_dim / 2 entries, each 0, 1 or 2; pair_code[i] the same as a
+    // float), read from stream32[s] or stream64[s] (one of the two per stream); pos32 / pos64
+    // then point at stream 0.
+    const std::uint8_t* pair_stream = nullptr;
+    const float* pair_code = nullptr;
+    const std::int32_t* stream32[3] = {nullptr, nullptr, nullptr};
+    const std::int64_t* stream64[3] = {nullptr, nullptr, nullptr};
 };
 
 // Outputs of more than this many bytes per call are written with streaming (non-temporal)
@@ -76,6 +84,12 @@ inline constexpr std::size_t stream_threshold_bytes = std::size_t{16} << 20;
 template <class Arch, class T>
 inline std::int64_t job_position(const rope_job<T>& job, std::int64_t t) noexcept {
     return job.pos64 ? job.pos64[t] : job.pos32[t];
+}
+
+// Position of token t in M-RoPE stream s.
+template <class Arch, class T>
+inline std::int64_t stream_position(const rope_job<T>& job, int s, std::int64_t t) noexcept {
+    return job.stream64[s] ? job.stream64[s][t] : job.stream32[s][t];
 }
 
 }  // namespace detail

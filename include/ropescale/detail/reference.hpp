@@ -3,10 +3,12 @@
 // Internal: the scalar reference kernel. Plain loops, one pair at a time, written from the
 // definition (layout.hpp) and nothing else: the math the SIMD kernels are tested against.
 //
-// Its cos/sin are exactly what the SIMD kernels are given, rounded the same way: from the
-// cache, W(entry) * W(scale); on the fly, W(rotation_sincos(p, inv_freq[i]) * scale), where
-// rotation_sincos (angle.hpp) is the library's double-precision reference. W = float for
-// float/fp16/bf16 elements, double for double. The rotation is then done in W:
+// Pair i of token t is rotated by the token's position, or with M-RoPE (job.pair_stream) by
+// the position of the pair's stream. Its cos/sin are exactly what the SIMD kernels are given,
+// rounded the same way: from the cache, W(entry) * W(scale); on the fly,
+// W(rotation_sincos(p, inv_freq[i]) * scale), where rotation_sincos (angle.hpp) is the
+// library's double-precision reference. W = float for float/fp16/bf16 elements, double for
+// double. The rotation is then done in W:
 //   x1' = x1 c - x2 s,  x2' = x2 c + x1 s.
 // The cache builder's reference, reference_cache_rows, evaluates every entry the same way:
 // float(rotation_sincos(p, inv_freq[i]) * scale).
@@ -55,13 +57,17 @@ void reference_run(const rope_job<T>& job) noexcept {
     using W = typename io::work;
     const int pairs = job.rotary_dim / 2;
     for (std::int64_t t = 0; t < job.tokens; ++t) {
-        const std::int64_t p = job_position<reference_tag>(job, t);
+        const std::int64_t p1 = job_position<reference_tag>(job, t);
         for (const auto& op : job.ops) {
             for (int h = 0; h < op.heads; ++h) {
                 const T* in = op.in + t * op.in_token_stride + h * op.in_head_stride;
                 T* out = op.out + t * op.out_token_stride + h * op.out_head_stride;
                 for (int ch = job.rotary_dim; ch < job.head_dim; ++ch) out[ch] = in[ch];
                 for (int i = 0; i < pairs; ++i) {
+                    const std::int64_t p =
+                        job.pair_stream != nullptr
+                            ? stream_position<reference_tag>(job, job.pair_stream[i], t)
+                            : p1;
                     W c;
                     W s;
                     if (job.cache != nullptr) {
