@@ -53,6 +53,22 @@ elif sect == 'large':
         if n.startswith('BM_copy'):
             v = [r[n]['real_time'] for r in runs]
             print(f"| `{n}` (time) | {ns(v[0])} | {ns(v[1])} | {ns(v[2])} | {100*(max(v)/min(v)-1):.0f} % | | |")
+elif sect == 'mrope':
+    # BM_mrope/<1d|mrope|imrope>/<layout>/<type>/<shape>: M-RoPE's vs_copy next to the 1-D
+    # call's on the same shape, and their ratio (the target: at most 1.2).
+    med = agg(load('mrope')); mn = agg(load('mrope'), 'min')
+    rows = {}
+    for n, b in med.items():
+        parts = n.split('/')
+        if parts[0] != 'BM_mrope': continue
+        rows.setdefault(tuple(parts[2:5]), {})[parts[1]] = (b['vs_copy'], mn[n]['vs_copy'])
+    print("| layout | type | shape | 1-D vs_copy (median / min) | M-RoPE (chunked) | x 1-D | interleaved M-RoPE | x 1-D |\n|---|---|---|---:|---:|---:|---:|---:|")
+    for (layout, t, shape), r in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1], int(kv[0][2].split('x')[0]))):
+        one = r['1d'][0]
+        cells = [f"{r['1d'][0]:.2f} / {r['1d'][1]:.2f}"]
+        for form in ('mrope', 'imrope'):
+            cells += [f"{r[form][0]:.2f} / {r[form][1]:.2f}", f"{r[form][0] / one:.2f}"]
+        print(f"| {layout} | {t} | {shape} | " + " | ".join(cells) + " |")
 elif sect == 'threads':
     med = agg(load('threads')); mn = agg(load('threads'), 'min')
     print("| benchmark | wall time per whole call (median) | min | one thread, same calls (median) | speedup (median) |\n|---|---:|---:|---:|---:|")
