@@ -202,8 +202,8 @@ TEST(formulas, power_of_quotient_is_exact_to_two_ulp_for_any_quotient) {
                 worst_plain_pow =
                     std::fmax(worst_plain_pow, ulps(std::pow(base, 2.0 * i / d), exact));
             }
-            const __float128 ntk = powq(static_cast<__float128>(base),
-                                        static_cast<__float128>(d) / (d - 2));
+            const __float128 ntk =
+                powq(static_cast<__float128>(base), static_cast<__float128>(d) / (d - 2));
             worst = std::fmax(worst, ulps(ropescale::power_of_quotient(base, d, d - 2.0), ntk));
         }
     }
