@@ -40,7 +40,15 @@
 //                                                  attention factor (see below)
 //   A.rope.scaling.yarn_ext_factor (float32)       yarn::extrapolation_factor when >= 0 (a
 //                                                  negative value is llama.cpp's "not set": 1)
-//   A.rope.scaling.yarn_attn_factor (float32)      multiplies yarn::attn_factor
+//   A.rope.scaling.yarn_attn_factor (float32)      yarn::attention_factor, replacing the
+//                                                  computed one: the converter
+//                                                  (TextModel.set_gguf_parameters) writes
+//                                                  transformers' `attention_factor` there (else
+//                                                  the YaRN authors' `attn_factor`, which
+//                                                  multiplies instead: not distinguishable in
+//                                                  the file). llama.cpp (llama_context's
+//                                                  constructor) multiplies it by the kernel's
+//                                                  magnitude instead (below)
 //   A.rope.scaling.yarn_beta_fast / _slow (float32)  yarn::beta_fast / beta_slow, else 32 / 1
 //                                                  (llama_hparams' defaults)
 //   A.rope.scaling.yarn_log_multiplier (float32)   DeepSeek's mscale_all_dim. Architecture
@@ -108,9 +116,11 @@
 // ramp mixed by ext_factor, the YaRN magnitude 1 + 0.1 ln(s) multiplied in by the kernel and
 // divided back out by llama_context for DeepSeek's ratio; the per-pair factors divide theta in
 // float32; LongRoPE's list chosen by the context size (n_ctx_per_seq > L), its attention
-// factor the stored float32; A.rope.scaling.attn_factor multiplies YaRN's magnitude even when
-// transformers' `attention_factor` would replace it; the Gemma 3 sliding base fixed at 10000
-// by older llama.cpp.
+// factor the stored float32; A.rope.scaling.yarn_attn_factor (transformers' replacing
+// `attention_factor`) multiplied by the kernel's magnitude 1 + 0.1 ln(s), and read at all only
+// by the architectures whose load_hparams asks for it (like the other yarn_* keys, whose
+// llama_hparams defaults are ext_factor -1 (from the scaling type), attn_factor 1, betas 32 / 1);
+// the Gemma 3 sliding base fixed at 10000 by older llama.cpp.
 //
 // Errors never throw: expected<gguf_rope_config>, each naming the key ("llama.block_count",
 // "rope_freqs.weight") with what was expected.
@@ -463,7 +473,12 @@ expected<gguf_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
         m.beta_slow = beta_slow_v->value_or(1.0);
         m.truncate = arch != "gpt-oss";
         if (*ext_v && **ext_v >= 0.0) m.extrapolation_factor = **ext_v;
-        m.attn_factor = attn_v->value_or(1.0) * yarn_attn_v->value_or(1.0);
+        m.attn_factor = attn_v->value_or(1.0);
+        if (*yarn_attn_v) {
+            m.attention_factor = **yarn_attn_v;
+            note("attention_factor", p + "rope.scaling.yarn_attn_factor (transformers' "
+                                         "attention_factor, as the converter writes it)");
+        }
         m.attention_scales_logits = is_deepseek2(arch);
         if (*log_mul_v) {
             if (is_deepseek2(arch)) {
@@ -489,9 +504,8 @@ expected<gguf_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
         note("beta_slow", *beta_slow_v ? p + "rope.scaling.yarn_beta_slow" : "default 1");
         note("truncate", m.truncate ? "true (llama.cpp always floors the correction range)"
                                     : "false for " + arch + " (transformers GptOssConfig)");
-        if (m.attn_factor != 1.0)
-            note("attn_factor", p + "rope.scaling.attn_factor x " + p +
-                                    "rope.scaling.yarn_attn_factor (multiplies, llama_context)");
+        if (*attn_v)
+            note("attn_factor", p + "rope.scaling.attn_factor (multiplies, llama_context)");
         full.config.scaling = std::move(m);
     }
     if (auto e = validate(full.config); !e) return e.err();

@@ -382,6 +382,35 @@ TEST(gguf_rope, qwen2_5_vl_dimension_sections) {
     expect_same_layers(g, h);
 }
 
+// The YaRN knobs the converter writes from the rope section (TextModel.set_gguf_parameters:
+// beta_fast, beta_slow, extrapolation_factor, attention_factor) against the config.json reader
+// on the same section.
+TEST(gguf_rope, yarn_knobs_match_config_json) {
+    auto h = rs::parse_hf_config(R"({"model_type": "llama", "hidden_size": 1024,
+        "num_attention_heads": 8, "num_hidden_layers": 2, "max_position_embeddings": 16384,
+        "rope_theta": 50000.0, "rope_scaling": {"rope_type": "yarn", "factor": 4.0,
+        "original_max_position_embeddings": 4096, "beta_fast": 16.0, "beta_slow": 2.0,
+        "attention_factor": 1.25, "extrapolation_factor": 0.5}})");
+    ASSERT_TRUE(h) << h.err().what();
+    gw::file f;
+    f.kv("general.architecture", gw::v_str("llama"));
+    f.kv("llama.block_count", gw::v_u32(2));
+    f.kv("llama.context_length", gw::v_u32(16384));
+    f.kv("llama.embedding_length", gw::v_u32(1024));
+    f.kv("llama.attention.head_count", gw::v_u32(8));
+    f.kv("llama.rope.freq_base", gw::v_f32(50000.0f));
+    f.kv("llama.rope.scaling.type", gw::v_str("yarn"));
+    f.kv("llama.rope.scaling.factor", gw::v_f32(4.0f));
+    f.kv("llama.rope.scaling.original_context_length", gw::v_u32(4096));
+    f.kv("llama.rope.scaling.yarn_ext_factor", gw::v_f32(0.5f));
+    f.kv("llama.rope.scaling.yarn_attn_factor", gw::v_f32(1.25f));
+    f.kv("llama.rope.scaling.yarn_beta_fast", gw::v_f32(16.0f));
+    f.kv("llama.rope.scaling.yarn_beta_slow", gw::v_f32(2.0f));
+    const rs::gguf_rope_config g = read_gguf(f.build());
+    expect_same_layers(g, *h);
+    EXPECT_EQ(table(g.config).attention_factor, 1.25);
+}
+
 // ---- errors name the key
 
 gw::file minimal() {
