@@ -318,6 +318,11 @@ TEST(gguf_rope, deepseek_v2_lite) {
     EXPECT_NE(want.logit_scale, 1.0);
     EXPECT_LE(std::fabs(got.logit_scale / want.logit_scale - 1), 0x1p-22);
     EXPECT_EQ(g.layers.size(), 27u);
+    bool named = false;
+    for (const rs::gguf_value_source& src : g.sources)
+        if (src.key == "mscale_all_dim")
+            named = src.origin.find("deepseek2.rope.scaling.yarn_log_multiplier / 0.1") == 0;
+    EXPECT_TRUE(named);
 }
 
 // Qwen2.5-7B: plain RoPE, no dimension_count (head_dim from embedding_length / head_count).
@@ -478,6 +483,9 @@ TEST(gguf_rope, mistyped_keys_are_named) {
     gw::file w = minimal();
     w.add(f32_tensor(rs::gguf_rope_freqs, std::vector<float>(31, 1.0f)));
     expect_error(w, rs::errc::inconsistent, "rope_freqs.weight");
+    gw::file h16 = minimal();  // f16, not the f32 llama.cpp's converter writes
+    h16.add(gw::tensor{rs::gguf_rope_freqs, {32}, 1, std::string(64, '\0'), std::nullopt});
+    expect_error(h16, rs::errc::wrong_type, "rope_freqs.weight");
     gw::file y = minimal();
     y.kv("llama.rope.scaling.type", gw::v_str("yarn"));
     y.kv("llama.rope.scaling.factor", gw::v_f32(4));
