@@ -69,8 +69,8 @@
 //                                                  layers' base and rotary dimension: a second
 //                                                  layer type "sliding_attention" (see layers)
 //   rope_freqs.weight (f32 tensor, d/2 entries)    per-pair factors f_i dividing theta_i
-//                                                  (llm_graph_context::build_rope_factors; Llama
-//                                                  3.1's converter writes 1 / its multiplier):
+//                                                  (llama_model::get_rope_factors; Llama 3.1's
+//                                                  converter writes 1 / its multiplier):
 //                                                  inv_freq[i] = theta_i / f_i, represented as
 //                                                  longrope with both lists = f and
 //                                                  attention_factor 1 (rope_type "rope_freqs")
@@ -84,8 +84,10 @@
 //                                                  computed (transformers' double), otherwise the
 //                                                  stored value is used, with a warning.
 //
-// Method: the factor tensors decide first (long/short -> longrope; rope_freqs -> per-pair
-// factors; either with a YaRN type or a linear factor other than 1 is an error); else type
+// Method: the factor tensors decide first (rope_freqs -> per-pair factors, ahead of the
+// LongRoPE lists, which are then ignored with a warning, as llama_model::get_rope_factors
+// prefers it; else long/short -> longrope; either with a YaRN type or a linear factor other
+// than 1 is an error: transformers has no such combination); else type
 // "none", or "linear" with s = 1 -> plain; "linear" -> linear{s}; "yarn" -> yarn; "longrope"
 // without the tensors -> an error naming rope_factors_long.weight.
 //
@@ -401,10 +403,7 @@ expected<gguf_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
         longrope m;
         m.original_max_position_embeddings = original;
         m.max_position_embeddings = *n_ctx;
-        if (has_long || has_short || type == "longrope") {
-            if (has_freqs)
-                return error{errc::inconsistent, gguf_rope_freqs,
-                             "present beside the LongRoPE factor tensors"};
+        if (!has_freqs) {
             auto l = factor_list(read_tensor, gguf_rope_factors_long, d);
             if (!l) return l.err();
             auto s = factor_list(read_tensor, gguf_rope_factors_short, d);
@@ -440,12 +439,16 @@ expected<gguf_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
             m.long_factor = *fr;
             m.short_factor = std::move(*fr);
             m.attention_factor = 1.0;
+            if (has_long || has_short)
+                out.warnings.push_back({gguf_rope_freqs,
+                                        "used; the LongRoPE factor tensors beside it are ignored "
+                                        "(llama.cpp llama_model::get_rope_factors)"});
             if (*attn_v && **attn_v != 1.0)
                 out.warnings.push_back({p + "rope.scaling.attn_factor",
                                         "ignored beside rope_freqs.weight (attention factor 1)"});
             note("short_factor", std::string(gguf_rope_freqs) +
                                      " (per-pair divisors of theta_i, "
-                                     "llm_graph_context::build_rope_factors)");
+                                     "llama_model::get_rope_factors)");
             note("long_factor", gguf_rope_freqs);
             note("attention_factor", "1 (per-pair factors only)");
             full.rope_type = "rope_freqs";

@@ -445,6 +445,23 @@ TEST(gguf_rope, minimal_file_is_plain_rope) {
     EXPECT_EQ(g.layers.size(), 2u);
 }
 
+// rope_freqs.weight beside the LongRoPE lists: llama.cpp uses rope_freqs, with a warning here.
+TEST(gguf_rope, rope_freqs_wins_over_longrope_lists) {
+    gw::file f = minimal();
+    std::vector<float> freqs(32, 1.0f);
+    freqs[31] = 8.0f;
+    f.add(f32_tensor(rs::gguf_rope_freqs, freqs));
+    f.add(f32_tensor(rs::gguf_rope_factors_long, std::vector<float>(32, 4.0f)));
+    f.add(f32_tensor(rs::gguf_rope_factors_short, std::vector<float>(32, 2.0f)));
+    const rs::gguf_rope_config g = read_gguf(f.build());
+    EXPECT_EQ(g.rope_type, "rope_freqs");
+    ASSERT_EQ(g.warnings.size(), 1u);
+    EXPECT_EQ(g.warnings[0].field, "rope_freqs.weight");
+    const rs::frequency_table t = table(g.config);
+    EXPECT_EQ(t.inv_freq[0], 1.0);
+    EXPECT_LE(ulp_distance(t.inv_freq[31], std::pow(10000.0, -62.0 / 64.0) / 8.0), 3u);
+}
+
 TEST(gguf_rope, missing_keys_are_named) {
     gw::file f;
     f.kv("llama.block_count", gw::v_u32(2));
