@@ -15,7 +15,7 @@
 // said otherwise; `A` is `general.architecture`; every key is optional unless marked):
 //
 //   general.architecture (string, required)        A; gguf_rope_config::architecture
-//   A.block_count (uint32, required)               the layer count (hparams.n_layer)
+//   A.block_count (uint32, required)               the layer count (hparams.n_layer), <= 2^24
 //   A.context_length (uint32, required)            max_position_embeddings (n_ctx_train)
 //   A.attention.key_length (uint32)                head_dim; else A.embedding_length /
 //                                                  A.attention.head_count (integer division,
@@ -293,6 +293,9 @@ expected<gguf_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
     // Layer count and context length (required by llama.cpp's load_hparams).
     auto n_layer = f.get_u32(p + "block_count");
     if (!n_layer) return n_layer.err();
+    if (*n_layer > (1u << 24))
+        return make_error(errc::out_of_range, p + "block_count",
+                          "must be <= 2^24 (as num_hidden_layers)", static_cast<double>(*n_layer));
     auto n_ctx = f.get_u32(p + "context_length");
     if (!n_ctx) return n_ctx.err();
     if (*n_ctx == 0)
