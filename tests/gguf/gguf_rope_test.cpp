@@ -475,6 +475,9 @@ TEST(gguf_rope, missing_keys_are_named) {
     h.kv("llama.block_count", gw::v_u32(2));
     h.kv("llama.context_length", gw::v_u32(4096));
     expect_error(h, rs::errc::missing_field, "llama.attention.key_length");
+    gw::file big = minimal();
+    big.kvs[1].second = gw::v_u32((1u << 24) + 1);  // llama.block_count
+    expect_error(big, rs::errc::out_of_range, "llama.block_count");
     gw::file d = minimal();
     d.kv("llama.rope.scaling.type", gw::v_str("longrope"));
     expect_error(d, rs::errc::missing_field, "rope_factors_long.weight");
