@@ -37,7 +37,9 @@
 //                                                  (hparams.rope_attn_factor; llama_context's
 //                                                  constructor: yarn_attn_factor *= it):
 //                                                  yarn::attn_factor for YaRN; LongRoPE's
-//                                                  attention factor (see below)
+//                                                  attention factor (see below); for plain and
+//                                                  linear RoPE ignored with a warning (no
+//                                                  transformers equivalent)
 //   A.rope.scaling.yarn_ext_factor (float32)       yarn::extrapolation_factor when >= 0 (a
 //                                                  negative value is llama.cpp's "not set": 1)
 //   A.rope.scaling.yarn_attn_factor (float32)      yarn::attention_factor, replacing the
@@ -514,6 +516,12 @@ expected<gguf_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
             note("attn_factor", p + "rope.scaling.attn_factor (multiplies, llama_context)");
         full.config.scaling = std::move(m);
     }
+    if ((full.rope_type == "default" || full.rope_type == "linear") && *attn_v && **attn_v != 1.0)
+        out.warnings.push_back(
+            {p + "rope.scaling.attn_factor", "ignored: transformers has no attention factor for " +
+                                                 full.rope_type +
+                                                 " RoPE (llama.cpp multiplies cos and sin by it, "
+                                                 "llama_context)"});
     if (auto e = validate(full.config); !e) return e.err();
 
     // Sliding-window layers.

@@ -532,6 +532,10 @@ TEST(gguf_rope, unrepresentable_keys_warn) {
     ASSERT_EQ(n.warnings.size(), 1u);
     EXPECT_EQ(n.warnings[0].field, "llama.rope.scaling.factor");
     EXPECT_EQ(n.rope_type, "default");
+    const rs::gguf_rope_config a =
+        read_gguf(minimal().kv("llama.rope.scaling.attn_factor", gw::v_f32(1.25f)).build());
+    ASSERT_EQ(a.warnings.size(), 1u);
+    EXPECT_EQ(a.warnings[0].field, "llama.rope.scaling.attn_factor");
 }
 
 }  // namespace
