@@ -110,10 +110,12 @@
 //   gpt-oss      YaRN without flooring the correction range (truncate = false), as
 //                transformers' GptOssConfig; llama.cpp floors it (below)
 //
-// Representation limits (the numbers differ from the config.json reader's by the float32 the
-// file stores): rope_freqs and the LongRoPE lists are float32, so a multiplier that is not a
-// float32 (Llama 3.1's blend band) is within 2^-24 relative of transformers'; float32 keys
-// (freq_base, factor, yarn_log_multiplier) likewise when their value is not a float32.
+// Representation limits (the numbers differ from the config.json reader's by what the file
+// stores): rope_freqs and the LongRoPE lists are float32, so a factor that is not a float32 is
+// rounded (2^-24 relative); Llama 3.1's converter moreover computes its blend band from float32
+// frequencies, which moves those pairs by up to about 1e-6 relative from transformers' (the
+// pairs outside the band, 1 and the factor, are exact); float32 keys (freq_base, factor,
+// yarn_log_multiplier) are rounded likewise when their value is not a float32.
 //
 // Where llama.cpp computes something else from the same keys (for a llama.cpp-semantics
 // table): the YaRN correction range in float32, always floored and ceiled (gpt-oss too), the
