@@ -10,12 +10,16 @@
 // bytes in growing prefixes, as load_gguf reads a file (first prefix from the input's first
 // byte, doubled each time), gives the same result. Every accessor on every key succeeds
 // exactly when the type matches; read_f32_tensor on the RoPE tensor names returns as many
-// finite values as the tensor has elements, or a clean error. Never a crash, a leak,
+// finite values as the tensor has elements, or a clean error. read_gguf_rope (gguf_rope.hpp)
+// refuses the file with a clean error naming a field, or returns layer types that validate,
+// one layer entry per block_count, each naming an existing layer type, and compute_frequencies
+// on each either succeeds or refuses cleanly. Never a crash, a leak,
 // undefined behaviour, an out-of-bounds read or an allocation beyond libFuzzer's limit
 // (-fsanitize=fuzzer,address,undefined; failed checks abort).
 #include "fuzz_check.hpp"
 
 #include <ropescale/gguf.hpp>
+#include <ropescale/gguf_rope.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -122,6 +126,24 @@ void check_rope_tensors(const rs::gguf_file& f, std::string_view bytes) {
     }
 }
 
+void check_rope_config(const rs::gguf_file& f, std::string_view bytes) {
+    auto r = rs::read_gguf_rope(f, bytes);
+    if (!r) {
+        check_error(r.err(), bytes.size(), false);
+        return;
+    }
+    FUZZ_CHECK(!r->layer_types.empty(), "no layer type");
+    auto n_layer = f.get_u32(r->architecture + ".block_count");
+    FUZZ_CHECK(n_layer && r->layers.size() == *n_layer, "layers against block_count");
+    for (const auto& l : r->layers)
+        FUZZ_CHECK(l && *l < r->layer_types.size(), "layer names no layer type");
+    for (const rs::gguf_layer_rope& l : r->layer_types) {
+        FUZZ_CHECK(bool(rs::validate(l.config)), l.layer_type + ": returned but invalid");
+        auto t = rs::compute_frequencies(l.config);
+        if (!t) check_error(t.err(), bytes.size(), false);
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -131,6 +153,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check_file(*whole, size);
         check_accessors(*whole);
         check_rope_tensors(*whole, bytes);
+        check_rope_config(*whole, bytes);
     } else {
         check_error(whole.err(), size);
     }

@@ -2,8 +2,9 @@
 //     build/default/tests/gguf/make_gguf_corpus fuzz/corpus/fuzz_gguf
 // Files shaped as llama.cpp's converter writes them (Llama 3.1 with rope_freqs, Phi-3 with the
 // LongRoPE factor lists, a version 2 file with every value type and nested arrays, a 64-byte
-// alignment, a ggml type newer than the reader's table, an empty file), and a few it must
-// refuse.
+// alignment, a ggml type newer than the reader's table, an empty file; complete rope metadata
+// for gguf_rope.hpp: DeepSeek-V2 YaRN, Gemma 3 sliding layers, Qwen2-VL sections, Llama 3.1
+// with its layer count), and a few it must refuse.
 #include "gguf_writer.hpp"
 
 #include <cstdio>
@@ -87,6 +88,56 @@ int main(int argc, char** argv) {
     write(dir, "newer_ggml_type.gguf", newer.build());
 
     write(dir, "empty.gguf", gw::file{}.build());
+
+    gw::file deepseek;  // read through to a YaRN table with DeepSeek's logit scale
+    deepseek.kv("general.architecture", gw::v_str("deepseek2"))
+        .kv("deepseek2.block_count", gw::v_u32(3))
+        .kv("deepseek2.context_length", gw::v_u32(163840))
+        .kv("deepseek2.attention.key_length", gw::v_u32(576))
+        .kv("deepseek2.rope.dimension_count", gw::v_u32(64))
+        .kv("deepseek2.rope.freq_base", gw::v_f32(10000.0f))
+        .kv("deepseek2.rope.scaling.type", gw::v_str("yarn"))
+        .kv("deepseek2.rope.scaling.factor", gw::v_f32(40.0f))
+        .kv("deepseek2.rope.scaling.original_context_length", gw::v_u32(4096))
+        .kv("deepseek2.rope.scaling.yarn_log_multiplier", gw::v_f32(0.0707f))
+        .kv("deepseek2.rope.scaling.yarn_beta_fast", gw::v_f32(32.0f))
+        .kv("deepseek2.rope.scaling.yarn_beta_slow", gw::v_f32(1.0f))
+        .kv("deepseek2.rope.scaling.finetuned", gw::v_bool(false));
+    write(dir, "deepseek2_yarn.gguf", deepseek.build());
+
+    gw::file gemma;  // two layer types
+    gemma.kv("general.architecture", gw::v_str("gemma3"))
+        .kv("gemma3.block_count", gw::v_u32(12))
+        .kv("gemma3.context_length", gw::v_u32(131072))
+        .kv("gemma3.attention.key_length", gw::v_u32(128))
+        .kv("gemma3.rope.freq_base", gw::v_f32(1000000.0f))
+        .kv("gemma3.rope.freq_base_swa", gw::v_f32(10000.0f))
+        .kv("gemma3.rope.dimension_count_swa", gw::v_u32(64))
+        .kv("gemma3.rope.scaling.type", gw::v_str("linear"))
+        .kv("gemma3.rope.scaling.factor", gw::v_f32(8.0f));
+    write(dir, "gemma3_swa.gguf", gemma.build());
+
+    gw::file qwen;  // sections, head_dim from embedding_length / head_count
+    qwen.kv("general.architecture", gw::v_str("qwen2vl"))
+        .kv("qwen2vl.block_count", gw::v_u32(2))
+        .kv("qwen2vl.context_length", gw::v_u32(128000))
+        .kv("qwen2vl.embedding_length", gw::v_u32(3584))
+        .kv("qwen2vl.attention.head_count", gw::v_u32(28))
+        .kv("qwen2vl.rope.freq_base", gw::v_f32(1000000.0f))
+        .kv("qwen2vl.rope.dimension_sections",
+            gw::v_array(gw::t_int32, {gw::v_i32(16), gw::v_i32(24), gw::v_i32(24), gw::v_i32(0)}));
+    write(dir, "qwen2vl_sections.gguf", qwen.build());
+
+    gw::file llama_full;  // Llama 3.1 read through: rope_freqs as per-pair factors
+    llama_full.kv("general.architecture", gw::v_str("llama"))
+        .kv("llama.block_count", gw::v_u32(4))
+        .kv("llama.context_length", gw::v_u32(131072))
+        .kv("llama.embedding_length", gw::v_u32(4096))
+        .kv("llama.attention.head_count", gw::v_u32(32))
+        .kv("llama.rope.dimension_count", gw::v_u32(128))
+        .kv("llama.rope.freq_base", gw::v_f32(500000.0f));
+    llama_full.add({"rope_freqs.weight", {64}, 0, gw::f32_data(ramp(64, 1.0f)), {}});
+    write(dir, "llama31_full.gguf", llama_full.build());
 
     gw::file v1;
     v1.version = 1;

@@ -31,7 +31,8 @@ set(tiers base tables config_json vocabulary kernels engine engine_config eigen)
 set(tier_base version.hpp config.hpp error.hpp half.hpp layout.hpp detail/double_double.hpp
     formulas.hpp angle.hpp gguf.hpp)
 set(tier_tables detail/checks.hpp methods/*.hpp methods.hpp params.hpp frequency_table.hpp
-    frequencies.hpp query_scale.hpp mrope_positions.hpp mrope.hpp interpolation_bound.hpp)
+    frequencies.hpp query_scale.hpp mrope_positions.hpp mrope.hpp interpolation_bound.hpp
+    gguf_rope.hpp)
 set(tier_config_json hf_models.hpp detail/hf_json.hpp hf_config.hpp)
 set(tier_vocabulary views.hpp detail/aligned_buffer.hpp cache.hpp detail/job.hpp
     detail/reference.hpp detail/plan.hpp detail/call_checks.hpp)

@@ -1,10 +1,12 @@
 // The GGUF reader without exceptions (robustness_noexcept: every unit -fno-exceptions): the
 // seed files of fuzz_gguf (fuzz/corpus/fuzz_gguf/, written by tests/gguf/make_gguf_corpus.cpp)
 // read from disk, the accepted ones down to their RoPE tensors, the refused ones refused with
-// their code, field and byte offset.
+// their code, field and byte offset; the seeds with complete rope metadata read into their rope
+// configuration (gguf_rope.hpp) and tables, a file without a layer count refused naming it.
 #include "noexcept_checks.hpp"
 
 #include <ropescale/gguf.hpp>
+#include <ropescale/gguf_rope.hpp>
 
 #include <string>
 #include <vector>
@@ -56,6 +58,28 @@ void noexcept_test::gguf_reader_checks() {
     refused("refused_version1.gguf", rs::errc::out_of_range, "version");
     refused("refused_duplicate_key.gguf", rs::errc::inconsistent, "a");
     refused("refused_overlap.gguf", rs::errc::inconsistent, "b");
+    struct rope_seed {
+        const char* file;
+        const char* rope_type;
+        std::size_t layer_types;
+        std::size_t layers;
+    };
+    for (const rope_seed& s : {rope_seed{"deepseek2_yarn.gguf", "yarn", 1, 3},
+                               rope_seed{"gemma3_swa.gguf", "linear", 2, 12},
+                               rope_seed{"qwen2vl_sections.gguf", "default", 1, 2},
+                               rope_seed{"llama31_full.gguf", "rope_freqs", 1, 4}}) {
+        auto r = rs::load_gguf_rope(corpus + "/" + s.file);
+        bool ok = r && r->rope_type == s.rope_type && r->layer_types.size() == s.layer_types &&
+                  r->layers.size() == s.layers;
+        if (ok)
+            for (const rs::gguf_layer_rope& l : r->layer_types)
+                ok = ok && static_cast<bool>(rs::compute_frequencies(l.config));
+        check(ok, std::string("gguf_rope: ") + s.file + (r ? "" : " (" + r.err().what() + ")"));
+    }
+    auto no_layers = rs::load_gguf_rope(phi3);
+    check(!no_layers && no_layers.err().code == rs::errc::missing_field &&
+              no_layers.err().field == "phi3.block_count",
+          "gguf_rope: phi3_longrope.gguf refused naming phi3.block_count");
     auto missing = rs::load_gguf(corpus + "/absent.gguf");
     check(!missing && missing.err().code == rs::errc::io_error, "gguf: absent file");
 }

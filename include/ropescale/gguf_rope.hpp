@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: MIT
+//
+// GGUF metadata -> rope tables per layer type, with transformers' semantics. Optional: needs
+// only gguf.hpp and the core headers (no JSON library), and is never included by the umbrella
+// ropescale.hpp.
+//
+// A GGUF file written by llama.cpp's converter (convert_hf_to_gguf.py) from a Hugging Face
+// config.json reads here to the frequency table the config.json reader (hf_config.hpp) gives
+// for that config.json: the keys are read as llama.cpp reads them (which keys, their types,
+// their defaults), and the values are turned into the parameters of the method transformers
+// would run. Where llama.cpp computes something else from the same keys, this reader still
+// gives transformers' table; the differences are listed below.
+//
+// Rules, each with the llama.cpp function it follows (llama-model.cpp `load_hparams` unless
+// said otherwise; `A` is `general.architecture`; every key is optional unless marked):
+//
+//   general.architecture (string, required)        A; gguf_rope_config::architecture
+//   A.block_count (uint32, required)               the layer count (hparams.n_layer), <= 2^24
+//   A.context_length (uint32, required)            max_position_embeddings (n_ctx_train)
+//   A.attention.key_length (uint32)                head_dim; else A.embedding_length /
+//                                                  A.attention.head_count (integer division,
+//                                                  n_embd_head_k); A.attention.head_count may
+//                                                  be a per-layer array (its first entry)
+//   A.rope.dimension_count (uint32)                the rotary dimension d (n_rot), else head_dim;
+//                                                  rotary_dim is set when it differs from head_dim
+//   A.rope.freq_base (float32)                     rope_theta, else 10000 (rope_freq_base_train)
+//   A.rope.scaling.type (string)                   "none" | "linear" | "yarn" | "longrope", else
+//                                                  "linear" (llama_rope_scaling_type_from_string;
+//                                                  any other string is an error, as llama.cpp's
+//                                                  assertion)
+//   A.rope.scaling.factor (float32)                s, else A.rope.scale_linear (float32), else
+//                                                  1; 0 reads as 1 (rope_freq_scale_train =
+//                                                  1 / s); type "none" ignores it
+//                                                  (llama_context's constructor)
+//   A.rope.scaling.original_context_length (uint32)  L, else A.context_length (n_ctx_orig_yarn)
+//   A.rope.scaling.attn_factor (float32)           multiplies the attention factor
+//                                                  (hparams.rope_attn_factor; llama_context's
+//                                                  constructor: yarn_attn_factor *= it):
+//                                                  yarn::attn_factor for YaRN; LongRoPE's
+//                                                  attention factor (see below); for plain and
+//                                                  linear RoPE ignored with a warning (no
+//                                                  transformers equivalent)
+//   A.rope.scaling.yarn_ext_factor (float32)       yarn::extrapolation_factor when >= 0 (a
+//                                                  negative value is llama.cpp's "not set": 1)
+//   A.rope.scaling.yarn_attn_factor (float32)      yarn::attention_factor, replacing the
+//                                                  computed one: the converter
+//                                                  (TextModel.set_gguf_parameters) writes
+//                                                  transformers' `attention_factor` there (else
+//                                                  the YaRN authors' `attn_factor`, which
+//                                                  multiplies instead: not distinguishable in
+//                                                  the file). llama.cpp (llama_context's
+//                                                  constructor) multiplies it by the kernel's
+//                                                  magnitude instead (below)
+//   A.rope.scaling.yarn_beta_fast / _slow (float32)  yarn::beta_fast / beta_slow, else 32 / 1
+//                                                  (llama_hparams' defaults)
+//   A.rope.scaling.yarn_log_multiplier (float32)   DeepSeek's mscale_all_dim. Architecture
+//                                                  "deepseek2" stores 0.1 * mscale_all_dim (the
+//                                                  converter's DeepseekV2Model), divided back
+//                                                  here as there, and llama_context takes
+//                                                  mscale = mscale_all_dim (so the attention
+//                                                  factor is 1 and the logit scale
+//                                                  get_mscale(s, mscale_all_dim)^2); any other
+//                                                  architecture: mscale_all_dim = the value,
+//                                                  mscale = 1 (llama_context's constructor)
+//   A.rope.scaling.finetuned (bool)                recorded in `finetuned` (no effect on a table,
+//                                                  as in llama.cpp)
+//   A.rope.dimension_sections (array of int32 or uint32)  multimodal sections (t, h, w, e) in
+//                                                  pairs, trailing zeros dropped (qwen2vl,
+//                                                  qwen3vl: interleaved)
+//   A.rope.freq_base_swa (float32), A.rope.dimension_count_swa (uint32)  the sliding-window
+//                                                  layers' base and rotary dimension: a second
+//                                                  layer type "sliding_attention" (see layers)
+//   rope_freqs.weight (f32 tensor, d/2 entries)    per-pair factors f_i dividing theta_i
+//                                                  (llama_model::get_rope_factors; Llama 3.1's
+//                                                  converter writes 1 / its multiplier):
+//                                                  inv_freq[i] = theta_i / f_i, represented as
+//                                                  longrope with both lists = f and
+//                                                  attention_factor 1 (rope_type "rope_freqs")
+//   rope_factors_long.weight / rope_factors_short.weight (f32, d/2 entries each)  LongRoPE
+//                                                  (Phi-3): longrope's lists, L as above,
+//                                                  max_position_embeddings = A.context_length.
+//                                                  The converter stores transformers' attention
+//                                                  factor sqrt(1 + ln(s) / ln(L)) as
+//                                                  A.rope.scaling.attn_factor in float32: when it
+//                                                  is that value rounded to float32 the factor is
+//                                                  computed (transformers' double), otherwise the
+//                                                  stored value is used, with a warning.
+//
+// Method: the factor tensors decide first (rope_freqs -> per-pair factors, ahead of the
+// LongRoPE lists, which are then ignored with a warning, as llama_model::get_rope_factors
+// prefers it; else long/short -> longrope; either with a YaRN type or a linear factor other
+// than 1 is an error: transformers has no such combination); else type
+// "none", or "linear" with s = 1 -> plain; "linear" -> linear{s}; "yarn" -> yarn; "longrope"
+// without the tensors -> an error naming rope_factors_long.weight.
+//
+// Layers (gguf_rope_config::layers, one entry per A.block_count):
+//   gemma3       layer i slides iff i % 6 < 5 (llama_hparams::set_swa_pattern(6)); sliding
+//                layers: plain RoPE, base A.rope.freq_base_swa else 10000 (load_hparams'
+//                LLM_ARCH_GEMMA3 case: rope_freq_scale_train_swa = 1)
+//   gpt-oss      layer i slides iff i % 2 == 0 (set_swa_pattern(2)); sliding layers share the
+//                full layers' scaling, base A.rope.freq_base_swa else A.rope.freq_base (one
+//                layer type when the bases agree)
+//   other        one layer type, every layer; A.rope.freq_base_swa / dimension_count_swa there
+//                give a warning (the layer pattern is the architecture's, not read here)
+//
+// Architecture-specific rules:
+//   deepseek2    head_dim = A.rope.dimension_count (the rotary slice; A.attention.key_length is
+//                kv_lora_rank + the slice there), as transformers' qk_rope_head_dim; the
+//                attention scales its logits (yarn::attention_scales_logits)
+//   gpt-oss      YaRN without flooring the correction range (truncate = false), as
+//                transformers' GptOssConfig; llama.cpp floors it (below)
+//
+// Representation limits (the numbers differ from the config.json reader's by what the file
+// stores): rope_freqs and the LongRoPE lists are float32, so a factor that is not a float32 is
+// rounded (2^-24 relative); Llama 3.1's converter moreover computes its blend band from float32
+// frequencies, which moves those pairs by up to about 1e-6 relative from transformers' (the
+// pairs outside the band, 1 and the factor, are exact); float32 keys (freq_base, factor,
+// yarn_log_multiplier) are rounded likewise when their value is not a float32.
+//
+// Where llama.cpp computes something else from the same keys (for a llama.cpp-semantics
+// table): the YaRN correction range in float32, always floored and ceiled (gpt-oss too), the
+// ramp mixed by ext_factor, the YaRN magnitude 1 + 0.1 ln(s) multiplied in by the kernel and
+// divided back out by llama_context for DeepSeek's ratio; the per-pair factors divide theta in
+// float32; LongRoPE's list chosen by the context size (n_ctx_per_seq > L), its attention
+// factor the stored float32; A.rope.scaling.yarn_attn_factor (transformers' replacing
+// `attention_factor`) multiplied by the kernel's magnitude 1 + 0.1 ln(s), and read at all only
+// by the architectures whose load_hparams asks for it (like the other yarn_* keys, whose
+// llama_hparams defaults are ext_factor -1 (from the scaling type), attn_factor 1, betas 32 / 1);
+// the Gemma 3 sliding base fixed at 10000 by older llama.cpp.
+//
+// Errors never throw: expected<gguf_rope_config>, each naming the key ("llama.block_count",
+// "rope_freqs.weight") with what was expected.
+#ifndef ROPESCALE_GGUF_ROPE_HPP
+#define ROPESCALE_GGUF_ROPE_HPP
+
+#include "error.hpp"
+#include "frequencies.hpp"
+#include "gguf.hpp"
+#include "methods.hpp"
+#include "params.hpp"
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+ROPESCALE_BEGIN_NAMESPACE
+
+/// Where one value of the result came from: `key` (the transformers name, prefixed by the
+/// layer type for a per-layer-type value: "sliding_attention.rope_theta") and `origin`, the
+/// GGUF key or tensor it was read from ("llama.rope.freq_base") or the default or rule that
+/// gave it ("default 10000 (llama.cpp load_hparams)").
+struct gguf_value_source {
+    std::string key;
+    std::string origin;
+};
+
+/// Multimodal RoPE sections read from `A.rope.dimension_sections` (pairs per position axis,
+/// trailing zeros dropped); `interleaved` for Qwen3-VL (llama.cpp's qwen3vl rope type).
+struct gguf_mrope {
+    std::vector<int> section;
+    bool interleaved = false;
+};
+
+/// The rope of one layer type.
+struct gguf_layer_rope {
+    std::string layer_type;  ///< "full_attention" or "sliding_attention"
+    rope_config config;      ///< validated, ready for compute_frequencies
+    /// The method as read: "default", "linear", "yarn", "longrope", or "rope_freqs" (per-pair
+    /// factors represented as longrope with attention factor 1).
+    std::string rope_type;
+    /// The original context length L the method uses; empty for plain and linear.
+    std::optional<std::int64_t> original_max_position_embeddings;
+};
+
+/// A rope configuration read from a GGUF file's metadata and RoPE tensors, mirroring the
+/// config.json reader's result (hf_rope_config): `config`, `rope_type` and
+/// `original_max_position_embeddings` are those of the primary layer type (layer_types[0],
+/// full attention).
+struct gguf_rope_config {
+    rope_config config;     ///< validated, ready for compute_frequencies
+    std::string rope_type;  ///< as layer_types[0]
+    std::optional<std::int64_t> max_position_embeddings;           ///< A.context_length
+    std::optional<std::int64_t> original_max_position_embeddings;  ///< as layer_types[0]
+    std::vector<warning> warnings;  ///< keys read but not representable, divergences
+    /// One entry per layer type, primary first.
+    std::vector<gguf_layer_rope> layer_types;
+    /// Per layer (A.block_count entries): index into layer_types.
+    std::vector<std::optional<std::size_t>> layers;
+    std::optional<gguf_mrope> mrope;         ///< A.rope.dimension_sections, when present
+    std::string architecture;                ///< general.architecture ("llama", "deepseek2"...)
+    bool finetuned = false;                  ///< A.rope.scaling.finetuned
+    std::vector<gguf_value_source> sources;  ///< where each value was read or defaulted
+
+    /// The rope of layer `i`: nullptr for a layer without RoPE or i >= layers.size().
+    const gguf_layer_rope* layer(std::size_t i) const noexcept {
+        if (i >= layers.size() || !layers[i]) return nullptr;
+        return &layer_types[*layers[i]];
+    }
+    /// The entry of layer type `name`, or nullptr.
+    const gguf_layer_rope* layer_type(std::string_view name) const noexcept {
+        for (const gguf_layer_rope& l : layer_types)
+            if (l.layer_type == name) return &l;
+        return nullptr;
+    }
+};
+
+namespace detail {
+namespace gguf_rope {
+
+// An optional key of type T (float, uint32 or bool): empty when absent, the key's error when
+// it has another type.
+template <class T>
+expected<std::optional<T>> optional_key(const gguf_file& f, const std::string& key) {
+    if (f.find(key) == nullptr) return std::optional<T>{};
+    expected<T> v = [&]() -> expected<T> {
+        if constexpr (std::is_same_v<T, float>)
+            return f.get_f32(key);
+        else if constexpr (std::is_same_v<T, std::uint32_t>)
+            return f.get_u32(key);
+        else
+            return f.get_bool(key);
+    }();
+    if (!v) return v.err();
+    return std::optional<T>{*v};
+}
+
+inline expected<std::optional<std::string>> optional_string(const gguf_file& f,
+                                                            const std::string& key) {
+    if (f.find(key) == nullptr) return std::optional<std::string>{};
+    auto v = f.get_string(key);
+    if (!v) return v.err();
+    return std::optional<std::string>{std::string(*v)};
+}
+
+// A finite float32 key (NaN and infinities refused, naming the key).
+inline expected<std::optional<double>> optional_f32(const gguf_file& f, const std::string& key) {
+    auto v = optional_key<float>(f, key);
+    if (!v) return v.err();
+    if (!*v) return std::optional<double>{};
+    if (!std::isfinite(**v))
+        return make_error(errc::not_finite, key, "must be a finite number",
+                          static_cast<double>(**v));
+    return std::optional<double>{static_cast<double>(**v)};
+}
+
+// A uint32 scalar, or the first entry of a uint32/int32 array (per-layer values, llama.cpp's
+// get_key_or_arr).
+inline expected<std::optional<std::uint32_t>> optional_u32_or_first(const gguf_file& f,
+                                                                    const std::string& key) {
+    const gguf_kv* kv = f.find(key);
+    if (kv == nullptr) return std::optional<std::uint32_t>{};
+    if (kv->value.type() != gguf_type::array) {
+        auto v = f.get_u32(key);
+        if (!v) return v.err();
+        return std::optional<std::uint32_t>{*v};
+    }
+    auto a = f.get_array(key);
+    if (!a) return a.err();
+    if (auto u = (*a)->get_if<std::uint32_t>(); u && !u->empty())
+        return std::optional<std::uint32_t>{(*u)[0]};
+    if (auto s = (*a)->get_if<std::int32_t>(); s && !s->empty() && (*s)[0] >= 0)
+        return std::optional<std::uint32_t>{static_cast<std::uint32_t>((*s)[0])};
+    return error{errc::wrong_type, key,
+                 "expected a uint32 or a non-empty array of non-negative integers"};
+}
+
+// The pairs of a factor tensor, as doubles (each float32 exactly).
+template <class TensorReader>
+expected<std::vector<double>> factor_list(TensorReader& read, const char* name, int rotary_dim) {
+    auto v = read(name, static_cast<std::uint64_t>(rotary_dim / 2));
+    if (!v) return v.err();
+    return std::vector<double>(v->begin(), v->end());
+}
+
+inline bool is_deepseek2(std::string_view arch) { return arch == "deepseek2"; }
+
+template <class TensorReader>
+expected<gguf_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
+    gguf_rope_config out;
+    auto note = [&](std::string key, std::string origin) {
+        out.sources.push_back({std::move(key), std::move(origin)});
+    };
+
+    auto arch_v = f.get_string("general.architecture");
+    if (!arch_v) return arch_v.err();
+    const std::string arch(*arch_v);
+    out.architecture = arch;
+    const std::string p = arch + ".";
+
+    // Layer count and context length (required by llama.cpp's load_hparams).
+    auto n_layer = f.get_u32(p + "block_count");
+    if (!n_layer) return n_layer.err();
+    if (*n_layer > (1u << 24))
+        return make_error(errc::out_of_range, p + "block_count",
+                          "must be <= 2^24 (as num_hidden_layers)", static_cast<double>(*n_layer));
+    auto n_ctx = f.get_u32(p + "context_length");
+    if (!n_ctx) return n_ctx.err();
+    if (*n_ctx == 0)
+        return make_error(errc::out_of_range, p + "context_length", "must be > 0", 0.0);
+    out.max_position_embeddings = *n_ctx;
+    note("max_position_embeddings", p + "context_length");
+
+    // head_dim (n_embd_head_k) and the rotary dimension (n_rot).
+    auto key_length = optional_key<std::uint32_t>(f, p + "attention.key_length");
+    if (!key_length) return key_length.err();
+    auto n_rot = optional_key<std::uint32_t>(f, p + "rope.dimension_count");
+    if (!n_rot) return n_rot.err();
+    std::int64_t head_dim = 0;
+    if (is_deepseek2(arch)) {
+        if (!*n_rot)
+            return error{errc::missing_field, p + "rope.dimension_count",
+                         "required for " + arch + " (the rotary slice of each head)"};
+        head_dim = **n_rot;
+        note("head_dim", p + "rope.dimension_count (" + arch +
+                             ": the rotary slice, as transformers' qk_rope_head_dim)");
+    } else if (*key_length) {
+        head_dim = **key_length;
+        note("head_dim", p + "attention.key_length");
+    } else {
+        auto n_embd = optional_key<std::uint32_t>(f, p + "embedding_length");
+        if (!n_embd) return n_embd.err();
+        auto n_head = optional_u32_or_first(f, p + "attention.head_count");
+        if (!n_head) return n_head.err();
+        if (!*n_embd || !*n_head || **n_head == 0)
+            return error{errc::missing_field, p + "attention.key_length",
+                         "absent, and no " + p + "embedding_length / " + p +
+                             "attention.head_count to derive it from"};
+        head_dim = **n_embd / **n_head;
+        note("head_dim", p + "embedding_length / " + p + "attention.head_count");
+    }
+    const std::int64_t rotary = *n_rot ? static_cast<std::int64_t>(**n_rot) : head_dim;
+    if (*n_rot) note("rotary_dim", p + "rope.dimension_count");
+    if (head_dim <= 0 || head_dim > (1 << 24) || rotary <= 0 || rotary > head_dim)
+        return make_error(errc::out_of_range, *n_rot ? p + "rope.dimension_count" : "head_dim",
+                          "must be in (0, head_dim] with head_dim in (0, 2^24]",
+                          static_cast<double>(rotary));
+
+    rope_config base;
+    base.head_dim = static_cast<int>(head_dim);
+    if (rotary != head_dim) base.rotary_dim = static_cast<int>(rotary);
+
+    auto freq_base = optional_f32(f, p + "rope.freq_base");
+    if (!freq_base) return freq_base.err();
+    base.rope_theta = freq_base->value_or(10000.0);
+    note("rope_theta",
+         *freq_base ? p + "rope.freq_base" : "default 10000 (llama.cpp load_hparams)");
+
+    // Scaling keys.
+    auto type_v = optional_string(f, p + "rope.scaling.type");
+    if (!type_v) return type_v.err();
+    const std::string type = type_v->value_or("linear");
+    if (type != "none" && type != "linear" && type != "yarn" && type != "longrope")
+        return error{errc::unknown_rope_type, p + "rope.scaling.type",
+                     "'" + type + "' is not one of none, linear, yarn, longrope"};
+    auto factor_v = optional_f32(f, p + "rope.scaling.factor");
+    if (!factor_v) return factor_v.err();
+    std::string factor_key = p + "rope.scaling.factor";
+    if (!*factor_v) {
+        factor_v = optional_f32(f, p + "rope.scale_linear");
+        if (!factor_v) return factor_v.err();
+        factor_key = p + "rope.scale_linear";
+    }
+    double factor = factor_v->value_or(0.0);
+    if (factor == 0.0) factor = 1.0;
+    auto orig_v = optional_key<std::uint32_t>(f, p + "rope.scaling.original_context_length");
+    if (!orig_v) return orig_v.err();
+    const std::int64_t original = orig_v->value_or(*n_ctx);
+    if (original == 0)
+        return make_error(errc::out_of_range, p + "rope.scaling.original_context_length",
+                          "must be > 0", 0.0);
+    const std::string original_origin =
+        *orig_v ? p + "rope.scaling.original_context_length"
+                : p + "context_length (no " + p + "rope.scaling.original_context_length)";
+    auto attn_v = optional_f32(f, p + "rope.scaling.attn_factor");
+    if (!attn_v) return attn_v.err();
+    auto ext_v = optional_f32(f, p + "rope.scaling.yarn_ext_factor");
+    if (!ext_v) return ext_v.err();
+    auto yarn_attn_v = optional_f32(f, p + "rope.scaling.yarn_attn_factor");
+    if (!yarn_attn_v) return yarn_attn_v.err();
+    auto beta_fast_v = optional_f32(f, p + "rope.scaling.yarn_beta_fast");
+    if (!beta_fast_v) return beta_fast_v.err();
+    auto beta_slow_v = optional_f32(f, p + "rope.scaling.yarn_beta_slow");
+    if (!beta_slow_v) return beta_slow_v.err();
+    auto log_mul_v = optional_f32(f, p + "rope.scaling.yarn_log_multiplier");
+    if (!log_mul_v) return log_mul_v.err();
+    auto finetuned_v = optional_key<bool>(f, p + "rope.scaling.finetuned");
+    if (!finetuned_v) return finetuned_v.err();
+    out.finetuned = finetuned_v->value_or(false);
+
+    const bool has_long = f.find_tensor(gguf_rope_factors_long) != nullptr;
+    const bool has_short = f.find_tensor(gguf_rope_factors_short) != nullptr;
+    const bool has_freqs = f.find_tensor(gguf_rope_freqs) != nullptr;
+    const int d = static_cast<int>(rotary);
+
+    gguf_layer_rope full;
+    full.layer_type = "full_attention";
+    full.config = base;
+    if (has_long || has_short || has_freqs || type == "longrope") {
+        if (type == "yarn" || (type == "linear" && factor != 1.0))
+            return error{errc::inconsistent, factor_key,
+                         "a linear or YaRN scaling beside RoPE factor tensors has no "
+                         "transformers equivalent"};
+        longrope m;
+        m.original_max_position_embeddings = original;
+        m.max_position_embeddings = *n_ctx;
+        if (!has_freqs) {
+            auto l = factor_list(read_tensor, gguf_rope_factors_long, d);
+            if (!l) return l.err();
+            auto s = factor_list(read_tensor, gguf_rope_factors_short, d);
+            if (!s) return s.err();
+            m.long_factor = std::move(*l);
+            m.short_factor = std::move(*s);
+            note("long_factor", gguf_rope_factors_long);
+            note("short_factor", gguf_rope_factors_short);
+            note("max_position_embeddings", p + "context_length");
+            // transformers' attention factor, f = max_position_embeddings / L.
+            const double ratio = static_cast<double>(*n_ctx) / static_cast<double>(original);
+            const double computed =
+                ratio > 1.0 ? std::sqrt(1.0 + std::log(ratio) / std::log(double(original))) : 1.0;
+            if (*attn_v && **attn_v != static_cast<double>(static_cast<float>(computed))) {
+                m.attention_factor = **attn_v;
+                note("attention_factor", p + "rope.scaling.attn_factor");
+                out.warnings.push_back(
+                    {p + "rope.scaling.attn_factor",
+                     "is not transformers' sqrt(1 + ln(s) / ln(L)) = " + format_value(computed) +
+                         " rounded to float32: the stored value is used"});
+            } else {
+                note("attention_factor",
+                     "sqrt(1 + ln(context_length / L) / ln(L)) (transformers "
+                     "_compute_longrope_parameters)" +
+                         (*attn_v ? std::string(", agreeing with ") + p +
+                                        "rope.scaling.attn_factor in float32"
+                                  : std::string()));
+            }
+            full.rope_type = "longrope";
+        } else {
+            auto fr = factor_list(read_tensor, gguf_rope_freqs, d);
+            if (!fr) return fr.err();
+            m.long_factor = *fr;
+            m.short_factor = std::move(*fr);
+            m.attention_factor = 1.0;
+            if (has_long || has_short)
+                out.warnings.push_back({gguf_rope_freqs,
+                                        "used; the LongRoPE factor tensors beside it are ignored "
+                                        "(llama.cpp llama_model::get_rope_factors)"});
+            if (*attn_v && **attn_v != 1.0)
+                out.warnings.push_back({p + "rope.scaling.attn_factor",
+                                        "ignored beside rope_freqs.weight (attention factor 1)"});
+            note("short_factor", std::string(gguf_rope_freqs) +
+                                     " (per-pair divisors of theta_i, "
+                                     "llama_model::get_rope_factors)");
+            note("long_factor", gguf_rope_freqs);
+            note("attention_factor", "1 (per-pair factors only)");
+            full.rope_type = "rope_freqs";
+        }
+        note("original_max_position_embeddings", original_origin);
+        full.original_max_position_embeddings = original;
+        full.config.scaling = std::move(m);
+    } else if (type == "none" || (type == "linear" && factor == 1.0)) {
+        full.rope_type = "default";
+        if (type == "none" && factor != 1.0)
+            out.warnings.push_back({factor_key,
+                                    "ignored: scaling type \"none\" never scales "
+                                    "(llama.cpp llama_context)"});
+        note("rope_type", *type_v ? p + "rope.scaling.type" : "default \"linear\" with s = 1");
+    } else if (type == "linear") {
+        full.config.scaling = linear{factor};
+        full.rope_type = "linear";
+        note("rope_type", p + "rope.scaling.type");
+        note("factor", factor_key);
+    } else {  // yarn
+        yarn m;
+        m.factor = factor;
+        m.original_max_position_embeddings = original;
+        m.beta_fast = beta_fast_v->value_or(32.0);
+        m.beta_slow = beta_slow_v->value_or(1.0);
+        m.truncate = arch != "gpt-oss";
+        if (*ext_v && **ext_v >= 0.0) m.extrapolation_factor = **ext_v;
+        m.attn_factor = attn_v->value_or(1.0);
+        if (*yarn_attn_v) {
+            m.attention_factor = **yarn_attn_v;
+            note("attention_factor", p + "rope.scaling.yarn_attn_factor (transformers' "
+                                         "attention_factor, as the converter writes it)");
+        }
+        m.attention_scales_logits = is_deepseek2(arch);
+        if (*log_mul_v) {
+            if (is_deepseek2(arch)) {
+                const double all = **log_mul_v / 0.1;
+                m.mscale = all;
+                m.mscale_all_dim = all;
+                note("mscale_all_dim", p + "rope.scaling.yarn_log_multiplier / 0.1 (" + arch +
+                                           " stores 0.1 * mscale_all_dim)");
+                note("mscale", "mscale_all_dim (llama.cpp llama_context, " + arch + ")");
+            } else {
+                m.mscale = 1.0;
+                m.mscale_all_dim = **log_mul_v;
+                note("mscale_all_dim", p + "rope.scaling.yarn_log_multiplier");
+                note("mscale", "1 (llama.cpp llama_context)");
+            }
+        }
+        full.rope_type = "yarn";
+        full.original_max_position_embeddings = original;
+        note("rope_type", p + "rope.scaling.type");
+        note("factor", factor_key);
+        note("original_max_position_embeddings", original_origin);
+        note("beta_fast", *beta_fast_v ? p + "rope.scaling.yarn_beta_fast" : "default 32");
+        note("beta_slow", *beta_slow_v ? p + "rope.scaling.yarn_beta_slow" : "default 1");
+        note("truncate", m.truncate ? "true (llama.cpp always floors the correction range)"
+                                    : "false for " + arch + " (transformers GptOssConfig)");
+        if (*attn_v)
+            note("attn_factor", p + "rope.scaling.attn_factor (multiplies, llama_context)");
+        full.config.scaling = std::move(m);
+    }
+    if ((full.rope_type == "default" || full.rope_type == "linear") && *attn_v && **attn_v != 1.0)
+        out.warnings.push_back(
+            {p + "rope.scaling.attn_factor", "ignored: transformers has no attention factor for " +
+                                                 full.rope_type +
+                                                 " RoPE (llama.cpp multiplies cos and sin by it, "
+                                                 "llama_context)"});
+    if (auto e = validate(full.config); !e) return e.err();
+
+    // Sliding-window layers.
+    auto base_swa = optional_f32(f, p + "rope.freq_base_swa");
+    if (!base_swa) return base_swa.err();
+    auto n_rot_swa = optional_key<std::uint32_t>(f, p + "rope.dimension_count_swa");
+    if (!n_rot_swa) return n_rot_swa.err();
+    const std::size_t layers = *n_layer;
+    out.layers.assign(layers, std::size_t{0});
+    out.layer_types.push_back(full);
+    std::optional<gguf_layer_rope> sliding;
+    int period = 0;
+    if (arch == "gemma3") {
+        period = 6;
+        gguf_layer_rope s;
+        s.layer_type = "sliding_attention";
+        s.config = base;
+        s.config.scaling = plain{};
+        s.config.rope_theta = base_swa->value_or(10000.0);
+        s.rope_type = "default";
+        note("sliding_attention.rope_theta",
+             *base_swa ? p + "rope.freq_base_swa"
+                       : "default 10000 (llama.cpp load_hparams, LLM_ARCH_GEMMA3)");
+        sliding = std::move(s);
+    } else if (arch == "gpt-oss") {
+        period = 2;
+        if (*base_swa && **base_swa != full.config.rope_theta) {
+            gguf_layer_rope s = full;
+            s.layer_type = "sliding_attention";
+            s.config.rope_theta = **base_swa;
+            note("sliding_attention.rope_theta", p + "rope.freq_base_swa");
+            sliding = std::move(s);
+        }
+    } else if (*base_swa || *n_rot_swa) {
+        out.warnings.push_back(
+            {*base_swa ? p + "rope.freq_base_swa" : p + "rope.dimension_count_swa",
+             "ignored: the sliding-window layer pattern of '" + arch +
+                 "' is not known to this reader (every layer uses the "
+                 "full-attention table)"});
+    }
+    if (sliding && *n_rot_swa) {
+        if (**n_rot_swa == 0 || **n_rot_swa > static_cast<std::uint32_t>(head_dim))
+            return make_error(errc::out_of_range, p + "rope.dimension_count_swa",
+                              "must be in (0, head_dim]", static_cast<double>(**n_rot_swa));
+        sliding->config.rotary_dim = static_cast<int>(**n_rot_swa);
+        note("sliding_attention.rotary_dim", p + "rope.dimension_count_swa");
+    }
+    if (sliding) {
+        if (auto e = validate(sliding->config); !e) return e.err();
+        out.layer_types.push_back(std::move(*sliding));
+        for (std::size_t i = 0; i < layers; ++i)
+            if (static_cast<int>(i % static_cast<std::size_t>(period)) < period - 1)
+                out.layers[i] = std::size_t{1};
+        note("layers", "sliding unless i % " + std::to_string(period) +
+                           " == " + std::to_string(period - 1) +
+                           " (llama_hparams::set_swa_pattern(" + std::to_string(period) + "))");
+    }
+
+    // Multimodal sections.
+    if (f.find(p + "rope.dimension_sections") != nullptr) {
+        auto a = f.get_array(p + "rope.dimension_sections");
+        if (!a) return a.err();
+        std::vector<int> sec;
+        if (auto s = (*a)->get_if<std::int32_t>()) {
+            for (std::int32_t x : *s) sec.push_back(x);
+        } else if (auto u = (*a)->get_if<std::uint32_t>()) {
+            for (std::uint32_t x : *u) sec.push_back(x > (1u << 24) ? -1 : static_cast<int>(x));
+        } else {
+            return error{errc::wrong_type, p + "rope.dimension_sections",
+                         std::string("expected an array of int32, got an array of ") +
+                             to_string((*a)->element_type())};
+        }
+        long long sum = 0;
+        for (int x : sec) {
+            if (x < 0)
+                return error{errc::out_of_range, p + "rope.dimension_sections",
+                             "every section must be >= 0 (and below 2^24)"};
+            sum += x;
+        }
+        while (!sec.empty() && sec.back() == 0) sec.pop_back();
+        if (sum != rotary / 2)
+            return error{errc::inconsistent, p + "rope.dimension_sections",
+                         "sums to " + std::to_string(sum) +
+                             ", not rotary_dim / 2 = " + std::to_string(rotary / 2)};
+        out.mrope = gguf_mrope{std::move(sec), arch == "qwen3vl" || arch == "qwen3vlmoe"};
+        note("mrope_section", p + "rope.dimension_sections");
+    }
+
+    const gguf_layer_rope& primary = out.layer_types.front();
+    out.config = primary.config;
+    out.rope_type = primary.rope_type;
+    out.original_max_position_embeddings = primary.original_max_position_embeddings;
+    return out;
+}
+
+}  // namespace gguf_rope
+}  // namespace detail
+
+/// Reads the rope configuration of a GGUF file held in memory: `file` parsed (parse_gguf) from
+/// `bytes`, the whole file, whose RoPE tensors are read from there. The rules, the llama.cpp
+/// function each follows, and where llama.cpp computes something else are in the header
+/// comment. Every layer type's configuration has passed validate(). Precision: each parameter
+/// is the stored value converted exactly to double (float32 keys and tensors), except the
+/// divisions the rules name (yarn_log_multiplier / 0.1, embedding_length / head_count).
+/// Errors name the key or tensor. Never throws (except std::bad_alloc).
+inline expected<gguf_rope_config> read_gguf_rope(const gguf_file& file, std::string_view bytes) {
+    return detail::gguf_rope::read(file, [&](const char* name, std::uint64_t n) {
+        return read_f32_tensor(file, bytes, name, n);
+    });
+}
+
+/// As read_gguf_rope, from the file at `path`: load_gguf, then only the RoPE tensors' bytes
+/// (load_f32_tensor). Never throws (except std::bad_alloc).
+inline expected<gguf_rope_config> load_gguf_rope(const std::filesystem::path& path) {
+    auto file = load_gguf(path);
+    if (!file) return file.err();
+    return detail::gguf_rope::read(*file, [&](const char* name, std::uint64_t n) {
+        return load_f32_tensor(*file, path, name, n);
+    });
+}
+
+ROPESCALE_END_NAMESPACE
+
+#endif  // ROPESCALE_GGUF_ROPE_HPP
