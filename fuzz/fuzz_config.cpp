@@ -52,8 +52,11 @@ void check_table(const rs::frequency_table& t, const rs::hf_rope_config& c,
     FUZZ_CHECK(t.inv_freq.size() == static_cast<std::size_t>(t.pairs()),
                where + ": " + std::to_string(t.inv_freq.size()) +
                    " inverse frequencies for rotary_dim " + std::to_string(t.rotary_dim));
+    // Positive, except proportional RoPE's unrotated pairs, which are exactly 0.
+    const bool zeros_allowed = std::string(t.method) == "proportional";
     for (std::size_t i = 0; i < t.inv_freq.size(); ++i)
-        FUZZ_CHECK(std::isfinite(t.inv_freq[i]) && t.inv_freq[i] > 0.0,
+        FUZZ_CHECK(std::isfinite(t.inv_freq[i]) &&
+                       (t.inv_freq[i] > 0.0 || (zeros_allowed && t.inv_freq[i] == 0.0)),
                    where + ": " + t.method + " inv_freq[" + std::to_string(i) +
                        "] = " + rs::detail::format_value(t.inv_freq[i]));
     FUZZ_CHECK(std::isfinite(t.attention_factor) && t.attention_factor > 0.0,
