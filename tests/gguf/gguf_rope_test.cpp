@@ -9,6 +9,7 @@
 // LongRoPE lists, yarn_log_multiplier), the bound is that rounding, stated at the check.
 // Errors for missing and mistyped keys are checked for the key they name.
 #include "gguf_writer.hpp"
+#include "support/ulp.hpp"
 
 #include <ropescale/gguf_rope.hpp>
 #include <ropescale/hf_config.hpp>
@@ -34,6 +35,9 @@ namespace {
 namespace rs = ropescale;
 namespace gw = gguf_test;
 using json = nlohmann::json;
+using ropescale_test::factor_ulp;
+using ropescale_test::inv_freq_ulp;
+using ropescale_test::ulp_distance;
 
 std::string config_path(const char* name) {
     return std::string(ROPESCALE_EXAMPLE_CONFIGS_DIR) + "/" + name;
@@ -67,27 +71,6 @@ rs::frequency_table table(const rs::rope_config& c, rs::table_options opt = {}) 
     EXPECT_TRUE(t) << t.err().what();
     return t ? *t : rs::frequency_table{};
 }
-
-std::uint64_t ulp_distance(double a, double b) {
-    if (a == b) return 0;
-    if (a == 0.0 || b == 0.0 || std::signbit(a) != std::signbit(b) || !std::isfinite(a) ||
-        !std::isfinite(b))
-        return UINT64_MAX;
-    std::int64_t ia = 0;
-    std::int64_t ib = 0;
-    std::memcpy(&ia, &a, sizeof a);
-    std::memcpy(&ib, &b, sizeof b);
-    return ia > ib ? static_cast<std::uint64_t>(ia - ib) : static_cast<std::uint64_t>(ib - ia);
-}
-
-// The methods' precision contracts (their headers' doc comments).
-std::uint64_t inv_freq_ulp(const std::string& rope_type) {
-    if (rope_type == "default") return 2;   // plain.hpp
-    if (rope_type == "linear") return 3;    // linear.hpp
-    if (rope_type == "longrope") return 3;  // longrope.hpp
-    return 8;                               // yarn.hpp
-}
-constexpr std::uint64_t factor_ulp = 4;  // yarn.hpp
 
 // Two tables: each inv_freq within `ulp`, the factors within factor_ulp.
 void expect_same_table(const rs::frequency_table& got, const rs::frequency_table& want,

@@ -11,6 +11,8 @@
 //     (hf_rope_config::query_scale).
 #include <gtest/gtest.h>
 
+#include "support/ulp.hpp"
+
 #include <ropescale/hf_config.hpp>
 
 #include <nlohmann/json.hpp>
@@ -35,6 +37,9 @@
 
 namespace rs = ropescale;
 namespace fs = std::filesystem;
+using ropescale_test::factor_ulp;
+using ropescale_test::inv_freq_ulp;
+using ropescale_test::ulp_distance;
 
 namespace {
 
@@ -99,32 +104,6 @@ nlohmann::json load_expected(const std::string& name) {
     if (!in) return {};
     return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
 }
-
-// Distance in units in the last place between two finite doubles of the same sign (0 only
-// matches 0: proportional RoPE's unrotated pairs must be exactly zero).
-std::uint64_t ulp_distance(double a, double b) {
-    if (a == b) return 0;
-    if (a == 0.0 || b == 0.0 || std::signbit(a) != std::signbit(b) || !std::isfinite(a) ||
-        !std::isfinite(b))
-        return UINT64_MAX;
-    std::int64_t ia = 0;
-    std::int64_t ib = 0;
-    std::memcpy(&ia, &a, sizeof a);
-    std::memcpy(&ib, &b, sizeof b);
-    return ia > ib ? static_cast<std::uint64_t>(ia - ib) : static_cast<std::uint64_t>(ib - ia);
-}
-
-// The precision contracts of the methods' headers: inv_freq of each method within this many
-// ulp of its formula; attention_factor and logit_scale within factor_ulp.
-std::uint64_t inv_freq_ulp(const std::string& rope_type) {
-    if (rope_type == "default") return 2;   // plain.hpp
-    if (rope_type == "linear") return 3;    // linear.hpp
-    if (rope_type == "longrope") return 3;  // longrope.hpp
-    if (rope_type == "llama3") return 6;    // llama3.hpp
-    if (rope_type == "dynamic") return 6;   // dynamic_ntk.hpp
-    return 8;                               // yarn.hpp; proportional
-}
-constexpr std::uint64_t factor_ulp = 4;  // yarn.hpp
 
 // A computed table against one table of the expected file.
 void expect_table(const rs::frequency_table& t, const nlohmann::json& e, const std::string& what) {
