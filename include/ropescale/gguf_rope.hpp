@@ -15,7 +15,12 @@
 // said otherwise; `A` is `general.architecture`; every key is optional unless marked):
 //
 //   general.architecture (string, required)        A; model_rope_config::architecture
-//   A.block_count (uint32, required)               the layer count (hparams.n_layer), <= 2^24
+//   A.block_count (uint32, required)               the layer count (hparams.n_layer), <= 2^24,
+//                                                  less A.nextn_predict_layers (uint32): the
+//                                                  converters' multi-token-prediction blocks
+//                                                  (Glm4MoeModel), outside transformers'
+//                                                  num_hidden_layers (load_hparams:
+//                                                  n_layer_kv_from_start)
 //   A.context_length (uint32, required)            max_position_embeddings (n_ctx_train)
 //   A.attention.key_length (uint32)                head_dim; else A.embedding_length /
 //                                                  A.attention.head_count (integer division,
@@ -118,6 +123,8 @@
 //                have no RoPE, as transformers' Exaone4Attention; A.attention.sliding_window
 //                without a pattern for another layer count: transformers' default period 4,
 //                with a warning (llama.cpp then rotates every layer)
+//   cohere2      period 4 (load_hparams); only the sliding layers rotate
+//                (llm_build_cohere2_iswa), as transformers' Cohere2Attention
 //   smollm3      no RoPE where (i + 1) % 4 == 0 (load_hparams: n_no_rope_layer_step = 4), as
 //                the published no_rope_layers
 //   other        one layer type, every layer; A.rope.freq_base_swa / dimension_count_swa there
@@ -224,7 +231,7 @@ inline expected<std::optional<double>> optional_f32(const gguf_file& f, const st
 // get_key_or_arr).
 inline expected<std::optional<std::uint32_t>> optional_u32_or_first(const gguf_file& f,
                                                                     const std::string& key) {
-    const gguf_kv* kv = f.find(key);
+    const gguf_kv* kv = key.empty() ? nullptr : f.find(key);
     if (kv == nullptr) return std::optional<std::uint32_t>{};
     if (kv->value.type() != gguf_type::array) {
         auto v = f.get_u32(key);
@@ -558,14 +565,29 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
     if (!base_swa) return base_swa.err();
     auto n_rot_swa = optional_key<std::uint32_t>(f, p + "rope.dimension_count_swa");
     if (!n_rot_swa) return n_rot_swa.err();
-    const std::size_t layers = *n_layer;
+    // A.nextn_predict_layers: the last blocks are multi-token-prediction layers (GLM-4.5's
+    // Glm4MoeModel writes num_hidden_layers + num_nextn_predict_layers blocks; load_hparams:
+    // n_layer_kv_from_start = n_layer - nextn_predict_layers), outside transformers'
+    // num_hidden_layers.
+    auto nextn = optional_key<std::uint32_t>(f, p + "nextn_predict_layers");
+    if (!nextn) return nextn.err();
+    if (nextn->value_or(0) > *n_layer)
+        return make_error(errc::out_of_range, p + "nextn_predict_layers",
+                          "must be <= " + p + "block_count", static_cast<double>(**nextn));
+    const std::size_t layers = *n_layer - nextn->value_or(0);
+    if (nextn->value_or(0) > 0)
+        note("num_hidden_layers", p + "block_count - " + p + "nextn_predict_layers");
     out.layers.assign(layers, std::size_t{0});
     std::optional<layer_rope> sliding;
     std::vector<bool> swa;  // per layer: uses `sliding` (empty: no sliding-window layers)
     std::vector<bool> nope(layers, false);
     std::string swa_origin;
-    auto pattern = [&](std::uint32_t period, std::string origin) -> std::optional<error> {
-        auto s = swa_layers(f, p + "attention.sliding_window_pattern", layers, period);
+    // The sliding-window layers: the pattern key where the architecture's load_hparams reads
+    // it (`read_key`), else `period`.
+    auto pattern = [&](std::uint32_t period, std::string origin,
+                       bool read_key) -> std::optional<error> {
+        auto s = swa_layers(f, read_key ? p + "attention.sliding_window_pattern" : std::string(),
+                            layers, period);
         if (!s) return s.err();
         swa = std::move(s->first);
         swa_origin = s->second.empty() ? std::move(origin) : std::move(s->second);
@@ -578,7 +600,7 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
         if (f.find(p + "attention.sliding_window_pattern") == nullptr)
             return error{errc::missing_field, p + "attention.sliding_window_pattern",
                          "required for gemma4 (the per-layer sliding-window pattern)"};
-        if (auto e = pattern(0, "")) return *e;
+        if (auto e = pattern(0, "", true)) return *e;
         if (full.rope_type == "rope_freqs")
             if (auto pr = proportional_from_rope_freqs(full.config)) {
                 note("full_attention.rope_type",
@@ -602,7 +624,8 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
              *base_swa ? p + "rope.freq_base_swa" : p + "rope.freq_base (no freq_base_swa)");
         sliding = std::move(s);
     } else if (arch == "gemma3") {
-        if (auto e = pattern(6, "i % 6 < 5 (llama_hparams::set_swa_pattern(6), load_hparams)"))
+        if (auto e =
+                pattern(6, "i % 6 < 5 (llama_hparams::set_swa_pattern(6), load_hparams)", false))
             return *e;
         layer_rope s;
         s.layer_type = "sliding_attention";
@@ -615,7 +638,8 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
                        : "default 10000 (llama.cpp load_hparams, LLM_ARCH_GEMMA3)");
         sliding = std::move(s);
     } else if (arch == "gpt-oss") {
-        if (auto e = pattern(2, "i % 2 == 0 (llama_hparams::set_swa_pattern(2), load_hparams)"))
+        if (auto e =
+                pattern(2, "i % 2 == 0 (llama_hparams::set_swa_pattern(2), load_hparams)", false))
             return *e;
         layer_rope s = full;
         s.layer_type = "sliding_attention";
@@ -631,7 +655,8 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
         auto window = optional_key<std::uint32_t>(f, p + "attention.sliding_window");
         if (!window) return window.err();
         if (window->value_or(0) > 0) {
-            if (auto e = pattern(4, "i % 4 < 3 (llama_hparams::set_swa_pattern(4), load_hparams)"))
+            if (auto e =
+                    pattern(4, "i % 4 < 3 (llama_hparams::set_swa_pattern(4), load_hparams)", true))
                 return *e;
             layer_rope s;
             s.layer_type = "sliding_attention";
@@ -643,20 +668,28 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
                  *base_swa ? p + "rope.freq_base_swa" : p + "rope.freq_base (no freq_base_swa)");
             sliding = std::move(s);
         }
-    } else if (arch == "exaone4") {
-        // EXAONE 4: with sliding-window layers, only those rotate (llm_build_exaone4: use_rope =
-        // is_swa(il) || no sliding window), as transformers' Exaone4Attention; llama.cpp's
-        // load_hparams sets the pattern (period 4) for 64 layers only.
+    } else if (arch == "exaone4" || arch == "cohere2") {
+        // EXAONE 4 and Cohere 2: with sliding-window layers, only those rotate
+        // (llm_build_exaone4: use_rope = is_swa(il) || no sliding window; llm_build_cohere2_iswa:
+        // RoPE if is_swa(il)), as transformers' Exaone4Attention and Cohere2Attention. Cohere 2:
+        // period 4 (load_hparams). EXAONE 4: the pattern key, else period 4 for 64 layers
+        // (load_hparams).
         auto window = optional_key<std::uint32_t>(f, p + "attention.sliding_window");
         if (!window) return window.err();
         const bool listed = f.find(p + "attention.sliding_window_pattern") != nullptr;
-        if (listed || layers == 64) {
+        if (arch == "cohere2") {
+            if (auto e = pattern(4, "i % 4 < 3 (llama_hparams::set_swa_pattern(4), load_hparams)",
+                                 false))
+                return *e;
+        } else if (listed || layers == 64) {
             if (auto e = pattern(4,
                                  "i % 4 < 3 (llama_hparams::set_swa_pattern(4), load_hparams "
-                                 "for 64 layers)"))
+                                 "for 64 layers)",
+                                 true))
                 return *e;
         } else if (window->value_or(0) > 0) {
-            if (auto e = pattern(4, "i % 4 < 3 (transformers Exaone4Config's default pattern)"))
+            if (auto e =
+                    pattern(4, "i % 4 < 3 (transformers Exaone4Config's default pattern)", false))
                 return *e;
             out.warnings.push_back(
                 {p + "attention.sliding_window",
@@ -669,7 +702,8 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
             full.layer_type = "sliding_attention";
             for (std::size_t i = 0; i < layers; ++i) nope[i] = !swa[i];
             note("layers",
-                 "RoPE on the sliding-window layers only, " + swa_origin + " (llm_build_exaone4)");
+                 "RoPE on the sliding-window layers only, " + swa_origin +
+                     (arch == "cohere2" ? " (llm_build_cohere2_iswa)" : " (llm_build_exaone4)"));
             swa.clear();
         }
     } else if (arch == "smollm3") {

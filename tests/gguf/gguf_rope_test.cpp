@@ -323,8 +323,7 @@ const std::map<std::string, std::string>& not_converted() {
 }
 
 // convert_hf_to_gguf.py on one bundled config, RoPE keys and tensors only.
-std::optional<converted> convert_config(const std::string& name) {
-    const json raw = read_raw(name);
+std::optional<converted> convert_json(const std::string& name, const json& raw) {
     const std::string hf_arch = hf_architecture(name, raw);
     converted cv;
     gguf_out& w = cv.out;
@@ -409,7 +408,10 @@ std::optional<converted> convert_config(const std::string& name) {
         }
     } else if (hf_arch == "Glm4MoeForCausalLM") {
         start("glm4moe", "Glm4MoeModel");
+        // block_count = num_hidden_layers + num_nextn_predict_layers (the MTP layers).
         text_model(w, h, n_layer + c.value("num_nextn_predict_layers", 0u));
+        if (c.contains("num_nextn_predict_layers"))
+            w.u32("nextn_predict_layers", c["num_nextn_predict_layers"]);
         w.set("rope.dimension_count", gw::v_u32(static_cast<std::uint32_t>(
                                           head_dim_of(h) * c.value("partial_rotary_factor", 0.5))));
     } else if (hf_arch == "HunYuanMoEV1ForCausalLM") {
@@ -557,6 +559,10 @@ std::optional<converted> convert_config(const std::string& name) {
         return std::nullopt;
     }
     return cv;
+}
+
+std::optional<converted> convert_config(const std::string& name) {
+    return convert_json(name, read_raw(name));
 }
 
 // ---- the comparison -------------------------------------------------------------------------
@@ -802,6 +808,66 @@ TEST(gguf_rope_bundled, architecture_rules) {
     EXPECT_FALSE(read_converted("Qwen2.5-VL-7B-Instruct.json").mrope->interleaved);
 }
 
+// GLM-4.5 as published has num_nextn_predict_layers 1 (the RoPE-only bundled file leaves it
+// out): Glm4MoeModel writes 93 blocks and nextn_predict_layers 1, which read to transformers'
+// 92 layers.
+TEST(gguf_rope_bundled, glm_4_5_nextn_layers) {
+    json raw = read_raw("GLM-4.5-FP8.json");
+    raw["num_nextn_predict_layers"] = 1;
+    const auto cv = convert_json("GLM-4.5-FP8.json", raw);
+    ASSERT_TRUE(cv);
+    const rs::model_rope_config g = read_gguf(cv->out.file.build());
+    auto h = rs::read_hf_config(raw);
+    ASSERT_TRUE(h) << h.err().what();
+    EXPECT_EQ(g.layers.size(), 92u);
+    expect_same_model(g, *h, cv->bound);
+}
+
+// Cohere 2 (no bundled config; Cohere2Model's keys: sliding_window, the rotary dimension,
+// scaling "none"): RoPE on the sliding-window layers only, one layer in four global.
+TEST(gguf_rope_bundled, cohere2_rope_on_sliding_layers) {
+    auto h = rs::parse_hf_config(R"({"model_type": "cohere2", "hidden_size": 1024,
+        "num_attention_heads": 8, "num_hidden_layers": 8, "max_position_embeddings": 8192,
+        "rope_theta": 50000.0, "sliding_window": 4096})");
+    ASSERT_TRUE(h) << h.err().what();
+    gw::file f;
+    f.kv("general.architecture", gw::v_str("cohere2"));
+    f.kv("cohere2.block_count", gw::v_u32(8));
+    f.kv("cohere2.context_length", gw::v_u32(8192));
+    f.kv("cohere2.embedding_length", gw::v_u32(1024));
+    f.kv("cohere2.attention.head_count", gw::v_u32(8));
+    f.kv("cohere2.rope.freq_base", gw::v_f32(50000.0f));
+    f.kv("cohere2.attention.sliding_window", gw::v_u32(4096));
+    f.kv("cohere2.rope.dimension_count", gw::v_u32(128));
+    f.kv("cohere2.rope.scaling.type", gw::v_str("none"));
+    const rs::model_rope_config g = read_gguf(f.build());
+    EXPECT_TRUE(g.warnings.empty());
+    EXPECT_TRUE(g.layer(3) == nullptr);
+    EXPECT_TRUE(g.layer(2) != nullptr);
+    expect_same_model(g, *h, storage_bound{});
+}
+
+// EXAONE 4 with a sliding window but no pattern and another layer count than 64: llama.cpp
+// rotates every layer, transformers keeps its default pattern (every 4th layer global, no
+// RoPE): read as transformers, with a warning at the key.
+TEST(gguf_rope_bundled, exaone4_window_without_pattern_warns) {
+    auto h = rs::parse_hf_config(R"({"model_type": "exaone4", "hidden_size": 2048,
+        "num_attention_heads": 32, "head_dim": 64, "num_hidden_layers": 8,
+        "max_position_embeddings": 65536, "rope_theta": 1000000.0, "sliding_window": 4096})");
+    ASSERT_TRUE(h) << h.err().what();
+    gw::file f;
+    f.kv("general.architecture", gw::v_str("exaone4"));
+    f.kv("exaone4.block_count", gw::v_u32(8));
+    f.kv("exaone4.context_length", gw::v_u32(65536));
+    f.kv("exaone4.attention.key_length", gw::v_u32(64));
+    f.kv("exaone4.rope.freq_base", gw::v_f32(1000000.0f));
+    f.kv("exaone4.attention.sliding_window", gw::v_u32(4096));
+    const rs::model_rope_config g = read_gguf(f.build());
+    ASSERT_EQ(g.warnings.size(), 1u);
+    EXPECT_EQ(g.warnings[0].field, "exaone4.attention.sliding_window");
+    expect_same_model(g, *h, storage_bound{});
+}
+
 // InternLM 2.5's dynamic NTK section: the converter writes nothing for "dynamic"
 // (TextModel.set_gguf_parameters), so the file holds plain RoPE; transformers' table agrees up
 // to max_position_embeddings (compared above) and not beyond, which the file cannot say.
@@ -936,6 +1002,21 @@ TEST(gguf_rope, mistyped_keys_are_named) {
     gw::file h16 = minimal();  // f16, not the f32 llama.cpp's converter writes
     h16.add(gw::tensor{rs::gguf_rope_freqs, {32}, 1, std::string(64, '\0'), std::nullopt});
     expect_error(h16, rs::errc::wrong_type, "rope_freqs.weight");
+    // The sliding-window pattern: one bool per layer.
+    gw::file g4;
+    g4.kv("general.architecture", gw::v_str("gemma4"));
+    g4.kv("gemma4.block_count", gw::v_u32(2));
+    g4.kv("gemma4.context_length", gw::v_u32(4096));
+    g4.kv("gemma4.attention.key_length", gw::v_u32(64));
+    expect_error(g4, rs::errc::missing_field, "gemma4.attention.sliding_window_pattern");
+    expect_error(gw::file(g4).kv("gemma4.attention.sliding_window_pattern",
+                                 gw::v_array(gw::t_bool, {gw::v_bool(true)})),
+                 rs::errc::inconsistent, "gemma4.attention.sliding_window_pattern");
+    expect_error(gw::file(g4).kv("gemma4.attention.sliding_window_pattern",
+                                 gw::v_array(gw::t_float32, {gw::v_f32(1), gw::v_f32(0)})),
+                 rs::errc::wrong_type, "gemma4.attention.sliding_window_pattern");
+    expect_error(minimal().kv("llama.nextn_predict_layers", gw::v_u32(3)), rs::errc::out_of_range,
+                 "llama.nextn_predict_layers");
     gw::file y = minimal();
     y.kv("llama.rope.scaling.type", gw::v_str("yarn"));
     y.kv("llama.rope.scaling.factor", gw::v_f32(4));
