@@ -15,7 +15,12 @@
 // said otherwise; `A` is `general.architecture`; every key is optional unless marked):
 //
 //   general.architecture (string, required)        A; model_rope_config::architecture
-//   A.block_count (uint32, required)               the layer count (hparams.n_layer), <= 2^24
+//   A.block_count (uint32, required)               the layer count (hparams.n_layer), <= 2^24,
+//                                                  less A.nextn_predict_layers (uint32): the
+//                                                  converters' multi-token-prediction blocks
+//                                                  (Glm4MoeModel), outside transformers'
+//                                                  num_hidden_layers (load_hparams:
+//                                                  n_layer_kv_from_start)
 //   A.context_length (uint32, required)            max_position_embeddings (n_ctx_train)
 //   A.attention.key_length (uint32)                head_dim; else A.embedding_length /
 //                                                  A.attention.head_count (integer division,
@@ -95,15 +100,36 @@
 // "none", or "linear" with s = 1 -> plain; "linear" -> linear{s}; "yarn" -> yarn; "longrope"
 // without the tensors -> an error naming rope_factors_long.weight.
 //
-// Layers (model_rope_config::layers, one entry per A.block_count):
-//   gemma3       layer i slides iff i % 6 < 5 (llama_hparams::set_swa_pattern(6)); sliding
-//                layers: plain RoPE, base A.rope.freq_base_swa else 10000 (load_hparams'
-//                LLM_ARCH_GEMMA3 case: rope_freq_scale_train_swa = 1)
-//   gpt-oss      layer i slides iff i % 2 == 0 (set_swa_pattern(2)); sliding layers share the
-//                full layers' scaling, base A.rope.freq_base_swa else A.rope.freq_base (one
-//                layer type when the bases agree)
+// Layers (model_rope_config::layers, one entry per A.block_count). The sliding-window layers
+// are A.attention.sliding_window_pattern where the architecture reads it (a bool per layer, as
+// the converters write it, or a uint32 period n), else the architecture's period n
+// (llama_hparams::set_swa_pattern(n): layer i slides iff i % n < n - 1):
+//   gemma3       period 6 (load_hparams); sliding layers: plain RoPE, base A.rope.freq_base_swa
+//                else 10000 (load_hparams' LLM_ARCH_GEMMA3 case: rope_freq_scale_train_swa = 1)
+//   gemma4       A.attention.sliding_window_pattern (required); sliding layers: plain RoPE,
+//                head_dim A.attention.key_length_swa, rotary A.rope.dimension_count_swa, base
+//                A.rope.freq_base_swa else A.rope.freq_base. Full layers: rope_freqs.weight of 1
+//                for the first r pairs and 1e30 for the rest (Gemma4Model.generate_extra_tensors)
+//                is transformers' proportional RoPE with 2r rotated channels, its other pairs
+//                exactly unrotated (llama.cpp: an angle below 1e-24 rad per position)
+//   gpt-oss      period 2 (load_hparams); sliding layers share the full layers' scaling, base
+//                A.rope.freq_base_swa else A.rope.freq_base
+//   olmo2        with A.attention.sliding_window > 0 (Olmo 3): the pattern key, else period 4
+//                (load_hparams); sliding layers: plain RoPE, base A.rope.freq_base_swa else
+//                A.rope.freq_base (llm_build_olmo2: freq_scale 1, ext_factor 0, attn_factor 1
+//                there), as transformers' Olmo3 sliding layers
+//   exaone4      the pattern key, else period 4 for 64 layers (load_hparams); with sliding
+//                layers only they rotate (llm_build_exaone4: use_rope = is_swa(il)), the others
+//                have no RoPE, as transformers' Exaone4Attention; A.attention.sliding_window
+//                without a pattern for another layer count: transformers' default period 4,
+//                with a warning (llama.cpp then rotates every layer)
+//   cohere2      period 4 (load_hparams); only the sliding layers rotate
+//                (llm_build_cohere2_iswa), as transformers' Cohere2Attention
+//   smollm3      no RoPE where (i + 1) % 4 == 0 (load_hparams: n_no_rope_layer_step = 4), as
+//                the published no_rope_layers
 //   other        one layer type, every layer; A.rope.freq_base_swa / dimension_count_swa there
 //                give a warning (the layer pattern is the architecture's, not read here)
+// A.rope.dimension_count_swa sets the sliding layers' rotary dimension where they exist.
 //
 // Architecture-specific rules:
 //   deepseek2    head_dim = A.rope.dimension_count (the rotary slice; A.attention.key_length is
@@ -111,6 +137,11 @@
 //                attention scales its logits (yarn::attention_scales_logits)
 //   gpt-oss      YaRN without flooring the correction range (truncate = false), as
 //                transformers' GptOssConfig; llama.cpp floors it (below)
+//   mistral3     A.attention.temperature_scale (float32, Ministral3Model writes
+//                llama_4_scaling_beta there): the query scale 1 + beta ln(1 + floor(p / L)) on
+//                every layer (transformers Ministral3Attention), L =
+//                A.rope.scaling.original_context_length else A.context_length (load_hparams'
+//                LLM_ARCH_MISTRAL3: n_attn_temp_floor_scale = n_ctx_orig_yarn)
 //
 // Representation limits (the numbers differ from the config.json reader's by what the file
 // stores): rope_freqs and the LongRoPE lists are float32, so a factor that is not a float32 is
@@ -200,7 +231,7 @@ inline expected<std::optional<double>> optional_f32(const gguf_file& f, const st
 // get_key_or_arr).
 inline expected<std::optional<std::uint32_t>> optional_u32_or_first(const gguf_file& f,
                                                                     const std::string& key) {
-    const gguf_kv* kv = f.find(key);
+    const gguf_kv* kv = key.empty() ? nullptr : f.find(key);
     if (kv == nullptr) return std::optional<std::uint32_t>{};
     if (kv->value.type() != gguf_type::array) {
         auto v = f.get_u32(key);
@@ -226,6 +257,63 @@ expected<std::vector<double>> factor_list(TensorReader& read, const char* name, 
 }
 
 inline bool is_deepseek2(std::string_view arch) { return arch == "deepseek2"; }
+
+// The sliding-window layers, as llama.cpp's load_hparams sets hparams.swa_layers: `key` as a
+// per-layer bool array (llama_model_loader::get_key_or_arr; the converters write
+// add_sliding_window_pattern(layer_types == "sliding_attention")), or as a uint32 period n, else
+// `period` n; a period n is llama_hparams::set_swa_pattern(n): layer i slides iff n == 0 or
+// i % n < n - 1. Returns the pattern and, when it came from the key, where.
+inline expected<std::pair<std::vector<bool>, std::string>> swa_layers(const gguf_file& f,
+                                                                      const std::string& key,
+                                                                      std::size_t layers,
+                                                                      std::uint32_t period) {
+    std::vector<bool> out(layers, false);
+    std::string origin;
+    const gguf_kv* kv = f.find(key);
+    if (kv != nullptr && kv->value.type() == gguf_type::array) {
+        auto a = f.get_array(key);
+        if (!a) return a.err();
+        const std::vector<bool>* b = (*a)->get_if<bool>();
+        if (b == nullptr)
+            return error{errc::wrong_type, key,
+                         std::string("expected an array of bool (one per layer), got an array "
+                                     "of ") +
+                             to_string((*a)->element_type())};
+        if (b->size() != layers)
+            return error{errc::inconsistent, key,
+                         "has " + std::to_string(b->size()) + " entries for " +
+                             std::to_string(layers) + " layers"};
+        return std::make_pair(*b, key + " (per layer)");
+    }
+    if (kv != nullptr) {
+        auto n = f.get_u32(key);
+        if (!n) return n.err();
+        period = *n;
+        origin = key + " = " + std::to_string(period) + " (llama_hparams::set_swa_pattern)";
+    }
+    for (std::size_t i = 0; i < layers; ++i) out[i] = period == 0 || i % period < period - 1;
+    return std::make_pair(std::move(out), std::move(origin));
+}
+
+// Gemma 4's full-attention layers: rope_freqs.weight holding 1 for the first r pairs and 1e30
+// (as float32) for the others (Gemma4Model.generate_extra_tensors, over the whole head) is
+// transformers' proportional RoPE with 2r rotated channels: inv_freq b^(-2i/D) for i < r and 0
+// beyond (llama.cpp divides by 1e30 instead, leaving those pairs an angle below 1e-24 rad per
+// position). Empty when the factors have another form, or the rotary dimension is not the head.
+inline std::optional<rope_config> proportional_from_rope_freqs(const rope_config& c) {
+    const auto* m = std::get_if<longrope>(&c.scaling);
+    if (m == nullptr || c.rotary_dim || c.partial_rotary_factor) return std::nullopt;
+    const std::vector<double>& fr = m->short_factor;
+    std::size_t r = 0;
+    while (r < fr.size() && fr[r] == 1.0) ++r;
+    if (r == 0 || r == fr.size()) return std::nullopt;
+    for (std::size_t i = r; i < fr.size(); ++i)
+        if (!(fr[i] >= static_cast<double>(1e30f))) return std::nullopt;
+    rope_config out = c;
+    out.scaling = proportional{};
+    out.rotary_dim = static_cast<int>(2 * r);
+    return out;
+}
 
 template <class TensorReader>
 expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
@@ -472,18 +560,73 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
                                                  "llama_context)"});
     if (auto e = validate(full.config); !e) return e.err();
 
-    // Sliding-window layers.
+    // Layers: the sliding-window layers' table, the layers without RoPE, the query scale.
     auto base_swa = optional_f32(f, p + "rope.freq_base_swa");
     if (!base_swa) return base_swa.err();
     auto n_rot_swa = optional_key<std::uint32_t>(f, p + "rope.dimension_count_swa");
     if (!n_rot_swa) return n_rot_swa.err();
-    const std::size_t layers = *n_layer;
+    // A.nextn_predict_layers: the last blocks are multi-token-prediction layers (GLM-4.5's
+    // Glm4MoeModel writes num_hidden_layers + num_nextn_predict_layers blocks; load_hparams:
+    // n_layer_kv_from_start = n_layer - nextn_predict_layers), outside transformers'
+    // num_hidden_layers.
+    auto nextn = optional_key<std::uint32_t>(f, p + "nextn_predict_layers");
+    if (!nextn) return nextn.err();
+    if (nextn->value_or(0) > *n_layer)
+        return make_error(errc::out_of_range, p + "nextn_predict_layers",
+                          "must be <= " + p + "block_count", static_cast<double>(**nextn));
+    const std::size_t layers = *n_layer - nextn->value_or(0);
+    if (nextn->value_or(0) > 0)
+        note("num_hidden_layers", p + "block_count - " + p + "nextn_predict_layers");
     out.layers.assign(layers, std::size_t{0});
-    out.layer_types.push_back(full);
     std::optional<layer_rope> sliding;
-    int period = 0;
-    if (arch == "gemma3") {
-        period = 6;
+    std::vector<bool> swa;  // per layer: uses `sliding` (empty: no sliding-window layers)
+    std::vector<bool> nope(layers, false);
+    std::string swa_origin;
+    // The sliding-window layers: the pattern key where the architecture's load_hparams reads
+    // it (`read_key`), else `period`.
+    auto pattern = [&](std::uint32_t period, std::string origin,
+                       bool read_key) -> std::optional<error> {
+        auto s = swa_layers(f, read_key ? p + "attention.sliding_window_pattern" : std::string(),
+                            layers, period);
+        if (!s) return s.err();
+        swa = std::move(s->first);
+        swa_origin = s->second.empty() ? std::move(origin) : std::move(s->second);
+        return std::nullopt;
+    };
+    if (arch == "gemma4") {
+        // Gemma4Model writes the per-layer pattern, key_length_swa, dimension_count_swa,
+        // freq_base_swa, and rope_freqs.weight (1 for the rotated pairs, 1e30 for the others)
+        // for the full-attention layers only.
+        if (f.find(p + "attention.sliding_window_pattern") == nullptr)
+            return error{errc::missing_field, p + "attention.sliding_window_pattern",
+                         "required for gemma4 (the per-layer sliding-window pattern)"};
+        if (auto e = pattern(0, "", true)) return *e;
+        if (full.rope_type == "rope_freqs")
+            if (auto pr = proportional_from_rope_freqs(full.config)) {
+                note("full_attention.rope_type",
+                     std::string(gguf_rope_freqs) + " (1 for the rotated pairs, >= 1e30 for the " +
+                         "unrotated ones: transformers' proportional RoPE, Gemma4Model)");
+                full.config = *pr;
+                full.rope_type = "proportional";
+                full.original_max_position_embeddings.reset();
+            }
+        auto hd_swa = optional_key<std::uint32_t>(f, p + "attention.key_length_swa");
+        if (!hd_swa) return hd_swa.err();
+        layer_rope s;
+        s.layer_type = "sliding_attention";
+        s.config.head_dim =
+            static_cast<int>(hd_swa->value_or(static_cast<std::uint32_t>(head_dim)));
+        s.config.rope_theta = base_swa->value_or(base.rope_theta);
+        s.config.scaling = plain{};
+        s.rope_type = "default";
+        note("sliding_attention.head_dim", *hd_swa ? p + "attention.key_length_swa" : "head_dim");
+        note("sliding_attention.rope_theta",
+             *base_swa ? p + "rope.freq_base_swa" : p + "rope.freq_base (no freq_base_swa)");
+        sliding = std::move(s);
+    } else if (arch == "gemma3") {
+        if (auto e =
+                pattern(6, "i % 6 < 5 (llama_hparams::set_swa_pattern(6), load_hparams)", false))
+            return *e;
         layer_rope s;
         s.layer_type = "sliding_attention";
         s.config = base;
@@ -495,37 +638,119 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
                        : "default 10000 (llama.cpp load_hparams, LLM_ARCH_GEMMA3)");
         sliding = std::move(s);
     } else if (arch == "gpt-oss") {
-        period = 2;
-        if (*base_swa && **base_swa != full.config.rope_theta) {
-            layer_rope s = full;
-            s.layer_type = "sliding_attention";
+        if (auto e =
+                pattern(2, "i % 2 == 0 (llama_hparams::set_swa_pattern(2), load_hparams)", false))
+            return *e;
+        layer_rope s = full;
+        s.layer_type = "sliding_attention";
+        if (*base_swa) {
             s.config.rope_theta = **base_swa;
             note("sliding_attention.rope_theta", p + "rope.freq_base_swa");
+        }
+        sliding = std::move(s);
+    } else if (arch == "olmo2") {
+        // Olmo 3: sliding-window layers when A.attention.sliding_window > 0, with plain RoPE
+        // (llm_build_olmo2: freq_scale 1, ext_factor 0, attn_factor 1 there), as transformers'
+        // Olmo3 sliding layers.
+        auto window = optional_key<std::uint32_t>(f, p + "attention.sliding_window");
+        if (!window) return window.err();
+        if (window->value_or(0) > 0) {
+            if (auto e =
+                    pattern(4, "i % 4 < 3 (llama_hparams::set_swa_pattern(4), load_hparams)", true))
+                return *e;
+            layer_rope s;
+            s.layer_type = "sliding_attention";
+            s.config = base;
+            s.config.scaling = plain{};
+            s.config.rope_theta = base_swa->value_or(base.rope_theta);
+            s.rope_type = "default";
+            note("sliding_attention.rope_theta",
+                 *base_swa ? p + "rope.freq_base_swa" : p + "rope.freq_base (no freq_base_swa)");
             sliding = std::move(s);
         }
-    } else if (*base_swa || *n_rot_swa) {
+    } else if (arch == "exaone4" || arch == "cohere2") {
+        // EXAONE 4 and Cohere 2: with sliding-window layers, only those rotate
+        // (llm_build_exaone4: use_rope = is_swa(il) || no sliding window; llm_build_cohere2_iswa:
+        // RoPE if is_swa(il)), as transformers' Exaone4Attention and Cohere2Attention. Cohere 2:
+        // period 4 (load_hparams). EXAONE 4: the pattern key, else period 4 for 64 layers
+        // (load_hparams).
+        auto window = optional_key<std::uint32_t>(f, p + "attention.sliding_window");
+        if (!window) return window.err();
+        const bool listed = f.find(p + "attention.sliding_window_pattern") != nullptr;
+        if (arch == "cohere2") {
+            if (auto e = pattern(4, "i % 4 < 3 (llama_hparams::set_swa_pattern(4), load_hparams)",
+                                 false))
+                return *e;
+        } else if (listed || layers == 64) {
+            if (auto e = pattern(4,
+                                 "i % 4 < 3 (llama_hparams::set_swa_pattern(4), load_hparams "
+                                 "for 64 layers)",
+                                 true))
+                return *e;
+        } else if (window->value_or(0) > 0) {
+            if (auto e =
+                    pattern(4, "i % 4 < 3 (transformers Exaone4Config's default pattern)", false))
+                return *e;
+            out.warnings.push_back(
+                {p + "attention.sliding_window",
+                 "without " + p +
+                     "attention.sliding_window_pattern: read with transformers' default pattern "
+                     "(every 4th layer global, without RoPE); llama.cpp applies a pattern to 64 "
+                     "layers only and otherwise rotates every layer"});
+        }
+        if (std::find(swa.begin(), swa.end(), true) != swa.end()) {
+            full.layer_type = "sliding_attention";
+            for (std::size_t i = 0; i < layers; ++i) nope[i] = !swa[i];
+            note("layers",
+                 "RoPE on the sliding-window layers only, " + swa_origin +
+                     (arch == "cohere2" ? " (llm_build_cohere2_iswa)" : " (llm_build_exaone4)"));
+            swa.clear();
+        }
+    } else if (arch == "smollm3") {
+        for (std::size_t i = 0; i < layers; ++i) nope[i] = (i + 1) % 4 == 0;
+        note("layers", "no RoPE where (i + 1) % 4 == 0 (load_hparams: n_no_rope_layer_step = 4)");
+    }
+    if (!sliding && (*base_swa || *n_rot_swa))
         out.warnings.push_back(
             {*base_swa ? p + "rope.freq_base_swa" : p + "rope.dimension_count_swa",
              "ignored: the sliding-window layer pattern of '" + arch +
                  "' is not known to this reader (every layer uses the "
                  "full-attention table)"});
-    }
     if (sliding && *n_rot_swa) {
-        if (**n_rot_swa == 0 || **n_rot_swa > static_cast<std::uint32_t>(head_dim))
+        if (**n_rot_swa == 0 || **n_rot_swa > static_cast<std::uint32_t>(sliding->config.head_dim))
             return make_error(errc::out_of_range, p + "rope.dimension_count_swa",
                               "must be in (0, head_dim]", static_cast<double>(**n_rot_swa));
         sliding->config.rotary_dim = static_cast<int>(**n_rot_swa);
+        if (*sliding->config.rotary_dim == sliding->config.head_dim)
+            sliding->config.rotary_dim.reset();
         note("sliding_attention.rotary_dim", p + "rope.dimension_count_swa");
     }
+    if (auto e = validate(full.config); !e) return e.err();
+    out.layer_types.push_back(full);
     if (sliding) {
         if (auto e = validate(sliding->config); !e) return e.err();
         out.layer_types.push_back(std::move(*sliding));
         for (std::size_t i = 0; i < layers; ++i)
-            if (static_cast<int>(i % static_cast<std::size_t>(period)) < period - 1)
-                out.layers[i] = std::size_t{1};
-        note("layers", "sliding unless i % " + std::to_string(period) +
-                           " == " + std::to_string(period - 1) +
-                           " (llama_hparams::set_swa_pattern(" + std::to_string(period) + "))");
+            if (swa[i]) out.layers[i] = std::size_t{1};
+        note("layers", "sliding-window layers: " + swa_origin);
+    }
+    for (std::size_t i = 0; i < layers; ++i)
+        if (nope[i]) out.layers[i].reset();
+
+    // Ministral 3: llama_4_scaling_beta, written as A.attention.temperature_scale (Mistral3Model);
+    // llama.cpp's load_hparams (LLM_ARCH_MISTRAL3) takes its length from n_ctx_orig_yarn.
+    if (arch == "mistral3") {
+        auto temp = optional_f32(f, p + "attention.temperature_scale");
+        if (!temp) return temp.err();
+        if (*temp && **temp != 0.0) {
+            llama_4_scaling q;
+            q.beta = **temp;
+            q.original_max_position_embeddings = original;
+            out.query_scale = q;
+            out.query_scale_layers = query_scale_scope::all;
+            note("query_scale", p + "attention.temperature_scale over " + original_origin +
+                                    " (transformers Ministral3Attention)");
+        }
     }
 
     // Multimodal sections.
