@@ -112,8 +112,8 @@
 //                for the first r pairs and 1e30 for the rest (Gemma4Model.generate_extra_tensors)
 //                is transformers' proportional RoPE with 2r rotated channels, its other pairs
 //                exactly unrotated (llama.cpp: an angle below 1e-24 rad per position)
-//   gpt-oss      period 2 (load_hparams); sliding layers share the full layers' scaling, base
-//                A.rope.freq_base_swa else A.rope.freq_base
+//   gpt-oss, gemma2  period 2 (load_hparams); sliding layers share the full layers' scaling,
+//                base A.rope.freq_base_swa else A.rope.freq_base
 //   olmo2        with A.attention.sliding_window > 0 (Olmo 3): the pattern key, else period 4
 //                (load_hparams); sliding layers: plain RoPE, base A.rope.freq_base_swa else
 //                A.rope.freq_base (llm_build_olmo2: freq_scale 1, ext_factor 0, attn_factor 1
@@ -637,7 +637,7 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
              *base_swa ? p + "rope.freq_base_swa"
                        : "default 10000 (llama.cpp load_hparams, LLM_ARCH_GEMMA3)");
         sliding = std::move(s);
-    } else if (arch == "gpt-oss") {
+    } else if (arch == "gpt-oss" || arch == "gemma2") {
         if (auto e =
                 pattern(2, "i % 2 == 0 (llama_hparams::set_swa_pattern(2), load_hparams)", false))
             return *e;
