@@ -44,7 +44,7 @@ void check_error(const rs::error& e) {
     FUZZ_CHECK(!e.what().empty(), "empty what()");
 }
 
-void check_table(const rs::frequency_table& t, const rs::hf_rope_config& c,
+void check_table(const rs::frequency_table& t, const rs::model_rope_config& c,
                  const std::string& where) {
     FUZZ_CHECK(t.head_dim == c.config.head_dim, where + ": head_dim changed");
     FUZZ_CHECK(t.rotary_dim > 0 && t.rotary_dim % 2 == 0 && t.rotary_dim <= t.head_dim,
@@ -125,7 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check_error(parsed.err());
         return 0;
     }
-    const rs::hf_rope_config& c = *parsed;
+    const rs::model_rope_config& c = *parsed;
     for (const auto& w : c.warnings) FUZZ_CHECK(!w.what().empty(), "empty reader warning");
     FUZZ_CHECK(static_cast<bool>(rs::validate(c.config)),
                "the reader returned a config validate() refuses: " +

@@ -133,11 +133,11 @@ void check_rope_config(const rs::gguf_file& f, std::string_view bytes) {
         return;
     }
     FUZZ_CHECK(!r->layer_types.empty(), "no layer type");
-    auto n_layer = f.get_u32(r->architecture + ".block_count");
+    auto n_layer = f.get_u32(r->model_type + ".block_count");
     FUZZ_CHECK(n_layer && r->layers.size() == *n_layer, "layers against block_count");
     for (const auto& l : r->layers)
         FUZZ_CHECK(l && *l < r->layer_types.size(), "layer names no layer type");
-    for (const rs::gguf_layer_rope& l : r->layer_types) {
+    for (const rs::layer_rope& l : r->layer_types) {
         FUZZ_CHECK(bool(rs::validate(l.config)), l.layer_type + ": returned but invalid");
         auto t = rs::compute_frequencies(l.config);
         if (!t) check_error(t.err(), bytes.size(), false);

@@ -140,7 +140,7 @@ const char* list_name(rs::longrope_factors f) {
 }
 
 // The per-table part of the JSON output: dimensions, factors and the per-pair columns.
-void table_json(nlohmann::json& j, const rs::hf_layer_rope& l, const rs::frequency_table& t) {
+void table_json(nlohmann::json& j, const rs::layer_rope& l, const rs::frequency_table& t) {
     j["method"] = t.method;
     j["rope_type"] = l.rope_type;
     j["head_dim"] = t.head_dim;
@@ -174,7 +174,7 @@ void table_json(nlohmann::json& j, const rs::hf_layer_rope& l, const rs::frequen
     j["region"] = region;
 }
 
-nlohmann::json query_scale_json(const rs::hf_rope_config& hf) {
+nlohmann::json query_scale_json(const rs::model_rope_config& hf) {
     if (!hf.query_scale) return nullptr;
     nlohmann::json q = nlohmann::json::object();
     if (const auto* t = std::get_if<rs::llama4_attn_temperature>(&*hf.query_scale)) {
@@ -186,7 +186,7 @@ nlohmann::json query_scale_json(const rs::hf_rope_config& hf) {
         q["beta"] = b->beta;
         q["original_max_position_embeddings"] = b->original_max_position_embeddings;
     }
-    q["layers"] = hf.query_scale_layers == rs::hf_query_scale_layers::nope ? "nope" : "all";
+    q["layers"] = hf.query_scale_layers == rs::query_scale_scope::nope ? "nope" : "all";
     return q;
 }
 
@@ -215,7 +215,7 @@ std::string index_runs(const std::vector<int>& v) {
     return out;
 }
 
-void print_json(const rs::hf_rope_config& hf, const std::vector<rs::frequency_table>& tables,
+void print_json(const rs::model_rope_config& hf, const std::vector<rs::frequency_table>& tables,
                 const rs::table_options& opt) {
     const rs::frequency_table& t = tables.front();
     nlohmann::json j = nlohmann::json::object();
@@ -280,7 +280,7 @@ void print_json(const rs::hf_rope_config& hf, const std::vector<rs::frequency_ta
 }
 
 // One layer type's header and per-pair rows.
-void print_one_table(const rs::hf_layer_rope& l, const rs::frequency_table& t) {
+void print_one_table(const rs::layer_rope& l, const rs::frequency_table& t) {
     std::printf("method:            %s (rope_type \"%s\")\n", t.method, l.rope_type.c_str());
     std::printf("head_dim:          %d\n", t.head_dim);
     std::printf("rotary_dim:        %d%s\n", t.rotary_dim,
@@ -312,7 +312,7 @@ void print_one_table(const rs::hf_layer_rope& l, const rs::frequency_table& t) {
 }
 
 // The layer map in runs: "0-4 sliding_attention, 5 full_attention, ...".
-std::string layer_map(const rs::hf_rope_config& hf) {
+std::string layer_map(const rs::model_rope_config& hf) {
     std::string out;
     const auto name = [&](std::size_t i) -> std::string {
         return hf.layers[i] ? hf.layer_types[*hf.layers[i]].layer_type : "no RoPE";
@@ -327,7 +327,7 @@ std::string layer_map(const rs::hf_rope_config& hf) {
     return out;
 }
 
-void print_table(const rs::hf_rope_config& hf, const std::vector<rs::frequency_table>& tables,
+void print_table(const rs::model_rope_config& hf, const std::vector<rs::frequency_table>& tables,
                  const rs::table_options& opt) {
     if (!hf.model_type.empty() || !hf.config_path.empty())
         std::printf(
@@ -343,7 +343,7 @@ void print_table(const rs::hf_rope_config& hf, const std::vector<rs::frequency_t
     else
         std::printf("layers:            %s\n", layer_map(hf).c_str());
     if (hf.query_scale) {
-        const char* where = hf.query_scale_layers == rs::hf_query_scale_layers::nope
+        const char* where = hf.query_scale_layers == rs::query_scale_scope::nope
                                 ? "layers without RoPE"
                                 : "every layer";
         const auto num = [](double v) { return rs::detail::format_value(v); };

@@ -26,7 +26,7 @@ namespace rs = ropescale;
 /// Prints the report (text, or one JSON object with --json) for every layer type. Errors:
 /// those of interpolation_bound and extrapolation_bound, the field prefixed with the layer
 /// type for a table other than the primary.
-inline rs::status print(const rs::hf_rope_config& hf,
+inline rs::status print(const rs::model_rope_config& hf,
                         const std::vector<rs::frequency_table>& tables,
                         const rs::table_options& opt, bool json) {
     std::int64_t range = 4096;
@@ -94,7 +94,7 @@ inline rs::status print(const rs::hf_rope_config& hf,
 
 /// print(), then the exit status of the CLI: 0, or 1 with "ropescale-inspect: error: <field>:
 /// <message>" on stderr (or when stdout fails).
-inline int run(const rs::hf_rope_config& hf, const std::vector<rs::frequency_table>& tables,
+inline int run(const rs::model_rope_config& hf, const std::vector<rs::frequency_table>& tables,
                const rs::table_options& opt, bool json) {
     if (const auto s = print(hf, tables, opt, json); !s) {
         std::fflush(stdout);

@@ -224,7 +224,7 @@ inline std::string b_curve(const panel& p, const rs::extrapolation_bound_result&
 /// The whole picture for the tables of `hf` (one per layer type, primary first) built with
 /// `opt`; `name` heads it (the config file, shown without its folder). Errors: those of
 /// extrapolation_bound.
-inline rs::expected<std::string> render(const rs::hf_rope_config& hf,
+inline rs::expected<std::string> render(const rs::model_rope_config& hf,
                                         const std::vector<rs::frequency_table>& tables,
                                         const rs::table_options& opt, const std::string& name) {
     const rs::frequency_table& primary = tables.front();
@@ -424,7 +424,7 @@ inline rs::expected<std::string> render(const rs::hf_rope_config& hf,
 }
 
 /// Writes render(...) to `path`. Errors: render's, or errc::io_error on "--svg".
-inline rs::status write_file(const std::string& path, const rs::hf_rope_config& hf,
+inline rs::status write_file(const std::string& path, const rs::model_rope_config& hf,
                              const std::vector<rs::frequency_table>& tables,
                              const rs::table_options& opt, const std::string& name) {
     const auto svg = render(hf, tables, opt, name);

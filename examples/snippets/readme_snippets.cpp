@@ -32,7 +32,7 @@ if (!table) {
 }
 
 int hf_snippet(const std::string& path) {
-auto hf = ropescale::load_hf_config(path);      // expected<hf_rope_config>
+auto hf = ropescale::load_hf_config(path);      // expected<model_rope_config>
 if (!hf) { std::fprintf(stderr, "%s\n", hf.err().what().c_str()); return 1; }
 for (const auto& w : hf->warnings) std::puts(w.what().c_str());
 ropescale::table_options at_32k;
@@ -105,7 +105,7 @@ auto hf = ropescale::load_hf_config(path);
 if (!hf) { std::fprintf(stderr, "%s\n", hf.err().what().c_str()); return 1; }
 // One rope per layer type (hf->layer_types: "full_attention", "sliding_attention"), built once.
 std::vector<ropescale::rope> ropes;
-for (const ropescale::hf_layer_rope& t : hf->layer_types) {
+for (const ropescale::layer_rope& t : hf->layer_types) {
     auto r = ropescale::make_rope(*hf, t.layer_type, ropescale::rope_options::cached(8192));
     if (!r) { std::fprintf(stderr, "%s\n", r.err().what().c_str()); return 1; }
     ropes.push_back(std::move(*r));

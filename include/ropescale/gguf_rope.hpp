@@ -14,7 +14,7 @@
 // Rules, each with the llama.cpp function it follows (llama-model.cpp `load_hparams` unless
 // said otherwise; `A` is `general.architecture`; every key is optional unless marked):
 //
-//   general.architecture (string, required)        A; gguf_rope_config::architecture
+//   general.architecture (string, required)        A; model_rope_config::architecture
 //   A.block_count (uint32, required)               the layer count (hparams.n_layer), <= 2^24
 //   A.context_length (uint32, required)            max_position_embeddings (n_ctx_train)
 //   A.attention.key_length (uint32)                head_dim; else A.embedding_length /
@@ -65,8 +65,10 @@
 //   A.rope.scaling.finetuned (bool)                recorded in `finetuned` (no effect on a table,
 //                                                  as in llama.cpp)
 //   A.rope.dimension_sections (array of int32 or uint32)  multimodal sections (t, h, w, e) in
-//                                                  pairs, trailing zeros dropped (qwen2vl,
-//                                                  qwen3vl: interleaved)
+//                                                  pairs: mrope (t, h, w), e must be 0 (the
+//                                                  vision encoder's); interleaved for qwen3vl
+//                                                  and qwen3vlmoe (llama.cpp's rope type
+//                                                  LLAMA_ROPE_TYPE_IMROPE), chunked otherwise
 //   A.rope.freq_base_swa (float32), A.rope.dimension_count_swa (uint32)  the sliding-window
 //                                                  layers' base and rotary dimension: a second
 //                                                  layer type "sliding_attention" (see layers)
@@ -93,7 +95,7 @@
 // "none", or "linear" with s = 1 -> plain; "linear" -> linear{s}; "yarn" -> yarn; "longrope"
 // without the tensors -> an error naming rope_factors_long.weight.
 //
-// Layers (gguf_rope_config::layers, one entry per A.block_count):
+// Layers (model_rope_config::layers, one entry per A.block_count):
 //   gemma3       layer i slides iff i % 6 < 5 (llama_hparams::set_swa_pattern(6)); sliding
 //                layers: plain RoPE, base A.rope.freq_base_swa else 10000 (load_hparams'
 //                LLM_ARCH_GEMMA3 case: rope_freq_scale_train_swa = 1)
@@ -128,7 +130,7 @@
 // llama_hparams defaults are ext_factor -1 (from the scaling type), attn_factor 1, betas 32 / 1);
 // the Gemma 3 sliding base fixed at 10000 by older llama.cpp.
 //
-// Errors never throw: expected<gguf_rope_config>, each naming the key ("llama.block_count",
+// Errors never throw: expected<model_rope_config>, each naming the key ("llama.block_count",
 // "rope_freqs.weight") with what was expected.
 #ifndef ROPESCALE_GGUF_ROPE_HPP
 #define ROPESCALE_GGUF_ROPE_HPP
@@ -137,8 +139,11 @@
 #include "frequencies.hpp"
 #include "gguf.hpp"
 #include "methods.hpp"
+#include "model_rope_config.hpp"
+#include "mrope.hpp"
 #include "params.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -151,65 +156,6 @@
 #include <vector>
 
 ROPESCALE_BEGIN_NAMESPACE
-
-/// Where one value of the result came from: `key` (the transformers name, prefixed by the
-/// layer type for a per-layer-type value: "sliding_attention.rope_theta") and `origin`, the
-/// GGUF key or tensor it was read from ("llama.rope.freq_base") or the default or rule that
-/// gave it ("default 10000 (llama.cpp load_hparams)").
-struct gguf_value_source {
-    std::string key;
-    std::string origin;
-};
-
-/// Multimodal RoPE sections read from `A.rope.dimension_sections` (pairs per position axis,
-/// trailing zeros dropped); `interleaved` for Qwen3-VL (llama.cpp's qwen3vl rope type).
-struct gguf_mrope {
-    std::vector<int> section;
-    bool interleaved = false;
-};
-
-/// The rope of one layer type.
-struct gguf_layer_rope {
-    std::string layer_type;  ///< "full_attention" or "sliding_attention"
-    rope_config config;      ///< validated, ready for compute_frequencies
-    /// The method as read: "default", "linear", "yarn", "longrope", or "rope_freqs" (per-pair
-    /// factors represented as longrope with attention factor 1).
-    std::string rope_type;
-    /// The original context length L the method uses; empty for plain and linear.
-    std::optional<std::int64_t> original_max_position_embeddings;
-};
-
-/// A rope configuration read from a GGUF file's metadata and RoPE tensors, mirroring the
-/// config.json reader's result (hf_rope_config): `config`, `rope_type` and
-/// `original_max_position_embeddings` are those of the primary layer type (layer_types[0],
-/// full attention).
-struct gguf_rope_config {
-    rope_config config;     ///< validated, ready for compute_frequencies
-    std::string rope_type;  ///< as layer_types[0]
-    std::optional<std::int64_t> max_position_embeddings;           ///< A.context_length
-    std::optional<std::int64_t> original_max_position_embeddings;  ///< as layer_types[0]
-    std::vector<warning> warnings;  ///< keys read but not representable, divergences
-    /// One entry per layer type, primary first.
-    std::vector<gguf_layer_rope> layer_types;
-    /// Per layer (A.block_count entries): index into layer_types.
-    std::vector<std::optional<std::size_t>> layers;
-    std::optional<gguf_mrope> mrope;         ///< A.rope.dimension_sections, when present
-    std::string architecture;                ///< general.architecture ("llama", "deepseek2"...)
-    bool finetuned = false;                  ///< A.rope.scaling.finetuned
-    std::vector<gguf_value_source> sources;  ///< where each value was read or defaulted
-
-    /// The rope of layer `i`: nullptr for a layer without RoPE or i >= layers.size().
-    const gguf_layer_rope* layer(std::size_t i) const noexcept {
-        if (i >= layers.size() || !layers[i]) return nullptr;
-        return &layer_types[*layers[i]];
-    }
-    /// The entry of layer type `name`, or nullptr.
-    const gguf_layer_rope* layer_type(std::string_view name) const noexcept {
-        for (const gguf_layer_rope& l : layer_types)
-            if (l.layer_type == name) return &l;
-        return nullptr;
-    }
-};
 
 namespace detail {
 namespace gguf_rope {
@@ -282,8 +228,8 @@ expected<std::vector<double>> factor_list(TensorReader& read, const char* name, 
 inline bool is_deepseek2(std::string_view arch) { return arch == "deepseek2"; }
 
 template <class TensorReader>
-expected<gguf_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
-    gguf_rope_config out;
+expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
+    model_rope_config out;
     auto note = [&](std::string key, std::string origin) {
         out.sources.push_back({std::move(key), std::move(origin)});
     };
@@ -291,7 +237,7 @@ expected<gguf_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
     auto arch_v = f.get_string("general.architecture");
     if (!arch_v) return arch_v.err();
     const std::string arch(*arch_v);
-    out.architecture = arch;
+    out.model_type = arch;
     const std::string p = arch + ".";
 
     // Layer count and context length (required by llama.cpp's load_hparams).
@@ -399,7 +345,7 @@ expected<gguf_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
     const bool has_freqs = f.find_tensor(gguf_rope_freqs) != nullptr;
     const int d = static_cast<int>(rotary);
 
-    gguf_layer_rope full;
+    layer_rope full;
     full.layer_type = "full_attention";
     full.config = base;
     if (has_long || has_short || has_freqs || type == "longrope") {
@@ -534,11 +480,11 @@ expected<gguf_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
     const std::size_t layers = *n_layer;
     out.layers.assign(layers, std::size_t{0});
     out.layer_types.push_back(full);
-    std::optional<gguf_layer_rope> sliding;
+    std::optional<layer_rope> sliding;
     int period = 0;
     if (arch == "gemma3") {
         period = 6;
-        gguf_layer_rope s;
+        layer_rope s;
         s.layer_type = "sliding_attention";
         s.config = base;
         s.config.scaling = plain{};
@@ -551,7 +497,7 @@ expected<gguf_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
     } else if (arch == "gpt-oss") {
         period = 2;
         if (*base_swa && **base_swa != full.config.rope_theta) {
-            gguf_layer_rope s = full;
+            layer_rope s = full;
             s.layer_type = "sliding_attention";
             s.config.rope_theta = **base_swa;
             note("sliding_attention.rope_theta", p + "rope.freq_base_swa");
@@ -596,23 +542,28 @@ expected<gguf_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
                          std::string("expected an array of int32, got an array of ") +
                              to_string((*a)->element_type())};
         }
-        long long sum = 0;
-        for (int x : sec) {
+        // llama.cpp keeps four sections (t, h, w, e); the fourth is the vision encoder's and
+        // zero for the text models, whose three are transformers' mrope_section.
+        for (int x : sec)
             if (x < 0)
                 return error{errc::out_of_range, p + "rope.dimension_sections",
                              "every section must be >= 0 (and below 2^24)"};
-            sum += x;
-        }
-        while (!sec.empty() && sec.back() == 0) sec.pop_back();
-        if (sum != rotary / 2)
-            return error{errc::inconsistent, p + "rope.dimension_sections",
-                         "sums to " + std::to_string(sum) +
-                             ", not rotary_dim / 2 = " + std::to_string(rotary / 2)};
-        out.mrope = gguf_mrope{std::move(sec), arch == "qwen3vl" || arch == "qwen3vlmoe"};
+        if (sec.size() > 3 && std::any_of(sec.begin() + 3, sec.end(), [](int x) { return x != 0; }))
+            return error{errc::invalid_argument, p + "rope.dimension_sections",
+                         "has a non-zero section after the third: a text model has three (t, "
+                         "h, w)"};
+        sec.resize(3, 0);
+        mrope_sections m{std::move(sec), arch == "qwen3vl" || arch == "qwen3vlmoe"};
+        // rotary fits an int: the full-attention config holding it passed validate() above.
+        if (auto st =
+                check_mrope_sections(m, static_cast<int>(rotary), p + "rope.dimension_sections");
+            !st)
+            return st.err();
+        out.mrope = std::move(m);
         note("mrope_section", p + "rope.dimension_sections");
     }
 
-    const gguf_layer_rope& primary = out.layer_types.front();
+    const layer_rope& primary = out.layer_types.front();
     out.config = primary.config;
     out.rope_type = primary.rope_type;
     out.original_max_position_embeddings = primary.original_max_position_embeddings;
@@ -629,7 +580,7 @@ expected<gguf_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
 /// is the stored value converted exactly to double (float32 keys and tensors), except the
 /// divisions the rules name (yarn_log_multiplier / 0.1, embedding_length / head_count).
 /// Errors name the key or tensor. Never throws (except std::bad_alloc).
-inline expected<gguf_rope_config> read_gguf_rope(const gguf_file& file, std::string_view bytes) {
+inline expected<model_rope_config> read_gguf_rope(const gguf_file& file, std::string_view bytes) {
     return detail::gguf_rope::read(file, [&](const char* name, std::uint64_t n) {
         return read_f32_tensor(file, bytes, name, n);
     });
@@ -637,7 +588,7 @@ inline expected<gguf_rope_config> read_gguf_rope(const gguf_file& file, std::str
 
 /// As read_gguf_rope, from the file at `path`: load_gguf, then only the RoPE tensors' bytes
 /// (load_f32_tensor). Never throws (except std::bad_alloc).
-inline expected<gguf_rope_config> load_gguf_rope(const std::filesystem::path& path) {
+inline expected<model_rope_config> load_gguf_rope(const std::filesystem::path& path) {
     auto file = load_gguf(path);
     if (!file) return file.err();
     return detail::gguf_rope::read(*file, [&](const char* name, std::uint64_t n) {

@@ -11,7 +11,7 @@
 //                   get_text_config(decoder=True) returns: `text_config`, `decoder` or
 //                   `generator` (more than one is an error, as there), and for the Qwen omni
 //                   models `thinker_config.text_config`. Every key below is read there;
-//                   hf_rope_config::config_path says where, errors name the full path
+//                   model_rope_config::config_path says where, errors name the full path
 //                   ("text_config.hidden_size").
 //   model_type      the language model's `model_type`; for a composite model without one,
 //                   the text configuration class of the outer model type (hf_models.hpp:
@@ -39,11 +39,11 @@
 //                   generically; then the method's resolve hook.
 //   layers          `layer_types` (else the family's rule, hf_models.hpp) and the layers
 //                   without RoPE (Llama 4 and SmolLM3 `no_rope_layers`, EXAONE 4 and Cohere 2
-//                   global layers): hf_rope_config::layers maps each layer to its table.
+//                   global layers): model_rope_config::layers maps each layer to its table.
 //   query scale     Llama 4 `attn_temperature_tuning` (NoPE layers), Ministral 3's
 //                   `llama_4_scaling_beta` in the rope section (every layer).
 //   multimodal      `mrope_section` and `mrope_interleaved` of the primary layer type's
-//                   section (Qwen2-VL, Qwen2.5-VL, Qwen3-VL): hf_rope_config::mrope, three
+//                   section (Qwen2-VL, Qwen2.5-VL, Qwen3-VL): model_rope_config::mrope, three
 //                   entries summing to rotary_dim / 2 (mrope.hpp; an error names the key).
 //                   Where transformers' model class fixes the form (hf_models.hpp: Qwen2-VL
 //                   and Qwen2.5-VL chunked, Qwen3-VL interleaved with a default section),
@@ -65,7 +65,7 @@
 //   * What transformers only warns about is an error when validation refuses it (factor < 1,
 //     list lengths, beta_fast < beta_slow, ...), and a section with scaling keys but no
 //     `rope_type`/`type` is an error (transformers would use "default" and ignore the keys).
-//     Remaining transformers warnings are returned in hf_rope_config::warnings.
+//     Remaining transformers warnings are returned in model_rope_config::warnings.
 //   * `mrope_section` must have three entries summing to rotary_dim / 2, else an error:
 //     transformers' chunked form (`apply_multimodal_rotary_pos_emb`) fails at its first
 //     forward on any other sum; its interleaved form (`apply_interleaved_mrope`) would run,
@@ -94,6 +94,7 @@
 #include "frequencies.hpp"
 #include "hf_models.hpp"
 #include "methods.hpp"
+#include "model_rope_config.hpp"
 #include "mrope.hpp"
 #include "params.hpp"
 #include "query_scale.hpp"
@@ -119,82 +120,6 @@
 #include <vector>
 
 ROPESCALE_BEGIN_NAMESPACE
-
-/// Where one value of the result came from: `key` (as transformers names it, prefixed by the
-/// layer type for a per-layer-type value: "sliding_attention.rope_theta") and `origin`, the
-/// JSON path it was read at ("text_config.rope_theta") or the default or rule that gave it
-/// ("default 1000000.0 (transformers Gemma3TextConfig)").
-struct hf_value_source {
-    std::string key;
-    std::string origin;
-};
-
-/// The rope of one layer type.
-struct hf_layer_rope {
-    std::string layer_type;  ///< "full_attention", "sliding_attention", "chunked_attention"...
-    rope_config config;      ///< validated, ready for compute_frequencies
-    std::string rope_type;   ///< as written ("su", "yarn", "mrope"...); "default" if none
-    /// The original context length L the method uses, as resolved; empty for methods without
-    /// one (plain, linear, ntk_aware, dynamic).
-    std::optional<std::int64_t> original_max_position_embeddings;
-};
-
-/// Which layers a query scale applies to.
-enum class hf_query_scale_layers {
-    all,   ///< every layer (Ministral 3 `llama_4_scaling_beta`)
-    nope,  ///< the layers without RoPE only (Llama 4 attention temperature)
-};
-
-/// A rope configuration read from a Hugging Face config.json, with what the file said.
-/// `config`, `rope_type` and `original_max_position_embeddings` are those of the primary
-/// layer type (layer_types[0]: full_attention when it rotates, else the first rotating one).
-struct hf_rope_config {
-    rope_config config;     ///< validated, ready for compute_frequencies
-    std::string rope_type;  ///< as written ("su", "yarn", ...); "default" if none
-    std::optional<std::int64_t> max_position_embeddings;  ///< the value read, if any
-    /// The primary layer type's original context length L, as resolved (section, top level,
-    /// or max_position_embeddings); empty for methods without one (plain, linear, ntk_aware,
-    /// dynamic).
-    std::optional<std::int64_t> original_max_position_embeddings;
-    std::vector<warning> warnings;  ///< what transformers only warns about, and divergences
-
-    /// One entry per layer type that rotates, primary first; one entry for a model whose
-    /// layers share one table.
-    std::vector<hf_layer_rope> layer_types;
-    /// Per layer: index into layer_types, or empty for a layer without RoPE. Empty when the
-    /// layer count is unknown (no `num_hidden_layers`, `layer_types` nor model default).
-    std::vector<std::optional<std::size_t>> layers;
-    /// The factor q is multiplied by after the rotation, as a function of the position
-    /// (query_scale.hpp), and the layers it applies to.
-    std::optional<query_scaling> query_scale;
-    hf_query_scale_layers query_scale_layers = hf_query_scale_layers::all;
-    /// Multimodal sections of the primary layer type (mrope.hpp), checked against its rotary
-    /// dimension: `mrope_section` and `mrope_interleaved` of the rope section.
-    std::optional<mrope_sections> mrope;
-    std::string model_type;                ///< of the language model ("" when the file names none)
-    std::string config_path;               ///< "" (top level), "text_config", ...
-    std::vector<hf_value_source> sources;  ///< where each value was read or defaulted
-
-    /// The rope of layer `i`: nullptr for a layer without RoPE and for i >= layers.size()
-    /// when the layer count is known; the primary layer type for every i when it is not.
-    const hf_layer_rope* layer(std::size_t i) const noexcept {
-        if (layers.empty()) return layer_types.empty() ? nullptr : &layer_types.front();
-        if (i >= layers.size() || !layers[i]) return nullptr;
-        return &layer_types[*layers[i]];
-    }
-    /// The entry of layer type `name`, or nullptr.
-    const hf_layer_rope* find_layer_type(std::string_view name) const noexcept {
-        for (const hf_layer_rope& l : layer_types)
-            if (l.layer_type == name) return &l;
-        return nullptr;
-    }
-    /// Whether query_scale applies to layer `i` (false without a query scale).
-    bool scales_queries(std::size_t i) const noexcept {
-        if (!query_scale) return false;
-        if (query_scale_layers == hf_query_scale_layers::all) return true;
-        return !layers.empty() && i < layers.size() && !layers[i];
-    }
-};
 
 namespace detail {
 namespace hf {
@@ -283,7 +208,7 @@ std::optional<std::int64_t> original_length(const M& m) {
 template <class M>
 std::optional<error> read_method(const json* section, const json& config,
                                  std::optional<std::int64_t> max_position_embeddings,
-                                 hf_layer_rope& out, std::vector<warning>& warnings) {
+                                 layer_rope& out, std::vector<warning>& warnings) {
     object_reader sec(section);
     object_reader top(&config);
     M m{};
@@ -330,7 +255,7 @@ class config_reader {
   public:
     explicit config_reader(const json& root) : root_(root) {}
 
-    expected<hf_rope_config> run() {
+    expected<model_rope_config> run() {
         if (!root_.is_object()) return wrong_type("config", "a JSON object", root_);
         if (auto e = locate_text_config()) return *e;
         if (auto e = resolve_model_type()) return at_path(*e);
@@ -341,7 +266,7 @@ class config_reader {
         if (auto e = read_query_scale()) return at_path(*e);
         decide_logit_scale();
         warn_unread_keys();
-        const hf_layer_rope& p = out_.layer_types.front();
+        const layer_rope& p = out_.layer_types.front();
         out_.config = p.config;
         out_.rope_type = p.rope_type;
         out_.original_max_position_embeddings = p.original_max_position_embeddings;
@@ -391,7 +316,7 @@ class config_reader {
     }
 
     void source(const std::string& key, std::string origin) {
-        for (hf_value_source& s : out_.sources)
+        for (value_source& s : out_.sources)
             if (s.key == key) {
                 s.origin = std::move(origin);
                 return;
@@ -845,7 +770,7 @@ class config_reader {
         }
         // One section for every layer.
         if (flat) source("rope section", origin_of(flat_name));
-        hf_layer_rope entry;
+        layer_rope entry;
         std::vector<warning> w;
         if (auto e = read_section(flat, flat ? flat_name : "rope_scaling", entry, w, "")) return e;
         warnings_.insert(warnings_.end(), w.begin(), w.end());
@@ -910,7 +835,7 @@ class config_reader {
             if (s == nullptr)
                 return missing("rope_parameters." + name, "is required: layer type \"" + name +
                                                               "\" rotates but has no rope section");
-            hf_layer_rope entry;
+            layer_rope entry;
             entry.layer_type = name;
             std::vector<warning> w;
             if (auto e = read_section(s, ("rope_parameters." + name).c_str(), entry, w, name)) {
@@ -962,7 +887,7 @@ class config_reader {
 
     // Reads one rope section into `entry` (the body of the flat reader).
     std::optional<error> read_section(const json* section, const char* section_name,
-                                      hf_layer_rope& entry, std::vector<warning>& w,
+                                      layer_rope& entry, std::vector<warning>& w,
                                       const std::string& layer_type) {
         if (section != nullptr && !section->is_object())
             return wrong_type(section_name, "a JSON object or null", *section);
@@ -1064,7 +989,7 @@ class config_reader {
     }
 
     bool source_set(const std::string& key) const {
-        for (const hf_value_source& s : out_.sources)
+        for (const value_source& s : out_.sources)
             if (s.key == key) return true;
         return false;
     }
@@ -1075,7 +1000,7 @@ class config_reader {
         const json* section = primary_section_;
         object_reader sec(section);
         object_reader top(&merged_);
-        const hf_layer_rope& p = out_.layer_types.front();
+        const layer_rope& p = out_.layer_types.front();
 
         // Multimodal sections (Qwen2/2.5-VL, Qwen3-VL). The form is the model class's in
         // transformers (hf_models.hpp), the key's for other model types.
@@ -1162,7 +1087,7 @@ class config_reader {
                     return make_error(errc::out_of_range, "llama_4_scaling_beta",
                                       "must be finite and >= 0", q.beta);
                 out_.query_scale = q;
-                out_.query_scale_layers = hf_query_scale_layers::all;
+                out_.query_scale_layers = query_scale_scope::all;
                 source("query_scale",
                        "llama_4_scaling_beta " + format_value(q.beta) +
                            " over original_max_position_embeddings " +
@@ -1197,7 +1122,7 @@ class config_reader {
                     return make_error(errc::not_finite, "attn_scale", "must be finite",
                                       t.attn_scale);
                 out_.query_scale = t;
-                out_.query_scale_layers = hf_query_scale_layers::nope;
+                out_.query_scale_layers = query_scale_scope::nope;
                 source("query_scale", "attn_temperature_tuning: floor_scale " +
                                           format_value(t.floor_scale) + ", attn_scale " +
                                           format_value(t.attn_scale) +
@@ -1220,7 +1145,7 @@ class config_reader {
                         why = "architecture " + x.get<std::string>();
                     }
         const bool unknown = out_.model_type.empty() && !deepseek;
-        for (hf_layer_rope& l : out_.layer_types) {
+        for (layer_rope& l : out_.layer_types) {
             auto* y = std::get_if<yarn>(&l.config.scaling);
             if (y == nullptr || y->mscale_all_dim.value_or(0.0) == 0.0) continue;
             const std::string key =
@@ -1251,7 +1176,7 @@ class config_reader {
     // ---- keys not read ------------------------------------------------------------------------
 
     void warn_unread_keys() {
-        const hf_layer_rope& p = out_.layer_types.front();
+        const layer_rope& p = out_.layer_types.front();
         const yarn* y = std::get_if<yarn>(&p.config.scaling);
         for (auto it = text_->begin(); it != text_->end(); ++it) {
             const std::string& k = it.key();
@@ -1283,7 +1208,7 @@ class config_reader {
     json merged_;
     std::vector<std::pair<std::string, std::string>> defaulted_;  // key, origin
     const hf_layer_rules* rules_ = nullptr;
-    hf_rope_config out_;
+    model_rope_config out_;
     std::vector<warning> warnings_;
     std::vector<std::string> used_;
     std::optional<std::int64_t> max_pos_;
@@ -1316,14 +1241,14 @@ class config_reader {
 /// validate(). The field is the key name ("factor", "short_factor[3]"), prefixed by the
 /// nested config's path ("text_config.hidden_size"); an error in a per-layer-type section
 /// names the layer type in its message. Never throws (except std::bad_alloc).
-inline expected<hf_rope_config> read_hf_config(const nlohmann::json& config) {
+inline expected<model_rope_config> read_hf_config(const nlohmann::json& config) {
     return detail::hf::config_reader(config).run();
 }
 
 /// Parses config.json text and reads it with read_hf_config. Text that is not JSON gives
 /// errc::parse_error with nlohmann's line and column. Strict RFC 8259: no comments, no NaN or
 /// Infinity literals. Never throws (except std::bad_alloc).
-inline expected<hf_rope_config> parse_hf_config(std::string_view json_text) {
+inline expected<model_rope_config> parse_hf_config(std::string_view json_text) {
     using detail::hf::json;
     json j = json::parse(json_text.begin(), json_text.end(), nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) {
@@ -1337,7 +1262,7 @@ inline expected<hf_rope_config> parse_hf_config(std::string_view json_text) {
 /// Reads a config.json file and parses it with parse_hf_config. A file that cannot be opened
 /// or read gives errc::io_error; parse errors name the path as their field. Never throws
 /// (except std::bad_alloc).
-inline expected<hf_rope_config> load_hf_config(const std::string& path) {
+inline expected<model_rope_config> load_hf_config(const std::string& path) {
     std::error_code ec;
     // A directory opens as a stream on POSIX and reads as empty: say what it is instead.
     if (std::filesystem::is_directory(path, ec))

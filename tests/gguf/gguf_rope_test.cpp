@@ -51,19 +51,19 @@ json read_json(const char* name) {
     return j;
 }
 
-rs::hf_rope_config load_hf(const char* name) {
+rs::model_rope_config load_hf(const char* name) {
     auto r = rs::load_hf_config(config_path(name));
     EXPECT_TRUE(r) << r.err().what();
-    return r ? *r : rs::hf_rope_config{};
+    return r ? *r : rs::model_rope_config{};
 }
 
-rs::gguf_rope_config read_gguf(const std::string& bytes) {
+rs::model_rope_config read_gguf(const std::string& bytes) {
     auto f = rs::parse_gguf(bytes);
     EXPECT_TRUE(f) << f.err().what();
     if (!f) return {};
     auto r = rs::read_gguf_rope(*f, bytes);
     EXPECT_TRUE(r) << r.err().what();
-    return r ? *r : rs::gguf_rope_config{};
+    return r ? *r : rs::model_rope_config{};
 }
 
 rs::frequency_table table(const rs::rope_config& c, rs::table_options opt = {}) {
@@ -87,15 +87,15 @@ void expect_same_table(const rs::frequency_table& got, const rs::frequency_table
 
 // Every layer of the GGUF reading against the config.json reading: same layer count (when
 // config.json gives one), same layer type per layer, same table.
-void expect_same_layers(const rs::gguf_rope_config& g, const rs::hf_rope_config& h,
+void expect_same_layers(const rs::model_rope_config& g, const rs::model_rope_config& h,
                         rs::table_options opt = {}) {
     if (!h.layers.empty()) {
         ASSERT_EQ(g.layers.size(), h.layers.size());
     }
     ASSERT_FALSE(g.layers.empty());
     for (std::size_t i = 0; i < g.layers.size(); ++i) {
-        const rs::hf_layer_rope* want = h.layer(i);
-        const rs::gguf_layer_rope* got = g.layer(i);
+        const rs::layer_rope* want = h.layer(i);
+        const rs::layer_rope* got = g.layer(i);
         ASSERT_TRUE(want != nullptr && got != nullptr) << "layer " << i;
         EXPECT_EQ(got->layer_type, want->layer_type) << "layer " << i;
         expect_same_table(table(got->config, opt), table(want->config, opt),
@@ -166,8 +166,8 @@ TEST(gguf_rope, llama_3_1_rope_freqs) {
     f.kv("llama.rope.freq_base", gw::v_f32(static_cast<float>(base)));
     f.add(f32_tensor(rs::gguf_rope_freqs, divisors));
 
-    const rs::gguf_rope_config g = read_gguf(f.build());
-    const rs::hf_rope_config h = load_hf("Llama-3.1-8B.json");
+    const rs::model_rope_config g = read_gguf(f.build());
+    const rs::model_rope_config h = load_hf("Llama-3.1-8B.json");
     EXPECT_EQ(g.rope_type, "rope_freqs");
     ASSERT_EQ(g.layers.size(), h.layers.size());
     const rs::frequency_table got = table(g.config);
@@ -208,8 +208,8 @@ TEST(gguf_rope, yarn_llama_2_7b_64k) {
     f.kv("llama.rope.scaling.original_context_length",
          gw::v_u32(r.at("original_max_position_embeddings").get<std::uint32_t>()));
     f.kv("llama.rope.scaling.finetuned", gw::v_bool(r.at("finetuned").get<bool>()));
-    const rs::gguf_rope_config g = read_gguf(f.build());
-    const rs::hf_rope_config h = load_hf("Yarn-Llama-2-7b-64k.json");
+    const rs::model_rope_config g = read_gguf(f.build());
+    const rs::model_rope_config h = load_hf("Yarn-Llama-2-7b-64k.json");
     EXPECT_EQ(g.rope_type, "yarn");
     EXPECT_TRUE(g.finetuned);
     EXPECT_EQ(g.original_max_position_embeddings, h.original_max_position_embeddings);
@@ -250,8 +250,8 @@ TEST(gguf_rope, phi_3_mini_128k_longrope) {
     auto loaded = rs::load_gguf_rope(path);
     std::filesystem::remove(path);
     ASSERT_TRUE(loaded) << loaded.err().what();
-    const rs::gguf_rope_config& g = *loaded;
-    const rs::hf_rope_config h = load_hf("Phi-3-mini-128k-instruct.json");
+    const rs::model_rope_config& g = *loaded;
+    const rs::model_rope_config h = load_hf("Phi-3-mini-128k-instruct.json");
     EXPECT_EQ(g.rope_type, "longrope");
     EXPECT_TRUE(g.warnings.empty()) << g.warnings[0].what();
     // The long list's values are float32 in config.json: the same table within 3 ulp.
@@ -287,8 +287,8 @@ TEST(gguf_rope, deepseek_v2_lite) {
          gw::v_u32(r.at("original_max_position_embeddings").get<std::uint32_t>()));
     f.kv("deepseek2.rope.scaling.yarn_log_multiplier",
          gw::v_f32(static_cast<float>(0.1 * r.at("mscale_all_dim").get<double>())));
-    const rs::gguf_rope_config g = read_gguf(f.build());
-    const rs::hf_rope_config h = load_hf("DeepSeek-V2-Lite.json");
+    const rs::model_rope_config g = read_gguf(f.build());
+    const rs::model_rope_config h = load_hf("DeepSeek-V2-Lite.json");
     EXPECT_EQ(g.config.head_dim, static_cast<int>(rope_dim));
     const rs::frequency_table got = table(g.config);
     const rs::frequency_table want = table(h.config);
@@ -302,7 +302,7 @@ TEST(gguf_rope, deepseek_v2_lite) {
     EXPECT_LE(std::fabs(got.logit_scale / want.logit_scale - 1), 0x1p-22);
     EXPECT_EQ(g.layers.size(), 27u);
     bool named = false;
-    for (const rs::gguf_value_source& src : g.sources)
+    for (const rs::value_source& src : g.sources)
         if (src.key == "mscale_all_dim")
             named = src.origin.find("deepseek2.rope.scaling.yarn_log_multiplier / 0.1") == 0;
     EXPECT_TRUE(named);
@@ -313,8 +313,8 @@ TEST(gguf_rope, qwen2_5_plain) {
     const json c = read_json("Qwen2.5-7B.json");
     gw::file f = base_file("qwen2", c, c.at("max_position_embeddings").get<std::uint32_t>());
     f.kv("qwen2.rope.freq_base", gw::v_f32(c.at("rope_theta").get<float>()));
-    const rs::gguf_rope_config g = read_gguf(f.build());
-    const rs::hf_rope_config h = load_hf("Qwen2.5-7B.json");
+    const rs::model_rope_config g = read_gguf(f.build());
+    const rs::model_rope_config h = load_hf("Qwen2.5-7B.json");
     EXPECT_EQ(g.rope_type, "default");
     expect_same_layers(g, h);
 }
@@ -329,8 +329,8 @@ TEST(gguf_rope, gemma_3_freq_base_swa) {
     f.kv("gemma3.rope.freq_base_swa", gw::v_f32(10000.0f));
     f.kv("gemma3.rope.scaling.type", gw::v_str("linear"));
     f.kv("gemma3.rope.scaling.factor", gw::v_f32(c.at("rope_scaling").at("factor").get<float>()));
-    const rs::gguf_rope_config g = read_gguf(f.build());
-    const rs::hf_rope_config h = load_hf("gemma-3-27b-it.json");
+    const rs::model_rope_config g = read_gguf(f.build());
+    const rs::model_rope_config h = load_hf("gemma-3-27b-it.json");
     ASSERT_EQ(g.layer_types.size(), 2u);
     EXPECT_EQ(g.layer_types[1].config.rope_theta, 10000.0);
     expect_same_layers(g, h);
@@ -347,8 +347,8 @@ TEST(gguf_rope, gpt_oss_yarn) {
     f.kv("gpt-oss.rope.scaling.factor", gw::v_f32(r.at("factor").get<float>()));
     f.kv("gpt-oss.rope.scaling.original_context_length",
          gw::v_u32(r.at("original_max_position_embeddings").get<std::uint32_t>()));
-    const rs::gguf_rope_config g = read_gguf(f.build());
-    const rs::hf_rope_config h = load_hf("gpt-oss-20b.json");
+    const rs::model_rope_config g = read_gguf(f.build());
+    const rs::model_rope_config h = load_hf("gpt-oss-20b.json");
     ASSERT_TRUE(std::holds_alternative<rs::yarn>(g.config.scaling));
     EXPECT_FALSE(std::get<rs::yarn>(g.config.scaling).truncate);
     expect_same_layers(g, h);
@@ -362,8 +362,8 @@ TEST(gguf_rope, qwen2_5_vl_dimension_sections) {
     gw::file f = base_file("qwen2vl", c, c.at("max_position_embeddings").get<std::uint32_t>());
     f.kv("qwen2vl.rope.freq_base", gw::v_f32(c.at("rope_theta").get<float>()));
     f.kv("qwen2vl.rope.dimension_sections", gw::v_array(gw::t_int32, i32_array(sections)));
-    const rs::gguf_rope_config g = read_gguf(f.build());
-    const rs::hf_rope_config h = load_hf("Qwen2.5-VL-7B-Instruct.json");
+    const rs::model_rope_config g = read_gguf(f.build());
+    const rs::model_rope_config h = load_hf("Qwen2.5-VL-7B-Instruct.json");
     ASSERT_TRUE(g.mrope && h.mrope);
     EXPECT_EQ(g.mrope->section, h.mrope->section);
     EXPECT_EQ(g.mrope->interleaved, h.mrope->interleaved);
@@ -394,7 +394,7 @@ TEST(gguf_rope, yarn_knobs_match_config_json) {
     f.kv("llama.rope.scaling.yarn_attn_factor", gw::v_f32(1.25f));
     f.kv("llama.rope.scaling.yarn_beta_fast", gw::v_f32(16.0f));
     f.kv("llama.rope.scaling.yarn_beta_slow", gw::v_f32(2.0f));
-    const rs::gguf_rope_config g = read_gguf(f.build());
+    const rs::model_rope_config g = read_gguf(f.build());
     expect_same_layers(g, *h);
     EXPECT_EQ(table(g.config).attention_factor, 1.25);
 }
@@ -421,7 +421,7 @@ void expect_error(const gw::file& f, rs::errc code, const std::string& field) {
 }
 
 TEST(gguf_rope, minimal_file_is_plain_rope) {
-    const rs::gguf_rope_config g = read_gguf(minimal().build());
+    const rs::model_rope_config g = read_gguf(minimal().build());
     EXPECT_EQ(g.rope_type, "default");
     EXPECT_EQ(g.config.head_dim, 64);
     EXPECT_EQ(g.config.rope_theta, 10000.0);
@@ -436,7 +436,7 @@ TEST(gguf_rope, rope_freqs_wins_over_longrope_lists) {
     f.add(f32_tensor(rs::gguf_rope_freqs, freqs));
     f.add(f32_tensor(rs::gguf_rope_factors_long, std::vector<float>(32, 4.0f)));
     f.add(f32_tensor(rs::gguf_rope_factors_short, std::vector<float>(32, 2.0f)));
-    const rs::gguf_rope_config g = read_gguf(f.build());
+    const rs::model_rope_config g = read_gguf(f.build());
     EXPECT_EQ(g.rope_type, "rope_freqs");
     ASSERT_EQ(g.warnings.size(), 1u);
     EXPECT_EQ(g.warnings[0].field, "rope_freqs.weight");
@@ -483,6 +483,9 @@ TEST(gguf_rope, mistyped_keys_are_named) {
     expect_error(minimal().kv("llama.rope.dimension_sections",
                               gw::v_array(gw::t_int32, i32_array({8, 8, 8, 0}))),
                  rs::errc::inconsistent, "llama.rope.dimension_sections");
+    expect_error(minimal().kv("llama.rope.dimension_sections",
+                              gw::v_array(gw::t_int32, i32_array({16, 8, 4, 4}))),
+                 rs::errc::invalid_argument, "llama.rope.dimension_sections");
     gw::file w = minimal();
     w.add(f32_tensor(rs::gguf_rope_freqs, std::vector<float>(31, 1.0f)));
     expect_error(w, rs::errc::inconsistent, "rope_freqs.weight");
@@ -504,18 +507,18 @@ TEST(gguf_rope, mistyped_keys_are_named) {
 
 // Keys that llama.cpp reads and transformers has no place for give a warning, not silence.
 TEST(gguf_rope, unrepresentable_keys_warn) {
-    const rs::gguf_rope_config g =
+    const rs::model_rope_config g =
         read_gguf(minimal().kv("llama.rope.freq_base_swa", gw::v_f32(1000.0f)).build());
     ASSERT_EQ(g.warnings.size(), 1u);
     EXPECT_EQ(g.warnings[0].field, "llama.rope.freq_base_swa");
-    const rs::gguf_rope_config n = read_gguf(minimal()
-                                                 .kv("llama.rope.scaling.type", gw::v_str("none"))
-                                                 .kv("llama.rope.scaling.factor", gw::v_f32(4))
-                                                 .build());
+    const rs::model_rope_config n = read_gguf(minimal()
+                                                  .kv("llama.rope.scaling.type", gw::v_str("none"))
+                                                  .kv("llama.rope.scaling.factor", gw::v_f32(4))
+                                                  .build());
     ASSERT_EQ(n.warnings.size(), 1u);
     EXPECT_EQ(n.warnings[0].field, "llama.rope.scaling.factor");
     EXPECT_EQ(n.rope_type, "default");
-    const rs::gguf_rope_config a =
+    const rs::model_rope_config a =
         read_gguf(minimal().kv("llama.rope.scaling.attn_factor", gw::v_f32(1.25f)).build());
     ASSERT_EQ(a.warnings.size(), 1u);
     EXPECT_EQ(a.warnings[0].field, "llama.rope.scaling.attn_factor");

@@ -5,10 +5,10 @@
 // output. Tolerances are the methods' precision contracts (their headers' doc comments).
 //
 // Each config is checked twice:
-//   * the primary table (full attention, or the only one) through hf_rope_config::config, and
+//   * the primary table (full attention, or the only one) through model_rope_config::config, and
 //     the long LongRoPE list;
-//   * every layer's table through hf_rope_config::layer_types / layers, and the query scale
-//     (hf_rope_config::query_scale).
+//   * every layer's table through model_rope_config::layer_types / layers, and the query scale
+//     (model_rope_config::query_scale).
 #include <gtest/gtest.h>
 
 #include "support/ulp.hpp"
@@ -43,14 +43,14 @@ using ropescale_test::ulp_distance;
 
 namespace {
 
-rs::hf_rope_config load(const char* name) {
+rs::model_rope_config load(const char* name) {
     const std::string path = std::string(ROPESCALE_EXAMPLE_CONFIGS_DIR) + "/" + name;
     auto r = rs::load_hf_config(path);
     EXPECT_TRUE(r) << r.err().what();
-    return r ? *r : rs::hf_rope_config{};
+    return r ? *r : rs::model_rope_config{};
 }
 
-rs::frequency_table table(const rs::hf_rope_config& c, rs::table_options opt = {}) {
+rs::frequency_table table(const rs::model_rope_config& c, rs::table_options opt = {}) {
     auto t = rs::compute_frequencies(c.config, opt);
     EXPECT_TRUE(t) << t.err().what();
     return t ? *t : rs::frequency_table{};

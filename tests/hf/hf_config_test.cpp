@@ -39,7 +39,7 @@ json section_16x(const char* method, const json& keys = json::object()) {
     return s;
 }
 
-::testing::AssertionResult fails_with(const rs::expected<rs::hf_rope_config>& r, rs::errc code,
+::testing::AssertionResult fails_with(const rs::expected<rs::model_rope_config>& r, rs::errc code,
                                       const std::string& field) {
     if (r) return ::testing::AssertionFailure() << "accepted, expected " << rs::to_string(code);
     if (r.err().code != code || r.err().field != field)
@@ -53,7 +53,7 @@ json section_16x(const char* method, const json& keys = json::object()) {
     return fails_with(rs::read_hf_config(config), code, field);
 }
 
-bool has_warning(const rs::hf_rope_config& c, const std::string& field,
+bool has_warning(const rs::model_rope_config& c, const std::string& field,
                  const std::string& text = "") {
     for (const auto& w : c.warnings)
         if (w.field == field && w.message.find(text) != std::string::npos) return true;
@@ -61,17 +61,17 @@ bool has_warning(const rs::hf_rope_config& c, const std::string& field,
 }
 
 template <class M>
-const M& method(const rs::hf_rope_config& c) {
+const M& method(const rs::model_rope_config& c) {
     const M* m = std::get_if<M>(&c.config.scaling);
     EXPECT_NE(m, nullptr) << "method is " << rs::method_name(c.config.scaling);
     static const M empty{};
     return m ? *m : empty;
 }
 
-rs::hf_rope_config read_ok(const json& config) {
+rs::model_rope_config read_ok(const json& config) {
     auto r = rs::read_hf_config(config);
     EXPECT_TRUE(r) << r.err().what();
-    return r ? *r : rs::hf_rope_config{};
+    return r ? *r : rs::model_rope_config{};
 }
 
 }  // namespace

@@ -41,10 +41,10 @@ constexpr double rel_tol = 16 * 0x1p-52;
     return ::testing::AssertionFailure() << got << " vs " << want;
 }
 
-rs::hf_rope_config read_ok(const json& config) {
+rs::model_rope_config read_ok(const json& config) {
     auto r = rs::read_hf_config(config);
     EXPECT_TRUE(r) << r.err().what();
-    return r ? *r : rs::hf_rope_config{};
+    return r ? *r : rs::model_rope_config{};
 }
 
 ::testing::AssertionResult fails_with(const json& config, rs::errc code, const std::string& field) {
@@ -56,14 +56,14 @@ rs::hf_rope_config read_ok(const json& config) {
     return ::testing::AssertionSuccess();
 }
 
-bool has_warning(const rs::hf_rope_config& c, const std::string& field,
+bool has_warning(const rs::model_rope_config& c, const std::string& field,
                  const std::string& text = "") {
     for (const auto& w : c.warnings)
         if (w.field == field && w.message.find(text) != std::string::npos) return true;
     return false;
 }
 
-std::string source_of(const rs::hf_rope_config& c, const std::string& key) {
+std::string source_of(const rs::model_rope_config& c, const std::string& key) {
     for (const auto& s : c.sources)
         if (s.key == key) return s.origin;
     return "<none>";
@@ -368,7 +368,7 @@ TEST(hf_models, llama4_nope_layers_and_attention_temperature) {
         EXPECT_EQ(r.scales_queries(i), nope) << i;  // temperature on the NoPE layers only
     }
     ASSERT_TRUE(r.query_scale);
-    EXPECT_EQ(r.query_scale_layers, rs::hf_query_scale_layers::nope);
+    EXPECT_EQ(r.query_scale_layers, rs::query_scale_scope::nope);
     const auto* t = std::get_if<rs::llama4_attn_temperature>(&*r.query_scale);
     ASSERT_NE(t, nullptr);
     EXPECT_EQ(t->floor_scale, 8192.0);
@@ -569,7 +569,7 @@ TEST(hf_models, ministral3_llama_4_scaling_beta_scales_every_layer) {
     const auto r = read_ok(json{{"model_type", "mistral3"}, {"text_config", text}});
     EXPECT_FALSE(has_warning(r, "llama_4_scaling_beta"));
     ASSERT_TRUE(r.query_scale);
-    EXPECT_EQ(r.query_scale_layers, rs::hf_query_scale_layers::all);
+    EXPECT_EQ(r.query_scale_layers, rs::query_scale_scope::all);
     EXPECT_TRUE(r.scales_queries(0));
     EXPECT_TRUE(r.scales_queries(1));
     const auto* q = std::get_if<rs::llama_4_scaling>(&*r.query_scale);

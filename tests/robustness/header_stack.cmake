@@ -32,14 +32,14 @@ set(tier_base version.hpp config.hpp error.hpp half.hpp layout.hpp detail/double
     formulas.hpp angle.hpp gguf.hpp)
 set(tier_tables detail/checks.hpp methods/*.hpp methods.hpp params.hpp frequency_table.hpp
     frequencies.hpp query_scale.hpp mrope_positions.hpp mrope.hpp interpolation_bound.hpp
-    gguf_rope.hpp)
+    model_rope_config.hpp gguf_rope.hpp)
 set(tier_config_json hf_models.hpp detail/hf_json.hpp hf_config.hpp)
 set(tier_vocabulary views.hpp detail/aligned_buffer.hpp cache.hpp detail/job.hpp
     detail/reference.hpp detail/plan.hpp detail/call_checks.hpp)
 set(tier_kernels detail/arch/*.hpp detail/fused.hpp detail/simd_io.hpp detail/rotate.hpp
     detail/rotate_bf16.hpp detail/token_tables.hpp detail/angles.hpp detail/cache_rows.hpp
     detail/drive.hpp detail/runner.hpp cache_build.hpp apply.hpp dispatch.hpp)
-set(tier_engine rope.hpp ropescale.hpp)
+set(tier_engine rope.hpp model_rope.hpp ropescale.hpp)
 set(tier_engine_config hf_rope.hpp)
 set(tier_eigen eigen.hpp)
 

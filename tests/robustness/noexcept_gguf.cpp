@@ -72,7 +72,7 @@ void noexcept_test::gguf_reader_checks() {
         bool ok = r && r->rope_type == s.rope_type && r->layer_types.size() == s.layer_types &&
                   r->layers.size() == s.layers;
         if (ok)
-            for (const rs::gguf_layer_rope& l : r->layer_types)
+            for (const rs::layer_rope& l : r->layer_types)
                 ok = ok && static_cast<bool>(rs::compute_frequencies(l.config));
         check(ok, std::string("gguf_rope: ") + s.file + (r ? "" : " (" + r.err().what() + ")"));
     }

@@ -17,7 +17,7 @@
 
 namespace {
 
-bool fails_with(const ropescale::expected<ropescale::hf_rope_config>& r, ropescale::errc code,
+bool fails_with(const ropescale::expected<ropescale::model_rope_config>& r, ropescale::errc code,
                 const char* field) {
     return !r && r.err().code == code && r.err().field == field;
 }
