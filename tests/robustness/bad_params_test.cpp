@@ -597,11 +597,18 @@ TEST(bad_params, ntk_exponent_methods_refuse_rotary_dim_two) {
 }
 
 // The key lists and the reader agree: every example, written to config.json through its
-// method's key list, reads back as the same aggregate, member by member.
+// method's key list, reads back as the same aggregate, member by member. A method no rope_type
+// selects (llama_cpp) is refused by the reader instead.
 TEST(bad_params, every_example_round_trips_through_its_keys) {
     rs::for_each_method([&](auto tag) {
         using M = typename decltype(tag)::type;
         SCOPED_TRACE(rs::method_traits<M>::name);
+        if constexpr (!rs::reads_config_json<M>()) {
+            const auto r = rs::read_hf_config(hf_config(spec_of(ropescale_test::example(tag))));
+            ASSERT_FALSE(r);
+            EXPECT_EQ(r.err().code, rs::errc::unknown_rope_type);
+            return;
+        }
         const M m = ropescale_test::example(tag);
         const auto r = rs::read_hf_config(hf_config(spec_of(m)));
         ASSERT_TRUE(r) << r.err().what();
