@@ -49,8 +49,9 @@
 //                                                  the YaRN authors' `attn_factor`, which
 //                                                  multiplies instead: not distinguishable in
 //                                                  the file). llama.cpp (llama_context's
-//                                                  constructor) multiplies it by the kernel's
-//                                                  magnitude instead (below)
+//                                                  constructor) replaces it by get_mscale when
+//                                                  ext_factor != 0; older versions multiplied
+//                                                  it by the kernel's magnitude (below)
 //   A.rope.scaling.yarn_beta_fast / _slow (float32)  yarn::beta_fast / beta_slow, else 32 / 1
 //                                                  (llama_hparams' defaults)
 //   A.rope.scaling.yarn_log_multiplier (float32)   DeepSeek's mscale_all_dim. Architecture
@@ -125,7 +126,9 @@
 // divided back out by llama_context for DeepSeek's ratio; the per-pair factors divide theta in
 // float32; LongRoPE's list chosen by the context size (n_ctx_per_seq > L), its attention
 // factor the stored float32; A.rope.scaling.yarn_attn_factor (transformers' replacing
-// `attention_factor`) multiplied by the kernel's magnitude 1 + 0.1 ln(s), and read at all only
+// `attention_factor`) ignored when ext_factor != 0 (llama_context's constructor sets the
+// magnitude from get_mscale; older versions multiplied the value by the kernel's 1 + 0.1 ln(s)
+// instead), and read at all only
 // by the architectures whose load_hparams asks for it (like the other yarn_* keys, whose
 // llama_hparams defaults are ext_factor -1 (from the scaling type), attn_factor 1, betas 32 / 1);
 // the Gemma 3 sliding base fixed at 10000 by older llama.cpp.
