@@ -54,8 +54,9 @@
 //                                                  the YaRN authors' `attn_factor`, which
 //                                                  multiplies instead: not distinguishable in
 //                                                  the file). llama.cpp (llama_context's
-//                                                  constructor) multiplies it by the kernel's
-//                                                  magnitude instead (below)
+//                                                  constructor) replaces it by get_mscale when
+//                                                  ext_factor != 0; older versions multiplied
+//                                                  it by the kernel's magnitude (below)
 //   A.rope.scaling.yarn_beta_fast / _slow (float32)  yarn::beta_fast / beta_slow, else 32 / 1
 //                                                  (llama_hparams' defaults)
 //   A.rope.scaling.yarn_log_multiplier (float32)   DeepSeek's mscale_all_dim. Architecture
@@ -156,10 +157,25 @@
 // divided back out by llama_context for DeepSeek's ratio; the per-pair factors divide theta in
 // float32; LongRoPE's list chosen by the context size (n_ctx_per_seq > L), its attention
 // factor the stored float32; A.rope.scaling.yarn_attn_factor (transformers' replacing
-// `attention_factor`) multiplied by the kernel's magnitude 1 + 0.1 ln(s), and read at all only
+// `attention_factor`) ignored when ext_factor != 0 (llama_context's constructor sets the
+// magnitude from get_mscale; older versions multiplied the value by the kernel's 1 + 0.1 ln(s)
+// instead), and read at all only
 // by the architectures whose load_hparams asks for it (like the other yarn_* keys, whose
 // llama_hparams defaults are ext_factor -1 (from the scaling type), attn_factor 1, betas 32 / 1);
 // the Gemma 3 sliding base fixed at 10000 by older llama.cpp.
+//
+// With gguf_read_options::semantics = gguf_semantics::llama_cpp, every layer type's
+// configuration is the llama_cpp method (methods/llama_cpp.hpp) with the arguments
+// llama_cpp_layer_params builds from the keys and tensors above (llama_context's constructor,
+// llama_model::get_rope_factors, llm_build_deepseek2) for a context of n_ctx_per_seq positions
+// per sequence (default A.context_length, llama.cpp's default context): the table llama.cpp
+// computes, with rope_type "llama.cpp". The combinations transformers has no equivalent for
+// (factor tensors beside a YaRN or linear scaling, type "longrope" without the tensors) are
+// then read as llama.cpp runs them. Every yarn_* key present is read (llama.cpp reads them only
+// for the architectures whose load_hparams asks for them). Sliding-window layers (gemma3,
+// gpt-oss, as above) take llama.cpp's sliding scale: 1 for gemma3
+// (rope_freq_scale_train_swa), the full layers' for gpt-oss; the rest of their arguments is
+// the context's, as llama.cpp passes it to every layer.
 //
 // Errors never throw: expected<model_rope_config>, each naming the key ("llama.block_count",
 // "rope_freqs.weight") with what was expected.
@@ -187,6 +203,21 @@
 #include <vector>
 
 ROPESCALE_BEGIN_NAMESPACE
+
+/// Whose table a GGUF file is read to.
+enum class gguf_semantics {
+    transformers,  ///< the table transformers computes from the source config.json
+    llama_cpp,     ///< the table llama.cpp computes from the file (the llama_cpp method)
+};
+
+/// How read_gguf_rope / load_gguf_rope read a file.
+struct gguf_read_options {
+    gguf_semantics semantics = gguf_semantics::transformers;
+    /// llama.cpp semantics: the context per sequence (n_ctx / n_seq_max) that picks the
+    /// LongRoPE list (long iff n_ctx_per_seq > L); A.context_length when empty, llama.cpp's
+    /// default context. > 0. Unused with transformers' semantics.
+    std::optional<std::int64_t> n_ctx_per_seq;
+};
 
 namespace detail {
 namespace gguf_rope {
@@ -316,8 +347,13 @@ inline std::optional<rope_config> proportional_from_rope_freqs(const rope_config
 }
 
 template <class TensorReader>
-expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
+expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor,
+                                 const gguf_read_options& options) {
     model_rope_config out;
+    const bool llama_semantics = options.semantics == gguf_semantics::llama_cpp;
+    if (options.n_ctx_per_seq && *options.n_ctx_per_seq <= 0)
+        return make_error(errc::out_of_range, "n_ctx_per_seq", "must be > 0",
+                          static_cast<double>(*options.n_ctx_per_seq));
     auto note = [&](std::string key, std::string origin) {
         out.sources.push_back({std::move(key), std::move(origin)});
     };
@@ -436,7 +472,50 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
     layer_rope full;
     full.layer_type = "full_attention";
     full.config = base;
-    if (has_long || has_short || has_freqs || type == "longrope") {
+    llama_cpp_rope_hparams h;  // llama.cpp semantics: the hyperparameters as llama.cpp has them
+    const std::int64_t n_ctx_per_seq = options.n_ctx_per_seq.value_or(*n_ctx);
+    if (llama_semantics) {
+        h.architecture = arch;
+        h.scaling_type = type == "none"       ? llama_cpp_scaling_type::none
+                         : type == "yarn"     ? llama_cpp_scaling_type::yarn
+                         : type == "longrope" ? llama_cpp_scaling_type::longrope
+                                              : llama_cpp_scaling_type::linear;
+        h.factor = factor;
+        h.context_length = *n_ctx;
+        h.original_context_length = original;
+        h.rope_attn_factor = attn_v->value_or(1.0);
+        h.yarn_ext_factor = ext_v->value_or(-1.0);
+        h.yarn_attn_factor = yarn_attn_v->value_or(1.0);
+        h.yarn_beta_fast = beta_fast_v->value_or(32.0);
+        h.yarn_beta_slow = beta_slow_v->value_or(1.0);
+        h.yarn_log_multiplier = log_mul_v->value_or(0.0);
+        // gpt-oss's sliding layers share the full layers' scale; gemma3's do not scale.
+        h.sliding_freq_scale = arch == "gpt-oss" && type != "none" ? 1.0 / factor : 1.0;
+        const auto tensor = [&](const char* name, bool present,
+                                std::vector<double>& to) -> std::optional<error> {
+            if (!present) return std::nullopt;
+            auto v = factor_list(read_tensor, name, d);
+            if (!v) return v.err();
+            to = std::move(*v);
+            note(std::string("freq_factors"), name);
+            return std::nullopt;
+        };
+        if (has_freqs) {
+            if (auto e = tensor(gguf_rope_freqs, true, h.rope_freqs)) return *e;
+        } else {
+            if (auto e = tensor(gguf_rope_factors_long, has_long, h.rope_factors_long)) return *e;
+            if (auto e = tensor(gguf_rope_factors_short, has_short, h.rope_factors_short))
+                return *e;
+        }
+        const llama_cpp_layer l = llama_cpp_layer_params(h, n_ctx_per_seq);
+        full.config.scaling = l.params;
+        full.rope_type = method_traits<llama_cpp>::name;
+        full.original_max_position_embeddings = l.params.n_ctx_orig;
+        note("rope_type", "llama.cpp semantics (llama_cpp_layer_params: " + type +
+                              " scaling, ext_factor " + format_value(l.params.ext_factor) +
+                              ", n_ctx_per_seq " + std::to_string(n_ctx_per_seq) + ")");
+        note("original_max_position_embeddings", original_origin);
+    } else if (has_long || has_short || has_freqs || type == "longrope") {
         if (type == "yarn" || (type == "linear" && factor != 1.0))
             return error{errc::inconsistent, factor_key,
                          "a linear or YaRN scaling beside RoPE factor tensors has no "
@@ -630,9 +709,12 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
         layer_rope s;
         s.layer_type = "sliding_attention";
         s.config = base;
-        s.config.scaling = plain{};
+        if (llama_semantics)
+            s.config.scaling = llama_cpp_layer_params(h, n_ctx_per_seq, true).params;
+        else
+            s.config.scaling = plain{};
         s.config.rope_theta = base_swa->value_or(10000.0);
-        s.rope_type = "default";
+        s.rope_type = llama_semantics ? method_traits<llama_cpp>::name : "default";
         note("sliding_attention.rope_theta",
              *base_swa ? p + "rope.freq_base_swa"
                        : "default 10000 (llama.cpp load_hparams, LLM_ARCH_GEMMA3)");
@@ -801,24 +883,30 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
 /// Reads the rope configuration of a GGUF file held in memory: `file` parsed (parse_gguf) from
 /// `bytes`, the whole file, whose RoPE tensors are read from there. The rules, the llama.cpp
 /// function each follows, and where llama.cpp computes something else are in the header
-/// comment. Every layer type's configuration has passed validate(). Precision: each parameter
-/// is the stored value converted exactly to double (float32 keys and tensors), except the
-/// divisions the rules name (yarn_log_multiplier / 0.1, embedding_length / head_count).
-/// Errors name the key or tensor. Never throws (except std::bad_alloc).
-inline expected<model_rope_config> read_gguf_rope(const gguf_file& file, std::string_view bytes) {
-    return detail::gguf_rope::read(file, [&](const char* name, std::uint64_t n) {
-        return read_f32_tensor(file, bytes, name, n);
-    });
+/// comment; `options` selects transformers' semantics (default) or llama.cpp's (every layer
+/// type the llama_cpp method; error field "n_ctx_per_seq" for a value <= 0). Every layer type's
+/// configuration has passed validate(). Precision: each parameter is the stored value converted
+/// exactly to double (float32 keys and tensors), except the divisions the rules name
+/// (yarn_log_multiplier / 0.1, embedding_length / head_count). Errors name the key or tensor. Never
+/// throws (except std::bad_alloc).
+inline expected<model_rope_config> read_gguf_rope(const gguf_file& file, std::string_view bytes,
+                                                  const gguf_read_options& options = {}) {
+    return detail::gguf_rope::read(
+        file,
+        [&](const char* name, std::uint64_t n) { return read_f32_tensor(file, bytes, name, n); },
+        options);
 }
 
 /// As read_gguf_rope, from the file at `path`: load_gguf, then only the RoPE tensors' bytes
 /// (load_f32_tensor). Never throws (except std::bad_alloc).
-inline expected<model_rope_config> load_gguf_rope(const std::filesystem::path& path) {
+inline expected<model_rope_config> load_gguf_rope(const std::filesystem::path& path,
+                                                  const gguf_read_options& options = {}) {
     auto file = load_gguf(path);
     if (!file) return file.err();
-    return detail::gguf_rope::read(*file, [&](const char* name, std::uint64_t n) {
-        return load_f32_tensor(*file, path, name, n);
-    });
+    return detail::gguf_rope::read(
+        *file,
+        [&](const char* name, std::uint64_t n) { return load_f32_tensor(*file, path, name, n); },
+        options);
 }
 
 ROPESCALE_END_NAMESPACE
