@@ -9,7 +9,9 @@
 // for that config.json: the keys are read as llama.cpp reads them (which keys, their types,
 // their defaults), and the values are turned into the parameters of the method transformers
 // would run. Where llama.cpp computes something else from the same keys, this reader still
-// gives transformers' table; the differences are listed below.
+// gives transformers' table, with a warning on each layer type whose table differs from
+// llama.cpp's for that file by more than float32 storage (2^-20 relative; read_gguf_rope); the
+// differences are listed below, and gguf_semantics::llama_cpp reads llama.cpp's tables.
 //
 // Rules, each with the llama.cpp function it follows (llama-model.cpp `load_hparams` unless
 // said otherwise; `A` is `general.architecture`; every key is optional unless marked):
@@ -194,6 +196,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -888,6 +891,87 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor,
     return out;
 }
 
+// Whether two tables hold the same numbers but for float32 storage: every inv_freq, the
+// attention factor and the logit scale within 2^-20 relative (against a zero: within 2^-60 of
+// the largest frequency, since llama.cpp's unrotated pairs are divided by 1e30, not zero).
+// Otherwise the largest difference: which value and its size (relative; against a zero,
+// relative to the largest frequency).
+struct table_difference {
+    std::string what;
+    double size = 0.0;
+};
+inline std::optional<table_difference> differs(const frequency_table& a, const frequency_table& b) {
+    constexpr double rel = 0x1p-20;
+    std::optional<table_difference> worst;
+    const auto consider = [&](const std::string& what, double x, double y, double zero_scale) {
+        const bool zero = x == 0.0 || y == 0.0;
+        const double d = zero ? std::fabs(x - y) / zero_scale : std::fabs(x / y - 1.0);
+        const bool over = zero ? !(d <= 0x1p-60) : !(d <= rel);
+        if (over && (!worst || !(d <= worst->size))) worst = table_difference{what, d};
+    };
+    if (a.inv_freq.size() != b.inv_freq.size()) return table_difference{"the number of pairs", 1.0};
+    double largest = 0.0;
+    for (double f : b.inv_freq) largest = std::max(largest, f);
+    for (std::size_t i = 0; i < a.inv_freq.size(); ++i)
+        consider("inv_freq[" + std::to_string(i) + "]", a.inv_freq[i], b.inv_freq[i], largest);
+    consider("the attention factor", a.attention_factor, b.attention_factor, 1.0);
+    consider("the logit scale", a.logit_scale, b.logit_scale, 1.0);
+    return worst;
+}
+
+// Transformers' reading (`options` default) with, for each layer type whose table differs
+// from the one llama.cpp computes from the same file (differs above), a warning naming the
+// layer type, the value, its relative difference, and how to get llama.cpp's table: so that a
+// GGUF user comparing against llama.cpp is never surprised. LongRoPE is compared list by list
+// (llama.cpp's short list at a context per sequence of L, its long one at L + 1). The warning's
+// field is A.rope.scaling.type when the file has it, else general.architecture.
+template <class TensorReader>
+expected<model_rope_config> read_compared(const gguf_file& f, TensorReader read_tensor,
+                                          const gguf_read_options& options) {
+    auto out = read(f, read_tensor, options);
+    if (!out || options.semantics == gguf_semantics::llama_cpp) return out;
+    const std::string type_key = out->model_type + ".rope.scaling.type";
+    const std::string field = f.find(type_key) != nullptr ? type_key : "general.architecture";
+    for (const layer_rope& l : out->layer_types) {
+        std::vector<std::pair<table_options, std::optional<std::int64_t>>> runs{{{}, std::nullopt}};
+        if (std::holds_alternative<longrope>(l.config.scaling)) {
+            const std::int64_t L =
+                std::get<longrope>(l.config.scaling).original_max_position_embeddings;
+            table_options s, lo;
+            s.longrope = longrope_factors::short_factors;
+            lo.longrope = longrope_factors::long_factors;
+            runs = {{s, L}, {lo, L + 1}};
+        }
+        for (const auto& [topt, n_ctx] : runs) {
+            gguf_read_options lo;
+            lo.semantics = gguf_semantics::llama_cpp;
+            lo.n_ctx_per_seq = n_ctx;
+            auto ll = read(f, read_tensor, lo);
+            if (!ll) break;  // nothing to compare against (the reading above succeeded)
+            const layer_rope* m = ll->find_layer_type(l.layer_type);
+            if (m == nullptr) break;
+            auto a = compute_frequencies(l.config, topt);
+            auto b = compute_frequencies(m->config);
+            if (!a || !b) break;
+            if (auto d = differs(*a, *b)) {
+                char size[32];
+                std::snprintf(size, sizeof size, "%.3g", d->size);
+                out->warnings.push_back(
+                    {field, "layer type " + l.layer_type + ": transformers' table, read here, " +
+                                "differs from llama.cpp's for this file in " + d->what + " by " +
+                                size + " relative" +
+                                (topt.longrope ? (*topt.longrope == longrope_factors::long_factors
+                                                      ? " (long list)"
+                                                      : " (short list)")
+                                               : "") +
+                                " (gguf_semantics::llama_cpp reads llama.cpp's table)"});
+                break;
+            }
+        }
+    }
+    return out;
+}
+
 }  // namespace gguf_rope
 }  // namespace detail
 
@@ -895,14 +979,16 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor,
 /// `bytes`, the whole file, whose RoPE tensors are read from there. The rules, the llama.cpp
 /// function each follows, and where llama.cpp computes something else are in the header
 /// comment; `options` selects transformers' semantics (default) or llama.cpp's (every layer
-/// type the llama_cpp method; error field "n_ctx_per_seq" for a value <= 0). Every layer type's
-/// configuration has passed validate(). Precision: each parameter is the stored value converted
-/// exactly to double (float32 keys and tensors), except the divisions the rules name
+/// type the llama_cpp method; error field "n_ctx_per_seq" for a value <= 0). With transformers'
+/// semantics, each layer type whose table differs from llama.cpp's for the same file by more
+/// than float32 storage (2^-20 relative) gets a warning saying where and by how much. Every layer
+/// type's configuration has passed validate(). Precision: each parameter is the stored value
+/// converted exactly to double (float32 keys and tensors), except the divisions the rules name
 /// (yarn_log_multiplier / 0.1, embedding_length / head_count). Errors name the key or tensor. Never
 /// throws (except std::bad_alloc).
 inline expected<model_rope_config> read_gguf_rope(const gguf_file& file, std::string_view bytes,
                                                   const gguf_read_options& options = {}) {
-    return detail::gguf_rope::read(
+    return detail::gguf_rope::read_compared(
         file,
         [&](const char* name, std::uint64_t n) { return read_f32_tensor(file, bytes, name, n); },
         options);
@@ -914,7 +1000,7 @@ inline expected<model_rope_config> load_gguf_rope(const std::filesystem::path& p
                                                   const gguf_read_options& options = {}) {
     auto file = load_gguf(path);
     if (!file) return file.err();
-    return detail::gguf_rope::read(
+    return detail::gguf_rope::read_compared(
         *file,
         [&](const char* name, std::uint64_t n) { return load_f32_tensor(*file, path, name, n); },
         options);

@@ -673,9 +673,9 @@ TEST(gguf_rope_bundled, every_config_is_converted_or_listed) {
 class gguf_rope_config : public ::testing::TestWithParam<std::string> {};
 
 // The file the converter writes reads to transformers' table: layer by layer, with the
-// multimodal sections and the query scale, and without a warning (where llama.cpp reads the
-// file otherwise than transformers would, gguf_rope.hpp's header says so; the files here
-// carry nothing transformers has no place for).
+// multimodal sections and the query scale, and without a warning: the files here carry
+// nothing transformers has no place for, and llama.cpp computes the same tables from them but
+// for gpt-oss (its warnings are checked in gpt_oss_warns_where_llama_cpp_differs).
 TEST_P(gguf_rope_config, reads_to_the_config_json_table) {
     const std::string name = GetParam();
     if (not_converted().count(name) != 0) GTEST_SKIP() << not_converted().at(name);
@@ -686,7 +686,9 @@ TEST_P(gguf_rope_config, reads_to_the_config_json_table) {
     const rs::model_rope_config g = read_gguf(cv->out.file.build());
     const rs::model_rope_config h = load_hf(name);
     EXPECT_EQ(g.model_type, cv->out.arch);
-    for (const rs::warning& w : g.warnings) ADD_FAILURE() << "warning: " << w.what();
+    // gpt-oss's warnings (its table differs from llama.cpp's) are checked below.
+    if (cv->out.arch != "gpt-oss")
+        for (const rs::warning& w : g.warnings) ADD_FAILURE() << "warning: " << w.what();
     expect_same_model(g, h, cv->bound);
 }
 
@@ -1107,8 +1109,29 @@ TEST(gguf_rope, unrepresentable_keys_warn) {
     EXPECT_EQ(n.rope_type, "default");
     const rs::model_rope_config a =
         read_gguf(minimal().kv("llama.rope.scaling.attn_factor", gw::v_f32(1.25f)).build());
-    ASSERT_EQ(a.warnings.size(), 1u);
+    // ... and, as llama.cpp multiplies cos and sin by it, the comparison with llama.cpp's
+    // table says by how much.
+    ASSERT_EQ(a.warnings.size(), 2u);
     EXPECT_EQ(a.warnings[0].field, "llama.rope.scaling.attn_factor");
+    EXPECT_EQ(a.warnings[1].field, "general.architecture");
+    EXPECT_NE(a.warnings[1].message.find("the attention factor by 0.2 relative"), std::string::npos)
+        << a.warnings[1].message;
+}
+
+// Where transformers' table of a file differs from llama.cpp's (gpt-oss: transformers does
+// not floor YaRN's correction range, llama.cpp does), each layer type warns, naming the value
+// and the size; the table stays transformers'.
+TEST(gguf_rope_bundled, gpt_oss_warns_where_llama_cpp_differs) {
+    const rs::model_rope_config g = read_converted("gpt-oss-20b.json");
+    ASSERT_EQ(g.warnings.size(), 2u);
+    for (const rs::warning& w : g.warnings) {
+        EXPECT_EQ(w.field, "gpt-oss.rope.scaling.type");
+        EXPECT_NE(w.message.find("differs from llama.cpp's for this file in inv_freq["),
+                  std::string::npos)
+            << w.message;
+    }
+    EXPECT_NE(g.warnings[0].message.find("full_attention"), std::string::npos);
+    EXPECT_NE(g.warnings[1].message.find("sliding_attention"), std::string::npos);
 }
 
 }  // namespace
