@@ -1,6 +1,7 @@
 # ropescale-inspect on GGUF files written by make_model_gguf (the bundled configs converted as
 # llama.cpp's converter writes them), run as a user would.
 #   cmake -DINSPECT=<binary> -DMAKE_GGUF=<make_model_gguf> -DCHECK=<inspect_gguf_check>
+#         -DSVG_CHECK=<inspect_svg_check>
 #         -DCONFIGS_DIR=<examples/configs> -DWORK_DIR=<dir> -DMODE=<compare|errors>
 #         [-DMODEL=<name> -DARCH=<general.architecture> -DINV_FREQ_REL=<r> -DFACTOR_REL=<r>
 #          -DSEQ_LEN=<n> -DFINETUNED=ON] -P inspect_gguf.cmake
@@ -10,6 +11,7 @@
 #          (model_type ARCH, config_path null, finetuned ON only with -DFINETUNED=ON, sources
 #          naming GGUF keys);
 #          the text output has the GGUF header lines, the sources and every layer type's table;
+#          --svg writes the plot of the same values (inspect_svg_check, tests/hf);
 #          the same bytes under a name without ".gguf" are recognised by their magic.
 # errors:  a truncated GGUF file exits 1 naming the item and its byte offset; a file whose
 #          keys the reader refuses exits 1 naming the key; a .gguf file that is not GGUF
@@ -118,6 +120,19 @@ if(MODE STREQUAL "compare")
       message(FATAL_ERROR "${MODEL}.gguf: the text output lacks \"${needle}\":\n${last_stdout}")
     endif()
   endforeach()
+  # --svg from the GGUF file: the plot carries the --json values (tests/hf's checker).
+  set(svg "${WORK_DIR}/${MODEL}${tag}.svg")
+  set(svg_json "${WORK_DIR}/${MODEL}${tag}.svg.json")
+  execute_process(COMMAND "${INSPECT}" "${gguf}" --json --svg "${svg}" ${extra}
+    RESULT_VARIABLE rc OUTPUT_FILE "${svg_json}" ERROR_VARIABLE err)
+  if(NOT rc STREQUAL "0")
+    message(FATAL_ERROR "${MODEL}.gguf --svg: exit ${rc}\n${err}")
+  endif()
+  execute_process(COMMAND "${SVG_CHECK}" "${svg}" "${svg_json}" RESULT_VARIABLE rc
+    ERROR_VARIABLE err)
+  if(NOT rc STREQUAL "0")
+    message(FATAL_ERROR "${svg}: ${err}")
+  endif()
   # Recognised by the magic, whatever the name.
   set(renamed "${WORK_DIR}/${MODEL}${tag}.gguf-named.json")
   file(COPY_FILE "${gguf}" "${renamed}")
