@@ -65,10 +65,10 @@
 #define ROPESCALE_GGUF_HPP
 
 #include "config.hpp"
+#include "detail/file_input.hpp"
 #include "error.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -946,17 +946,11 @@ inline expected<gguf_file> parse_gguf(std::string_view bytes) {
 /// throws (except std::bad_alloc).
 inline expected<gguf_file> load_gguf(const std::filesystem::path& path) {
     const std::string where = path.string();
+    std::ifstream in;
+    if (auto s = detail::open_input(in, path, "a GGUF file"); !s) return s.err();
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        return error{errc::io_error, where, "is a directory, not a GGUF file"};
     const std::uintmax_t size = std::filesystem::file_size(path, ec);
     if (ec) return error{errc::io_error, where, "cannot be read (" + ec.message() + ")"};
-    errno = 0;
-    std::ifstream in(path, std::ios::binary);
-    if (!in.is_open())
-        return error{errc::io_error, where,
-                     std::string("cannot be opened") +
-                         (errno != 0 ? std::string(" (") + std::strerror(errno) + ")" : "")};
     std::string buf;
     std::uint64_t want = std::min<std::uint64_t>(size, std::uint64_t(1) << 20);
     for (;;) {
@@ -1010,8 +1004,8 @@ inline expected<std::vector<float>> load_f32_tensor(
         return error{errc::io_error, where,
                      "is " + std::to_string(size) + " bytes, not the " +
                          std::to_string(file.file_size) + " it was loaded with"};
-    std::ifstream in(path, std::ios::binary);
-    if (!in.is_open()) return error{errc::io_error, where, "cannot be opened"};
+    std::ifstream in;
+    if (auto s = detail::open_input(in, path, "a GGUF file"); !s) return s.err();
     std::string buf(static_cast<std::size_t>((*t)->bytes), '\0');
     in.seekg(static_cast<std::streamoff>(file.data_offset + (*t)->offset));
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));

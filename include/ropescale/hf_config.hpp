@@ -89,6 +89,7 @@
 #ifndef ROPESCALE_HF_CONFIG_HPP
 #define ROPESCALE_HF_CONFIG_HPP
 
+#include "detail/file_input.hpp"
 #include "detail/hf_json.hpp"
 #include "error.hpp"
 #include "frequencies.hpp"
@@ -102,7 +103,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -1263,16 +1263,8 @@ inline expected<model_rope_config> parse_hf_config(std::string_view json_text) {
 /// or read gives errc::io_error; parse errors name the path as their field. Never throws
 /// (except std::bad_alloc).
 inline expected<model_rope_config> load_hf_config(const std::string& path) {
-    std::error_code ec;
-    // A directory opens as a stream on POSIX and reads as empty: say what it is instead.
-    if (std::filesystem::is_directory(path, ec))
-        return error{errc::io_error, path, "is a directory, not a config.json file"};
-    errno = 0;
-    std::ifstream in(path, std::ios::binary);
-    if (!in.is_open())
-        return error{errc::io_error, path,
-                     std::string("cannot be opened") +
-                         (errno != 0 ? std::string(" (") + std::strerror(errno) + ")" : "")};
+    std::ifstream in;
+    if (auto s = detail::open_input(in, path, "a config.json file"); !s) return s.err();
     std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     if (in.bad()) return error{errc::io_error, path, "cannot be read"};
     auto r = parse_hf_config(text);

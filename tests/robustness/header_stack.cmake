@@ -29,7 +29,7 @@ get_filename_component(root "${INCLUDE_DIR}/ropescale" ABSOLUTE)
 # ---- the stack, bottom first; entries are paths below ropescale/ (globs allowed)
 set(tiers base tables config_json vocabulary kernels engine engine_config eigen)
 set(tier_base version.hpp config.hpp error.hpp half.hpp layout.hpp detail/double_double.hpp
-    formulas.hpp angle.hpp gguf.hpp)
+    detail/file_input.hpp formulas.hpp angle.hpp gguf.hpp)
 set(tier_tables detail/checks.hpp methods/*.hpp methods.hpp params.hpp frequency_table.hpp
     frequencies.hpp query_scale.hpp mrope_positions.hpp mrope.hpp interpolation_bound.hpp
     model_rope_config.hpp gguf_rope.hpp)
