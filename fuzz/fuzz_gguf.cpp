@@ -10,11 +10,12 @@
 // bytes in growing prefixes, as load_gguf reads a file (first prefix from the input's first
 // byte, doubled each time), gives the same result. Every accessor on every key succeeds
 // exactly when the type matches; read_f32_tensor on the RoPE tensor names returns as many
-// finite values as the tensor has elements, or a clean error. read_gguf_rope (gguf_rope.hpp)
-// refuses the file with a clean error naming a field, or returns layer types that validate,
-// one layer entry per block_count, each naming an existing layer type, and compute_frequencies
-// on each either succeeds or refuses cleanly. Never a crash, a leak,
-// undefined behaviour, an out-of-bounds read or an allocation beyond libFuzzer's limit
+// finite values as the tensor has elements, or a clean error. read_gguf_rope (gguf_rope.hpp),
+// with transformers' and with llama.cpp's semantics, refuses the file with a clean error naming a
+// field, or returns layer types that validate, one layer entry per block_count, each naming an
+// existing layer type, and compute_frequencies on each either succeeds or refuses cleanly. Never a
+// crash, a leak, undefined behaviour, an out-of-bounds read or an allocation beyond libFuzzer's
+// limit
 // (-fsanitize=fuzzer,address,undefined; failed checks abort).
 #include "fuzz_check.hpp"
 
@@ -126,8 +127,9 @@ void check_rope_tensors(const rs::gguf_file& f, std::string_view bytes) {
     }
 }
 
-void check_rope_config(const rs::gguf_file& f, std::string_view bytes) {
-    auto r = rs::read_gguf_rope(f, bytes);
+void check_rope_config(const rs::gguf_file& f, std::string_view bytes,
+                       const rs::gguf_read_options& options) {
+    auto r = rs::read_gguf_rope(f, bytes, options);
     if (!r) {
         check_error(r.err(), bytes.size(), false);
         return;
@@ -153,7 +155,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check_file(*whole, size);
         check_accessors(*whole);
         check_rope_tensors(*whole, bytes);
-        check_rope_config(*whole, bytes);
+        check_rope_config(*whole, bytes, {});
+        check_rope_config(*whole, bytes, {rs::gguf_semantics::llama_cpp, std::nullopt});
     } else {
         check_error(whole.err(), size);
     }

@@ -106,7 +106,11 @@ void print_methods() {
         std::string spellings;
         for (const char* s : traits::spellings)
             spellings += std::string(spellings.empty() ? "" : ", ") + s;
-        std::printf("%s (rope_type %s)\n", traits::name, spellings.c_str());
+        if constexpr (!rs::reads_config_json<M>())
+            std::printf("%s (GGUF / C++ only: no config.json rope_type selects it)\n",
+                        traits::name);
+        else
+            std::printf("%s (rope_type %s)\n", traits::name, spellings.c_str());
         const M defaults{};
         for (const auto& key : traits::keys) {
             std::string def;

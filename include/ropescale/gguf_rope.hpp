@@ -15,7 +15,12 @@
 // said otherwise; `A` is `general.architecture`; every key is optional unless marked):
 //
 //   general.architecture (string, required)        A; model_rope_config::architecture
-//   A.block_count (uint32, required)               the layer count (hparams.n_layer), <= 2^24
+//   A.block_count (uint32, required)               the layer count (hparams.n_layer), <= 2^24,
+//                                                  less A.nextn_predict_layers (uint32): the
+//                                                  converters' multi-token-prediction blocks
+//                                                  (Glm4MoeModel), outside transformers'
+//                                                  num_hidden_layers (load_hparams:
+//                                                  n_layer_kv_from_start)
 //   A.context_length (uint32, required)            max_position_embeddings (n_ctx_train)
 //   A.attention.key_length (uint32)                head_dim; else A.embedding_length /
 //                                                  A.attention.head_count (integer division,
@@ -49,8 +54,9 @@
 //                                                  the YaRN authors' `attn_factor`, which
 //                                                  multiplies instead: not distinguishable in
 //                                                  the file). llama.cpp (llama_context's
-//                                                  constructor) multiplies it by the kernel's
-//                                                  magnitude instead (below)
+//                                                  constructor) replaces it by get_mscale when
+//                                                  ext_factor != 0; older versions multiplied
+//                                                  it by the kernel's magnitude (below)
 //   A.rope.scaling.yarn_beta_fast / _slow (float32)  yarn::beta_fast / beta_slow, else 32 / 1
 //                                                  (llama_hparams' defaults)
 //   A.rope.scaling.yarn_log_multiplier (float32)   DeepSeek's mscale_all_dim. Architecture
@@ -95,15 +101,36 @@
 // "none", or "linear" with s = 1 -> plain; "linear" -> linear{s}; "yarn" -> yarn; "longrope"
 // without the tensors -> an error naming rope_factors_long.weight.
 //
-// Layers (model_rope_config::layers, one entry per A.block_count):
-//   gemma3       layer i slides iff i % 6 < 5 (llama_hparams::set_swa_pattern(6)); sliding
-//                layers: plain RoPE, base A.rope.freq_base_swa else 10000 (load_hparams'
-//                LLM_ARCH_GEMMA3 case: rope_freq_scale_train_swa = 1)
-//   gpt-oss      layer i slides iff i % 2 == 0 (set_swa_pattern(2)); sliding layers share the
-//                full layers' scaling, base A.rope.freq_base_swa else A.rope.freq_base (one
-//                layer type when the bases agree)
+// Layers (model_rope_config::layers, one entry per A.block_count). The sliding-window layers
+// are A.attention.sliding_window_pattern where the architecture reads it (a bool per layer, as
+// the converters write it, or a uint32 period n), else the architecture's period n
+// (llama_hparams::set_swa_pattern(n): layer i slides iff i % n < n - 1):
+//   gemma3       period 6 (load_hparams); sliding layers: plain RoPE, base A.rope.freq_base_swa
+//                else 10000 (load_hparams' LLM_ARCH_GEMMA3 case: rope_freq_scale_train_swa = 1)
+//   gemma4       A.attention.sliding_window_pattern (required); sliding layers: plain RoPE,
+//                head_dim A.attention.key_length_swa, rotary A.rope.dimension_count_swa, base
+//                A.rope.freq_base_swa else A.rope.freq_base. Full layers: rope_freqs.weight of 1
+//                for the first r pairs and 1e30 for the rest (Gemma4Model.generate_extra_tensors)
+//                is transformers' proportional RoPE with 2r rotated channels, its other pairs
+//                exactly unrotated (llama.cpp: an angle below 1e-24 rad per position)
+//   gpt-oss, gemma2  period 2 (load_hparams); sliding layers share the full layers' scaling,
+//                base A.rope.freq_base_swa else A.rope.freq_base
+//   olmo2        with A.attention.sliding_window > 0 (Olmo 3): the pattern key, else period 4
+//                (load_hparams); sliding layers: plain RoPE, base A.rope.freq_base_swa else
+//                A.rope.freq_base (llm_build_olmo2: freq_scale 1, ext_factor 0, attn_factor 1
+//                there), as transformers' Olmo3 sliding layers
+//   exaone4      the pattern key, else period 4 for 64 layers (load_hparams); with sliding
+//                layers only they rotate (llm_build_exaone4: use_rope = is_swa(il)), the others
+//                have no RoPE, as transformers' Exaone4Attention; A.attention.sliding_window
+//                without a pattern for another layer count: transformers' default period 4,
+//                with a warning (llama.cpp then rotates every layer)
+//   cohere2      period 4 (load_hparams); only the sliding layers rotate
+//                (llm_build_cohere2_iswa), as transformers' Cohere2Attention
+//   smollm3      no RoPE where (i + 1) % 4 == 0 (load_hparams: n_no_rope_layer_step = 4), as
+//                the published no_rope_layers
 //   other        one layer type, every layer; A.rope.freq_base_swa / dimension_count_swa there
 //                give a warning (the layer pattern is the architecture's, not read here)
+// A.rope.dimension_count_swa sets the sliding layers' rotary dimension where they exist.
 //
 // Architecture-specific rules:
 //   deepseek2    head_dim = A.rope.dimension_count (the rotary slice; A.attention.key_length is
@@ -111,6 +138,11 @@
 //                attention scales its logits (yarn::attention_scales_logits)
 //   gpt-oss      YaRN without flooring the correction range (truncate = false), as
 //                transformers' GptOssConfig; llama.cpp floors it (below)
+//   mistral3     A.attention.temperature_scale (float32, Ministral3Model writes
+//                llama_4_scaling_beta there): the query scale 1 + beta ln(1 + floor(p / L)) on
+//                every layer (transformers Ministral3Attention), L =
+//                A.rope.scaling.original_context_length else A.context_length (load_hparams'
+//                LLM_ARCH_MISTRAL3: n_attn_temp_floor_scale = n_ctx_orig_yarn)
 //
 // Representation limits (the numbers differ from the config.json reader's by what the file
 // stores): rope_freqs and the LongRoPE lists are float32, so a factor that is not a float32 is
@@ -125,10 +157,25 @@
 // divided back out by llama_context for DeepSeek's ratio; the per-pair factors divide theta in
 // float32; LongRoPE's list chosen by the context size (n_ctx_per_seq > L), its attention
 // factor the stored float32; A.rope.scaling.yarn_attn_factor (transformers' replacing
-// `attention_factor`) multiplied by the kernel's magnitude 1 + 0.1 ln(s), and read at all only
+// `attention_factor`) ignored when ext_factor != 0 (llama_context's constructor sets the
+// magnitude from get_mscale; older versions multiplied the value by the kernel's 1 + 0.1 ln(s)
+// instead), and read at all only
 // by the architectures whose load_hparams asks for it (like the other yarn_* keys, whose
 // llama_hparams defaults are ext_factor -1 (from the scaling type), attn_factor 1, betas 32 / 1);
 // the Gemma 3 sliding base fixed at 10000 by older llama.cpp.
+//
+// With gguf_read_options::semantics = gguf_semantics::llama_cpp, every layer type's
+// configuration is the llama_cpp method (methods/llama_cpp.hpp) with the arguments
+// llama_cpp_layer_params builds from the keys and tensors above (llama_context's constructor,
+// llama_model::get_rope_factors, llm_build_deepseek2) for a context of n_ctx_per_seq positions
+// per sequence (default A.context_length, llama.cpp's default context): the table llama.cpp
+// computes, with rope_type "llama.cpp". The combinations transformers has no equivalent for
+// (factor tensors beside a YaRN or linear scaling, type "longrope" without the tensors) are
+// then read as llama.cpp runs them. Every yarn_* key present is read (llama.cpp reads them only
+// for the architectures whose load_hparams asks for them). Sliding-window layers (gemma3,
+// gpt-oss, as above) take llama.cpp's sliding scale: 1 for gemma3
+// (rope_freq_scale_train_swa), the full layers' for gpt-oss; the rest of their arguments is
+// the context's, as llama.cpp passes it to every layer.
 //
 // Errors never throw: expected<model_rope_config>, each naming the key ("llama.block_count",
 // "rope_freqs.weight") with what was expected.
@@ -156,6 +203,21 @@
 #include <vector>
 
 ROPESCALE_BEGIN_NAMESPACE
+
+/// Whose table a GGUF file is read to.
+enum class gguf_semantics {
+    transformers,  ///< the table transformers computes from the source config.json
+    llama_cpp,     ///< the table llama.cpp computes from the file (the llama_cpp method)
+};
+
+/// How read_gguf_rope / load_gguf_rope read a file.
+struct gguf_read_options {
+    gguf_semantics semantics = gguf_semantics::transformers;
+    /// llama.cpp semantics: the context per sequence (n_ctx / n_seq_max) that picks the
+    /// LongRoPE list (long iff n_ctx_per_seq > L); A.context_length when empty, llama.cpp's
+    /// default context. > 0. Unused with transformers' semantics.
+    std::optional<std::int64_t> n_ctx_per_seq;
+};
 
 namespace detail {
 namespace gguf_rope {
@@ -200,7 +262,7 @@ inline expected<std::optional<double>> optional_f32(const gguf_file& f, const st
 // get_key_or_arr).
 inline expected<std::optional<std::uint32_t>> optional_u32_or_first(const gguf_file& f,
                                                                     const std::string& key) {
-    const gguf_kv* kv = f.find(key);
+    const gguf_kv* kv = key.empty() ? nullptr : f.find(key);
     if (kv == nullptr) return std::optional<std::uint32_t>{};
     if (kv->value.type() != gguf_type::array) {
         auto v = f.get_u32(key);
@@ -227,9 +289,71 @@ expected<std::vector<double>> factor_list(TensorReader& read, const char* name, 
 
 inline bool is_deepseek2(std::string_view arch) { return arch == "deepseek2"; }
 
+// The sliding-window layers, as llama.cpp's load_hparams sets hparams.swa_layers: `key` as a
+// per-layer bool array (llama_model_loader::get_key_or_arr; the converters write
+// add_sliding_window_pattern(layer_types == "sliding_attention")), or as a uint32 period n, else
+// `period` n; a period n is llama_hparams::set_swa_pattern(n): layer i slides iff n == 0 or
+// i % n < n - 1. Returns the pattern and, when it came from the key, where.
+inline expected<std::pair<std::vector<bool>, std::string>> swa_layers(const gguf_file& f,
+                                                                      const std::string& key,
+                                                                      std::size_t layers,
+                                                                      std::uint32_t period) {
+    std::vector<bool> out(layers, false);
+    std::string origin;
+    const gguf_kv* kv = f.find(key);
+    if (kv != nullptr && kv->value.type() == gguf_type::array) {
+        auto a = f.get_array(key);
+        if (!a) return a.err();
+        const std::vector<bool>* b = (*a)->get_if<bool>();
+        if (b == nullptr)
+            return error{errc::wrong_type, key,
+                         std::string("expected an array of bool (one per layer), got an array "
+                                     "of ") +
+                             to_string((*a)->element_type())};
+        if (b->size() != layers)
+            return error{errc::inconsistent, key,
+                         "has " + std::to_string(b->size()) + " entries for " +
+                             std::to_string(layers) + " layers"};
+        return std::make_pair(*b, key + " (per layer)");
+    }
+    if (kv != nullptr) {
+        auto n = f.get_u32(key);
+        if (!n) return n.err();
+        period = *n;
+        origin = key + " = " + std::to_string(period) + " (llama_hparams::set_swa_pattern)";
+    }
+    for (std::size_t i = 0; i < layers; ++i) out[i] = period == 0 || i % period < period - 1;
+    return std::make_pair(std::move(out), std::move(origin));
+}
+
+// Gemma 4's full-attention layers: rope_freqs.weight holding 1 for the first r pairs and 1e30
+// (as float32) for the others (Gemma4Model.generate_extra_tensors, over the whole head) is
+// transformers' proportional RoPE with 2r rotated channels: inv_freq b^(-2i/D) for i < r and 0
+// beyond (llama.cpp divides by 1e30 instead, leaving those pairs an angle below 1e-24 rad per
+// position). Empty when the factors have another form, or the rotary dimension is not the head.
+inline std::optional<rope_config> proportional_from_rope_freqs(const rope_config& c) {
+    const auto* m = std::get_if<longrope>(&c.scaling);
+    if (m == nullptr || c.rotary_dim || c.partial_rotary_factor) return std::nullopt;
+    const std::vector<double>& fr = m->short_factor;
+    std::size_t r = 0;
+    while (r < fr.size() && fr[r] == 1.0) ++r;
+    if (r == 0 || r == fr.size()) return std::nullopt;
+    for (std::size_t i = r; i < fr.size(); ++i)
+        if (!(fr[i] >= static_cast<double>(1e30f))) return std::nullopt;
+    rope_config out = c;
+    out.scaling = proportional{};
+    out.rotary_dim = static_cast<int>(2 * r);
+    return out;
+}
+
 template <class TensorReader>
-expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
+expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor,
+                                 const gguf_read_options& options) {
     model_rope_config out;
+    const bool llama_semantics = options.semantics == gguf_semantics::llama_cpp;
+    if (options.n_ctx_per_seq && *options.n_ctx_per_seq <= 0)
+        return make_error(errc::out_of_range, "n_ctx_per_seq", "must be > 0",
+                          static_cast<double>(*options.n_ctx_per_seq));
     auto note = [&](std::string key, std::string origin) {
         out.sources.push_back({std::move(key), std::move(origin)});
     };
@@ -348,7 +472,50 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
     layer_rope full;
     full.layer_type = "full_attention";
     full.config = base;
-    if (has_long || has_short || has_freqs || type == "longrope") {
+    llama_cpp_rope_hparams h;  // llama.cpp semantics: the hyperparameters as llama.cpp has them
+    const std::int64_t n_ctx_per_seq = options.n_ctx_per_seq.value_or(*n_ctx);
+    if (llama_semantics) {
+        h.architecture = arch;
+        h.scaling_type = type == "none"       ? llama_cpp_scaling_type::none
+                         : type == "yarn"     ? llama_cpp_scaling_type::yarn
+                         : type == "longrope" ? llama_cpp_scaling_type::longrope
+                                              : llama_cpp_scaling_type::linear;
+        h.factor = factor;
+        h.context_length = *n_ctx;
+        h.original_context_length = original;
+        h.rope_attn_factor = attn_v->value_or(1.0);
+        h.yarn_ext_factor = ext_v->value_or(-1.0);
+        h.yarn_attn_factor = yarn_attn_v->value_or(1.0);
+        h.yarn_beta_fast = beta_fast_v->value_or(32.0);
+        h.yarn_beta_slow = beta_slow_v->value_or(1.0);
+        h.yarn_log_multiplier = log_mul_v->value_or(0.0);
+        // gpt-oss's sliding layers share the full layers' scale; gemma3's do not scale.
+        h.sliding_freq_scale = arch == "gpt-oss" && type != "none" ? 1.0 / factor : 1.0;
+        const auto tensor = [&](const char* name, bool present,
+                                std::vector<double>& to) -> std::optional<error> {
+            if (!present) return std::nullopt;
+            auto v = factor_list(read_tensor, name, d);
+            if (!v) return v.err();
+            to = std::move(*v);
+            note(std::string("freq_factors"), name);
+            return std::nullopt;
+        };
+        if (has_freqs) {
+            if (auto e = tensor(gguf_rope_freqs, true, h.rope_freqs)) return *e;
+        } else {
+            if (auto e = tensor(gguf_rope_factors_long, has_long, h.rope_factors_long)) return *e;
+            if (auto e = tensor(gguf_rope_factors_short, has_short, h.rope_factors_short))
+                return *e;
+        }
+        const llama_cpp_layer l = llama_cpp_layer_params(h, n_ctx_per_seq);
+        full.config.scaling = l.params;
+        full.rope_type = method_traits<llama_cpp>::name;
+        full.original_max_position_embeddings = l.params.n_ctx_orig;
+        note("rope_type", "llama.cpp semantics (llama_cpp_layer_params: " + type +
+                              " scaling, ext_factor " + format_value(l.params.ext_factor) +
+                              ", n_ctx_per_seq " + std::to_string(n_ctx_per_seq) + ")");
+        note("original_max_position_embeddings", original_origin);
+    } else if (has_long || has_short || has_freqs || type == "longrope") {
         if (type == "yarn" || (type == "linear" && factor != 1.0))
             return error{errc::inconsistent, factor_key,
                          "a linear or YaRN scaling beside RoPE factor tensors has no "
@@ -472,60 +639,200 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
                                                  "llama_context)"});
     if (auto e = validate(full.config); !e) return e.err();
 
-    // Sliding-window layers.
+    // Layers: the sliding-window layers' table, the layers without RoPE, the query scale.
     auto base_swa = optional_f32(f, p + "rope.freq_base_swa");
     if (!base_swa) return base_swa.err();
     auto n_rot_swa = optional_key<std::uint32_t>(f, p + "rope.dimension_count_swa");
     if (!n_rot_swa) return n_rot_swa.err();
-    const std::size_t layers = *n_layer;
+    // A.nextn_predict_layers: the last blocks are multi-token-prediction layers (GLM-4.5's
+    // Glm4MoeModel writes num_hidden_layers + num_nextn_predict_layers blocks; load_hparams:
+    // n_layer_kv_from_start = n_layer - nextn_predict_layers), outside transformers'
+    // num_hidden_layers.
+    auto nextn = optional_key<std::uint32_t>(f, p + "nextn_predict_layers");
+    if (!nextn) return nextn.err();
+    if (nextn->value_or(0) > *n_layer)
+        return make_error(errc::out_of_range, p + "nextn_predict_layers",
+                          "must be <= " + p + "block_count", static_cast<double>(**nextn));
+    const std::size_t layers = *n_layer - nextn->value_or(0);
+    if (nextn->value_or(0) > 0)
+        note("num_hidden_layers", p + "block_count - " + p + "nextn_predict_layers");
     out.layers.assign(layers, std::size_t{0});
-    out.layer_types.push_back(full);
     std::optional<layer_rope> sliding;
-    int period = 0;
-    if (arch == "gemma3") {
-        period = 6;
+    std::vector<bool> swa;  // per layer: uses `sliding` (empty: no sliding-window layers)
+    std::vector<bool> nope(layers, false);
+    std::string swa_origin;
+    // The sliding-window layers: the pattern key where the architecture's load_hparams reads
+    // it (`read_key`), else `period`.
+    auto pattern = [&](std::uint32_t period, std::string origin,
+                       bool read_key) -> std::optional<error> {
+        auto s = swa_layers(f, read_key ? p + "attention.sliding_window_pattern" : std::string(),
+                            layers, period);
+        if (!s) return s.err();
+        swa = std::move(s->first);
+        swa_origin = s->second.empty() ? std::move(origin) : std::move(s->second);
+        return std::nullopt;
+    };
+    if (arch == "gemma4") {
+        // Gemma4Model writes the per-layer pattern, key_length_swa, dimension_count_swa,
+        // freq_base_swa, and rope_freqs.weight (1 for the rotated pairs, 1e30 for the others)
+        // for the full-attention layers only.
+        if (f.find(p + "attention.sliding_window_pattern") == nullptr)
+            return error{errc::missing_field, p + "attention.sliding_window_pattern",
+                         "required for gemma4 (the per-layer sliding-window pattern)"};
+        if (auto e = pattern(0, "", true)) return *e;
+        if (full.rope_type == "rope_freqs")
+            if (auto pr = proportional_from_rope_freqs(full.config)) {
+                note("full_attention.rope_type",
+                     std::string(gguf_rope_freqs) + " (1 for the rotated pairs, >= 1e30 for the " +
+                         "unrotated ones: transformers' proportional RoPE, Gemma4Model)");
+                full.config = *pr;
+                full.rope_type = "proportional";
+                full.original_max_position_embeddings.reset();
+            }
+        auto hd_swa = optional_key<std::uint32_t>(f, p + "attention.key_length_swa");
+        if (!hd_swa) return hd_swa.err();
+        layer_rope s;
+        s.layer_type = "sliding_attention";
+        s.config.head_dim =
+            static_cast<int>(hd_swa->value_or(static_cast<std::uint32_t>(head_dim)));
+        s.config.rope_theta = base_swa->value_or(base.rope_theta);
+        s.config.scaling = plain{};
+        s.rope_type = "default";
+        note("sliding_attention.head_dim", *hd_swa ? p + "attention.key_length_swa" : "head_dim");
+        note("sliding_attention.rope_theta",
+             *base_swa ? p + "rope.freq_base_swa" : p + "rope.freq_base (no freq_base_swa)");
+        sliding = std::move(s);
+    } else if (arch == "gemma3") {
+        if (auto e =
+                pattern(6, "i % 6 < 5 (llama_hparams::set_swa_pattern(6), load_hparams)", false))
+            return *e;
         layer_rope s;
         s.layer_type = "sliding_attention";
         s.config = base;
-        s.config.scaling = plain{};
+        if (llama_semantics)
+            s.config.scaling = llama_cpp_layer_params(h, n_ctx_per_seq, true).params;
+        else
+            s.config.scaling = plain{};
         s.config.rope_theta = base_swa->value_or(10000.0);
-        s.rope_type = "default";
+        s.rope_type = llama_semantics ? method_traits<llama_cpp>::name : "default";
         note("sliding_attention.rope_theta",
              *base_swa ? p + "rope.freq_base_swa"
                        : "default 10000 (llama.cpp load_hparams, LLM_ARCH_GEMMA3)");
         sliding = std::move(s);
-    } else if (arch == "gpt-oss") {
-        period = 2;
-        if (*base_swa && **base_swa != full.config.rope_theta) {
-            layer_rope s = full;
-            s.layer_type = "sliding_attention";
+    } else if (arch == "gpt-oss" || arch == "gemma2") {
+        if (auto e =
+                pattern(2, "i % 2 == 0 (llama_hparams::set_swa_pattern(2), load_hparams)", false))
+            return *e;
+        layer_rope s = full;
+        s.layer_type = "sliding_attention";
+        if (*base_swa) {
             s.config.rope_theta = **base_swa;
             note("sliding_attention.rope_theta", p + "rope.freq_base_swa");
+        }
+        sliding = std::move(s);
+    } else if (arch == "olmo2") {
+        // Olmo 3: sliding-window layers when A.attention.sliding_window > 0, with plain RoPE
+        // (llm_build_olmo2: freq_scale 1, ext_factor 0, attn_factor 1 there), as transformers'
+        // Olmo3 sliding layers.
+        auto window = optional_key<std::uint32_t>(f, p + "attention.sliding_window");
+        if (!window) return window.err();
+        if (window->value_or(0) > 0) {
+            if (auto e =
+                    pattern(4, "i % 4 < 3 (llama_hparams::set_swa_pattern(4), load_hparams)", true))
+                return *e;
+            layer_rope s;
+            s.layer_type = "sliding_attention";
+            s.config = base;
+            s.config.scaling = plain{};
+            s.config.rope_theta = base_swa->value_or(base.rope_theta);
+            s.rope_type = "default";
+            note("sliding_attention.rope_theta",
+                 *base_swa ? p + "rope.freq_base_swa" : p + "rope.freq_base (no freq_base_swa)");
             sliding = std::move(s);
         }
-    } else if (*base_swa || *n_rot_swa) {
+    } else if (arch == "exaone4" || arch == "cohere2") {
+        // EXAONE 4 and Cohere 2: with sliding-window layers, only those rotate
+        // (llm_build_exaone4: use_rope = is_swa(il) || no sliding window; llm_build_cohere2_iswa:
+        // RoPE if is_swa(il)), as transformers' Exaone4Attention and Cohere2Attention. Cohere 2:
+        // period 4 (load_hparams). EXAONE 4: the pattern key, else period 4 for 64 layers
+        // (load_hparams).
+        auto window = optional_key<std::uint32_t>(f, p + "attention.sliding_window");
+        if (!window) return window.err();
+        const bool listed = f.find(p + "attention.sliding_window_pattern") != nullptr;
+        if (arch == "cohere2") {
+            if (auto e = pattern(4, "i % 4 < 3 (llama_hparams::set_swa_pattern(4), load_hparams)",
+                                 false))
+                return *e;
+        } else if (listed || layers == 64) {
+            if (auto e = pattern(4,
+                                 "i % 4 < 3 (llama_hparams::set_swa_pattern(4), load_hparams "
+                                 "for 64 layers)",
+                                 true))
+                return *e;
+        } else if (window->value_or(0) > 0) {
+            if (auto e =
+                    pattern(4, "i % 4 < 3 (transformers Exaone4Config's default pattern)", false))
+                return *e;
+            out.warnings.push_back(
+                {p + "attention.sliding_window",
+                 "without " + p +
+                     "attention.sliding_window_pattern: read with transformers' default pattern "
+                     "(every 4th layer global, without RoPE); llama.cpp applies a pattern to 64 "
+                     "layers only and otherwise rotates every layer"});
+        }
+        if (std::find(swa.begin(), swa.end(), true) != swa.end()) {
+            full.layer_type = "sliding_attention";
+            for (std::size_t i = 0; i < layers; ++i) nope[i] = !swa[i];
+            note("layers",
+                 "RoPE on the sliding-window layers only, " + swa_origin +
+                     (arch == "cohere2" ? " (llm_build_cohere2_iswa)" : " (llm_build_exaone4)"));
+            swa.clear();
+        }
+    } else if (arch == "smollm3") {
+        for (std::size_t i = 0; i < layers; ++i) nope[i] = (i + 1) % 4 == 0;
+        note("layers", "no RoPE where (i + 1) % 4 == 0 (load_hparams: n_no_rope_layer_step = 4)");
+    }
+    if (!sliding && (*base_swa || *n_rot_swa))
         out.warnings.push_back(
             {*base_swa ? p + "rope.freq_base_swa" : p + "rope.dimension_count_swa",
              "ignored: the sliding-window layer pattern of '" + arch +
                  "' is not known to this reader (every layer uses the "
                  "full-attention table)"});
-    }
     if (sliding && *n_rot_swa) {
-        if (**n_rot_swa == 0 || **n_rot_swa > static_cast<std::uint32_t>(head_dim))
+        if (**n_rot_swa == 0 || **n_rot_swa > static_cast<std::uint32_t>(sliding->config.head_dim))
             return make_error(errc::out_of_range, p + "rope.dimension_count_swa",
                               "must be in (0, head_dim]", static_cast<double>(**n_rot_swa));
         sliding->config.rotary_dim = static_cast<int>(**n_rot_swa);
+        if (*sliding->config.rotary_dim == sliding->config.head_dim)
+            sliding->config.rotary_dim.reset();
         note("sliding_attention.rotary_dim", p + "rope.dimension_count_swa");
     }
+    if (auto e = validate(full.config); !e) return e.err();
+    out.layer_types.push_back(full);
     if (sliding) {
         if (auto e = validate(sliding->config); !e) return e.err();
         out.layer_types.push_back(std::move(*sliding));
         for (std::size_t i = 0; i < layers; ++i)
-            if (static_cast<int>(i % static_cast<std::size_t>(period)) < period - 1)
-                out.layers[i] = std::size_t{1};
-        note("layers", "sliding unless i % " + std::to_string(period) +
-                           " == " + std::to_string(period - 1) +
-                           " (llama_hparams::set_swa_pattern(" + std::to_string(period) + "))");
+            if (swa[i]) out.layers[i] = std::size_t{1};
+        note("layers", "sliding-window layers: " + swa_origin);
+    }
+    for (std::size_t i = 0; i < layers; ++i)
+        if (nope[i]) out.layers[i].reset();
+
+    // Ministral 3: llama_4_scaling_beta, written as A.attention.temperature_scale (Mistral3Model);
+    // llama.cpp's load_hparams (LLM_ARCH_MISTRAL3) takes its length from n_ctx_orig_yarn.
+    if (arch == "mistral3") {
+        auto temp = optional_f32(f, p + "attention.temperature_scale");
+        if (!temp) return temp.err();
+        if (*temp && **temp != 0.0) {
+            llama_4_scaling q;
+            q.beta = **temp;
+            q.original_max_position_embeddings = original;
+            out.query_scale = q;
+            out.query_scale_layers = query_scale_scope::all;
+            note("query_scale", p + "attention.temperature_scale over " + original_origin +
+                                    " (transformers Ministral3Attention)");
+        }
     }
 
     // Multimodal sections.
@@ -576,24 +883,30 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor) {
 /// Reads the rope configuration of a GGUF file held in memory: `file` parsed (parse_gguf) from
 /// `bytes`, the whole file, whose RoPE tensors are read from there. The rules, the llama.cpp
 /// function each follows, and where llama.cpp computes something else are in the header
-/// comment. Every layer type's configuration has passed validate(). Precision: each parameter
-/// is the stored value converted exactly to double (float32 keys and tensors), except the
-/// divisions the rules name (yarn_log_multiplier / 0.1, embedding_length / head_count).
-/// Errors name the key or tensor. Never throws (except std::bad_alloc).
-inline expected<model_rope_config> read_gguf_rope(const gguf_file& file, std::string_view bytes) {
-    return detail::gguf_rope::read(file, [&](const char* name, std::uint64_t n) {
-        return read_f32_tensor(file, bytes, name, n);
-    });
+/// comment; `options` selects transformers' semantics (default) or llama.cpp's (every layer
+/// type the llama_cpp method; error field "n_ctx_per_seq" for a value <= 0). Every layer type's
+/// configuration has passed validate(). Precision: each parameter is the stored value converted
+/// exactly to double (float32 keys and tensors), except the divisions the rules name
+/// (yarn_log_multiplier / 0.1, embedding_length / head_count). Errors name the key or tensor. Never
+/// throws (except std::bad_alloc).
+inline expected<model_rope_config> read_gguf_rope(const gguf_file& file, std::string_view bytes,
+                                                  const gguf_read_options& options = {}) {
+    return detail::gguf_rope::read(
+        file,
+        [&](const char* name, std::uint64_t n) { return read_f32_tensor(file, bytes, name, n); },
+        options);
 }
 
 /// As read_gguf_rope, from the file at `path`: load_gguf, then only the RoPE tensors' bytes
 /// (load_f32_tensor). Never throws (except std::bad_alloc).
-inline expected<model_rope_config> load_gguf_rope(const std::filesystem::path& path) {
+inline expected<model_rope_config> load_gguf_rope(const std::filesystem::path& path,
+                                                  const gguf_read_options& options = {}) {
     auto file = load_gguf(path);
     if (!file) return file.err();
-    return detail::gguf_rope::read(*file, [&](const char* name, std::uint64_t n) {
-        return load_f32_tensor(*file, path, name, n);
-    });
+    return detail::gguf_rope::read(
+        *file,
+        [&](const char* name, std::uint64_t n) { return load_f32_tensor(*file, path, name, n); },
+        options);
 }
 
 ROPESCALE_END_NAMESPACE

@@ -178,6 +178,8 @@ inline constexpr hf_layer_rules hf_layer_rule_table[] = {
     {"exaone4", hf_layer_types_rule::sliding_pattern, "sliding_window_pattern", 4,
      hf_nope_rule::full_if_sliding_window, hf_legacy_sliding::none,
      "Exaone4Config, Exaone4Attention"},
+    {"gemma2", hf_layer_types_rule::sliding_pattern, nullptr, 2, hf_nope_rule::none,
+     hf_legacy_sliding::none, "Gemma2Config"},
     {"olmo3", hf_layer_types_rule::sliding_pattern, nullptr, 4, hf_nope_rule::none,
      hf_legacy_sliding::class_theta, "Olmo3Config"},
     {"llama4_text", hf_layer_types_rule::rope_chunked, nullptr, 0, hf_nope_rule::no_rope_layers,

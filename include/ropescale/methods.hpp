@@ -3,7 +3,9 @@
 // The registry of scaling methods: the one list of them (all_methods), and everything that
 // enumerates methods derived from it: the scaling_method variant, method_name(), the accepted
 // rope_type spellings, dispatch on a rope_type (the config.json reader), and for_each_method
-// for code that must visit every method (the CLI, tests, fuzzers).
+// for code that must visit every method (the CLI, tests, fuzzers). A method without spellings
+// (llama_cpp: llama.cpp's semantics, built from GGUF or C++) is in every enumeration but no
+// rope_type selects it (reads_config_json).
 //
 // Adding a method: write methods/<name>.hpp (its struct and method_traits specialisation, see
 // methods/method_traits.hpp) and add it to all_methods, at the end (scaling_method's
@@ -16,6 +18,7 @@
 #include "methods/dynamic_yarn.hpp"
 #include "methods/linear.hpp"
 #include "methods/llama3.hpp"
+#include "methods/llama_cpp.hpp"
 #include "methods/longrope.hpp"
 #include "methods/method_traits.hpp"
 #include "methods/ntk_aware.hpp"
@@ -38,7 +41,7 @@ struct method_list {};
 
 /// Every supported method, in scaling_method's alternative order.
 using all_methods = method_list<plain, linear, ntk_aware, dynamic_ntk, ntk_by_parts, yarn,
-                                dynamic_yarn, llama3, longrope, proportional>;
+                                dynamic_yarn, llama3, longrope, proportional, llama_cpp>;
 
 /// What for_each_method and visit_rope_type hand their callback: the method type as
 /// `typename decltype(tag)::type`.
@@ -95,6 +98,13 @@ using scaling_method = decltype(detail::variant_of(all_methods{}));
 /// The number of supported methods.
 inline constexpr std::size_t method_count = std::variant_size_v<scaling_method>;
 
+/// Whether a config.json rope_type can select method M (it has spellings); false for the
+/// methods built only in C++ or from GGUF metadata (llama_cpp).
+template <class M>
+constexpr bool reads_config_json() noexcept {
+    return method_traits<M>::spellings.size() != 0;
+}
+
 /// Calls f(method_tag<M>{}) for every method M, in registry order.
 template <class F>
 void for_each_method(F&& f) {
@@ -117,8 +127,8 @@ bool visit_rope_type(std::string_view rope_type, F&& f) {
 
 /// The rope_type string of a method as transformers spells it ("default", "linear",
 /// "dynamic", "yarn", "llama3", "longrope", "proportional"); library names for the methods
-/// transformers lacks
-/// ("ntk_aware", "ntk_by_parts", "dynamic_yarn"). method_traits<M>::name.
+/// transformers lacks ("ntk_aware", "ntk_by_parts", "dynamic_yarn", "llama.cpp").
+/// method_traits<M>::name.
 inline const char* method_name(const scaling_method& m) noexcept {
     constexpr auto names = detail::names_of(all_methods{});
     return m.index() < names.size() ? names[m.index()] : "unknown";

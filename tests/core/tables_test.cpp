@@ -87,6 +87,7 @@ TEST(tables, factor_one_reduces_every_method_to_plain) {
         rs::llama3{1.0, 1.0, 4.0, 8192},
         unit_longrope(128),
         rs::proportional{1.0},
+        rs::llama_cpp{},
     };
     for (const auto& m : methods) {
         SCOPED_TRACE(rs::method_name(m));

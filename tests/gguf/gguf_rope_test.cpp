@@ -1,13 +1,15 @@
-// GGUF metadata -> rope configuration (ropescale/gguf_rope.hpp). Each bundled config of
-// examples/configs/ named below is written into a GGUF file the way llama.cpp's converter
-// (convert_hf_to_gguf.py: TextModel.set_gguf_parameters, LlamaModel.generate_extra_tensors,
-// Phi3MiniModel, DeepseekV2Model, Gemma3Model, GptOssModel, Qwen2VLModel) writes it, with the
-// specification-based writer of gguf_writer.hpp; the table read from it must be the table the
-// config.json reader (hf_config.hpp, itself checked against an independent mpmath evaluation of
-// transformers in tests/hf/) gives for the same config.json, layer by layer, within the
-// methods' precision contracts. Where the file can only hold a float32 (rope_freqs, the
-// LongRoPE lists, yarn_log_multiplier), the bound is that rounding, stated at the check.
-// Errors for missing and mistyped keys are checked for the key they name.
+// GGUF metadata -> rope configuration (ropescale/gguf_rope.hpp). Every bundled config of
+// examples/configs/ is written into a GGUF file the way llama.cpp's converter
+// (convert_hf_to_gguf.py) writes its RoPE keys and tensors, by a small C++ transcription of the
+// converter class that handles the config's architecture (convert_config below, each rule
+// naming the class and method it follows), with the specification-based writer of
+// gguf_writer.hpp. The table read from the file must be the table the config.json reader
+// (hf_config.hpp, itself checked against an independent mpmath evaluation of transformers in
+// tests/hf/) gives for the same config.json, layer by layer, within the methods' precision
+// contracts plus the float32 rounding of what the file stores as float32 (stated per config).
+// Configs the converter cannot convert are listed, each with the reason, and the list is
+// checked against the directory: no bundled config is left out silently. Errors for missing
+// and mistyped keys are checked for the key they name.
 #include "gguf_writer.hpp"
 #include "support/ulp.hpp"
 
@@ -18,12 +20,17 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 #ifndef ROPESCALE_EXAMPLE_CONFIGS_DIR
@@ -39,19 +46,18 @@ using ropescale_test::factor_ulp;
 using ropescale_test::inv_freq_ulp;
 using ropescale_test::ulp_distance;
 
-std::string config_path(const char* name) {
+std::string config_path(const std::string& name) {
     return std::string(ROPESCALE_EXAMPLE_CONFIGS_DIR) + "/" + name;
 }
 
-json read_json(const char* name) {
+json read_raw(const std::string& name) {
     std::ifstream in(config_path(name));
     json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
     EXPECT_FALSE(j.is_discarded()) << name;
-    if (j.contains("text_config")) return j["text_config"];
     return j;
 }
 
-rs::model_rope_config load_hf(const char* name) {
+rs::model_rope_config load_hf(const std::string& name) {
     auto r = rs::load_hf_config(config_path(name));
     EXPECT_TRUE(r) << r.err().what();
     return r ? *r : rs::model_rope_config{};
@@ -72,50 +78,8 @@ rs::frequency_table table(const rs::rope_config& c, rs::table_options opt = {}) 
     return t ? *t : rs::frequency_table{};
 }
 
-// Two tables: each inv_freq within `ulp`, the factors within factor_ulp.
-void expect_same_table(const rs::frequency_table& got, const rs::frequency_table& want,
-                       std::uint64_t ulp, const std::string& what) {
-    ASSERT_EQ(got.inv_freq.size(), want.inv_freq.size()) << what;
-    for (std::size_t i = 0; i < want.inv_freq.size(); ++i)
-        EXPECT_LE(ulp_distance(got.inv_freq[i], want.inv_freq[i]), ulp)
-            << what << " inv_freq[" << i << "] " << got.inv_freq[i] << " vs " << want.inv_freq[i];
-    EXPECT_LE(ulp_distance(got.attention_factor, want.attention_factor), factor_ulp)
-        << what << " attention_factor " << got.attention_factor << " vs " << want.attention_factor;
-    EXPECT_LE(ulp_distance(got.logit_scale, want.logit_scale), factor_ulp)
-        << what << " logit_scale " << got.logit_scale << " vs " << want.logit_scale;
-}
-
-// Every layer of the GGUF reading against the config.json reading: same layer count (when
-// config.json gives one), same layer type per layer, same table.
-void expect_same_layers(const rs::model_rope_config& g, const rs::model_rope_config& h,
-                        rs::table_options opt = {}) {
-    if (!h.layers.empty()) {
-        ASSERT_EQ(g.layers.size(), h.layers.size());
-    }
-    ASSERT_FALSE(g.layers.empty());
-    for (std::size_t i = 0; i < g.layers.size(); ++i) {
-        const rs::layer_rope* want = h.layer(i);
-        const rs::layer_rope* got = g.layer(i);
-        ASSERT_TRUE(want != nullptr && got != nullptr) << "layer " << i;
-        EXPECT_EQ(got->layer_type, want->layer_type) << "layer " << i;
-        expect_same_table(table(got->config, opt), table(want->config, opt),
-                          inv_freq_ulp(want->rope_type), "layer " + std::to_string(i));
-    }
-}
-
-// The keys every converted model has (TextModel.set_gguf_parameters). `layers`: the model's
-// layer count where the bundled config.json leaves num_hidden_layers out (the converter reads
-// it from the full config).
-gw::file base_file(const std::string& arch, const json& c, std::uint32_t context_length,
-                   std::uint32_t layers = 0) {
-    gw::file f;
-    f.kv("general.architecture", gw::v_str(arch));
-    f.kv(arch + ".block_count", gw::v_u32(c.value("num_hidden_layers", layers)));
-    f.kv(arch + ".context_length", gw::v_u32(context_length));
-    f.kv(arch + ".embedding_length", gw::v_u32(c.at("hidden_size").get<std::uint32_t>()));
-    f.kv(arch + ".attention.head_count",
-         gw::v_u32(c.at("num_attention_heads").get<std::uint32_t>()));
-    return f;
+gw::tensor f32_tensor(const char* name, const std::vector<float>& v) {
+    return gw::tensor{name, {v.size()}, 0, gw::f32_data(v), std::nullopt};
 }
 
 std::vector<gw::value> i32_array(const std::vector<int>& v) {
@@ -124,125 +88,663 @@ std::vector<gw::value> i32_array(const std::vector<int>& v) {
     return out;
 }
 
-gw::tensor f32_tensor(const char* name, const std::vector<float>& v) {
-    return gw::tensor{name, {v.size()}, 0, gw::f32_data(v), std::nullopt};
+// ---- the converter (convert_hf_to_gguf.py), RoPE keys and tensors only --------------------
+
+// A GGUF file under construction: `A.key` for the architecture A; a key written twice keeps
+// its last value, as gguf-py's GGUFWriter.add_key_value overwrites a duplicated key.
+struct gguf_out {
+    std::string arch;
+    gw::file file;
+    void set(const std::string& key, gw::value v) {
+        const std::string k = arch + "." + key;
+        for (auto& kv : file.kvs)
+            if (kv.first == k) {
+                kv.second = std::move(v);
+                return;
+            }
+        file.kv(k, std::move(v));
+    }
+    void u32(const std::string& key, const json& v) { set(key, gw::v_u32(v.get<std::uint32_t>())); }
+    // float32 keys: gguf-py writes a Python float as float32.
+    void f32(const std::string& key, double v) { set(key, gw::v_f32(static_cast<float>(v))); }
+};
+
+// What the converter reads (ModelBase.load_hparams, TextModel.__init__): the text config merged
+// over the top level, and the rope section `rope_parameters` else `rope_scaling` (or {}), with
+// rope_theta and rope_type mirrored into it and the local base as its "sliding_attention"
+// section. The converter takes the hparams from transformers' AutoConfig(...).to_dict(), which
+// keeps the file's keys and adds the configuration class's defaults for absent ones; the
+// defaults that reach a RoPE key of a bundled config are added here (`class_defaults`).
+struct hparams {
+    json c;     // merged hparams
+    json rope;  // TextModel.rope_parameters
+    json full() const { return rope.contains("full_attention") ? rope["full_attention"] : rope; }
+    bool has(const char* k) const { return c.contains(k) && !c[k].is_null(); }
+    double num(const char* k) const { return c.at(k).get<double>(); }
+    std::int64_t integer(const char* k) const { return c.at(k).get<std::int64_t>(); }
+};
+
+// find_hparam: the first of `keys` present (a key present with null counts, as Python's `in`).
+const json* find_hparam(const json& c, std::initializer_list<const char*> keys) {
+    for (const char* k : keys)
+        if (c.contains(k)) return &c[k];
+    return nullptr;
 }
 
-// ---- the bundled configs, converted
+hparams make_hparams(const json& raw, const json& class_defaults) {
+    hparams h;
+    h.c = raw;
+    if (raw.contains("text_config") && raw["text_config"].is_object())
+        for (auto it = raw["text_config"].begin(); it != raw["text_config"].end(); ++it)
+            h.c[it.key()] = it.value();
+    for (auto it = class_defaults.begin(); it != class_defaults.end(); ++it)
+        if (!h.c.contains(it.key())) h.c[it.key()] = it.value();
+    const json& c = h.c;
+    // self.hparams.get("rope_parameters", self.hparams.get("rope_scaling")) or {}
+    json rope = c.contains("rope_parameters")
+                    ? c["rope_parameters"]
+                    : (c.contains("rope_scaling") ? c["rope_scaling"] : json());
+    if (!rope.is_object()) rope = json::object();
+    const json* theta = find_hparam(c, {"global_rope_theta", "rope_global_theta",
+                                        "rope_theta_global", "rope_theta", "rotary_emb_base"});
+    const json* local = find_hparam(c, {"local_rope_theta", "rope_local_theta", "rope_theta_local",
+                                        "swa_rope_theta", "rope_local_base_freq"});
+    if (!rope.contains("full_attention") && !rope.contains("sliding_attention")) {
+        if (local != nullptr && !local->is_null())
+            rope["sliding_attention"] = json{{"rope_theta", *local}};
+        if (!rope.contains("rope_theta") && theta != nullptr && !theta->is_null())
+            rope["rope_theta"] = *theta;
+        if (!rope.contains("rope_type") && rope.contains("type") && !rope["type"].is_null())
+            rope["rope_type"] = rope["type"];
+    }
+    h.rope = rope;
+    return h;
+}
 
-// Llama 3.1: no rope scaling keys; rope_freqs.weight holds, per pair, the converter's
-// LlamaModel.generate_extra_tensors divisor: 1 (short wavelengths), factor (long ones), else
-// 1 / ((1 - smooth) / factor + smooth), computed from the float32 frequencies
-// 1 / base^(2i/d) as torch does, stored as float32.
-TEST(gguf_rope, llama_3_1_rope_freqs) {
-    const json c = read_json("Llama-3.1-8B.json");
-    const json& rs_ = c.at("rope_scaling");
-    const double base = c.at("rope_theta").get<double>();
-    const int dim = c.at("hidden_size").get<int>() / c.at("num_attention_heads").get<int>();
-    const double factor = rs_.at("factor").get<double>();
-    const double low = rs_.at("low_freq_factor").get<double>();
-    const double high = rs_.at("high_freq_factor").get<double>();
-    const double old_ctx = rs_.at("original_max_position_embeddings").get<double>();
-    std::vector<float> divisors;
-    std::vector<bool> in_band;
-    for (int i = 0; i < dim / 2; ++i) {
+// TextModel.set_gguf_parameters: the common keys.
+void text_model(gguf_out& w, const hparams& h, std::uint32_t block_count) {
+    const json& c = h.c;
+    w.set("block_count", gw::v_u32(block_count));
+    if (const json* n = find_hparam(c, {"max_position_embeddings", "n_ctx", "n_positions",
+                                        "max_length", "max_sequence_length", "model_max_length"}))
+        if (!n->is_null()) w.u32("context_length", *n);
+    if (const json* n = find_hparam(c, {"hidden_size", "n_embd", "dim"}))
+        w.u32("embedding_length", *n);
+    if (const json* n = find_hparam(c, {"num_attention_heads", "n_head", "n_heads"}))
+        w.u32("attention.head_count", *n);
+    const json rp = h.full();
+    if (rp.contains("rope_type") && rp["rope_type"].is_string()) {
+        const std::string type = rp["rope_type"];
+        const bool has_factor = rp.contains("factor") && !rp["factor"].is_null();
+        if (type == "linear" && has_factor) {
+            w.set("rope.scaling.type", gw::v_str("linear"));
+            w.f32("rope.scaling.factor", rp["factor"].get<double>());
+        } else if (type == "yarn" && has_factor) {
+            w.set("rope.scaling.type", gw::v_str("yarn"));
+            w.f32("rope.scaling.factor", rp["factor"].get<double>());
+            w.u32("rope.scaling.original_context_length",
+                  rp.at("original_max_position_embeddings"));
+            if (rp.contains("extrapolation_factor") && !rp["extrapolation_factor"].is_null())
+                w.f32("rope.scaling.yarn_ext_factor", rp["extrapolation_factor"].get<double>());
+            const json* af = rp.contains("attention_factor")
+                                 ? &rp["attention_factor"]
+                                 : (rp.contains("attn_factor") ? &rp["attn_factor"] : nullptr);
+            if (af != nullptr && !af->is_null())
+                w.f32("rope.scaling.yarn_attn_factor", af->get<double>());
+            if (rp.contains("beta_fast") && !rp["beta_fast"].is_null())
+                w.f32("rope.scaling.yarn_beta_fast", rp["beta_fast"].get<double>());
+            if (rp.contains("beta_slow") && !rp["beta_slow"].is_null())
+                w.f32("rope.scaling.yarn_beta_slow", rp["beta_slow"].get<double>());
+        } else if (type == "su" || type == "longrope") {
+            w.set("rope.scaling.type", gw::v_str("longrope"));
+        }
+        // "dynamic" (HunYuan, in its class), "llama3" (generate_extra_tensors) and any other
+        // type ("mrope", "proportional", "default": a logged warning) write nothing here.
+    }
+    if (h.rope.contains("mrope_section")) {
+        std::vector<int> sec = h.rope["mrope_section"].get<std::vector<int>>();
+        while (sec.size() < 4) sec.push_back(0);  // padded to (t, h, w, extra)
+        sec.resize(4);
+        w.set("rope.dimension_sections", gw::v_array(gw::t_int32, i32_array(sec)));
+    }
+    if (rp.contains("rope_theta") && !rp["rope_theta"].is_null())
+        w.f32("rope.freq_base", rp["rope_theta"].get<double>());
+    if (h.rope.contains("sliding_attention") && h.rope["sliding_attention"].contains("rope_theta"))
+        w.f32("rope.freq_base_swa", h.rope["sliding_attention"]["rope_theta"].get<double>());
+    if (h.has("head_dim")) w.u32("attention.key_length", c["head_dim"]);
+}
+
+// head_dim, else hidden_size // num_attention_heads (the converters' rope_dim).
+std::uint32_t head_dim_of(const hparams& h) {
+    if (h.has("head_dim")) return h.c["head_dim"].get<std::uint32_t>();
+    return static_cast<std::uint32_t>(h.integer("hidden_size") / h.integer("num_attention_heads"));
+}
+
+// Llama 3 per-pair divisors (LlamaModel / Exaone4Model.generate_extra_tensors): the float32
+// frequencies 1 / base^(arange(0, dim, 2) / dim), as torch computes them, then per pair 1 (short
+// wavelengths), factor (long ones), else 1 / ((1 - smooth) / factor + smooth), stored float32.
+std::vector<float> llama3_rope_freqs(const json& rp, double base, std::uint32_t dim,
+                                     double default_factor, double old_context_len) {
+    const double factor = rp.value("factor", default_factor);
+    const double low = rp.value("low_freq_factor", 1.0);
+    const double high = rp.value("high_freq_factor", 4.0);
+    std::vector<float> out;
+    for (std::uint32_t i = 0; i < dim; i += 2) {
         const float freq = 1.0f / std::pow(static_cast<float>(base),
-                                           static_cast<float>(2 * i) / static_cast<float>(dim));
+                                           static_cast<float>(i) / static_cast<float>(dim));
         const double wavelen = 2 * M_PI / static_cast<double>(freq);
-        if (wavelen < old_ctx / high) {
-            divisors.push_back(1.0f);
-            in_band.push_back(false);
-        } else if (wavelen > old_ctx / low) {
-            divisors.push_back(static_cast<float>(factor));
-            in_band.push_back(false);
-        } else {
-            const double smooth = (old_ctx / wavelen - low) / (high - low);
-            divisors.push_back(static_cast<float>(1.0 / ((1 - smooth) / factor + smooth)));
-            in_band.push_back(true);
+        if (wavelen < old_context_len / high)
+            out.push_back(1.0f);
+        else if (wavelen > old_context_len / low)
+            out.push_back(static_cast<float>(factor));
+        else {
+            const double smooth = (old_context_len / wavelen - low) / (high - low);
+            out.push_back(static_cast<float>(1.0 / ((1 - smooth) / factor + smooth)));
         }
     }
-    gw::file f = base_file("llama", c, c.at("max_position_embeddings").get<std::uint32_t>());
-    f.kv("llama.rope.dimension_count", gw::v_u32(static_cast<std::uint32_t>(dim)));
-    f.kv("llama.rope.freq_base", gw::v_f32(static_cast<float>(base)));
-    f.add(f32_tensor(rs::gguf_rope_freqs, divisors));
+    return out;
+}
 
-    const rs::model_rope_config g = read_gguf(f.build());
+// add_sliding_window_pattern(list of bool).
+gw::value bool_array(const std::vector<bool>& v) {
+    std::vector<gw::value> out;
+    for (bool b : v) out.push_back(gw::v_bool(b));
+    return gw::v_array(gw::t_bool, out);
+}
+
+// What the file stores as float32 moves the table off transformers' by this much, relative,
+// on top of both methods' contracts (0: every stored value is a float32).
+struct storage_bound {
+    double inv_freq = 0.0;  ///< relative, per inv_freq entry
+    double factor = 0.0;    ///< relative, attention factor and logit scale
+    double beta = 0.0;      ///< relative, the query scale's beta
+    const char* why = "every value the file stores is exact";
+};
+
+struct converted {
+    std::string converter;  // class (method) of convert_hf_to_gguf.py
+    gguf_out out;
+    storage_bound bound;
+};
+
+// Layer counts of the published configs that the RoPE-only bundled files leave out (the
+// converter takes num_hidden_layers from the full config.json).
+std::uint32_t published_layers(const std::string& name) {
+    static const std::map<std::string, std::uint32_t> n = {
+        {"CodeLlama-7b.json", 32},        {"DeepSeek-V2-Lite.json", 27},
+        {"Mistral-7B.json", 32},          {"Phi-3-mini-128k-instruct.json", 32},
+        {"Yarn-Llama-2-7b-64k.json", 32}, {"gpt-oss-20b.json", 24},
+    };
+    auto it = n.find(name);
+    return it == n.end() ? 0 : it->second;
+}
+
+// The Hugging Face architecture the converter dispatches on (get_model_architecture: the
+// config's `architectures[0]`, text_config's when it has one); the RoPE-only bundled files
+// that dropped the key name it in their SOURCES.md row (the published value).
+std::string hf_architecture(const std::string& name, const json& raw) {
+    static const std::map<std::string, std::string> published = {
+        {"CodeLlama-7b.json", "LlamaForCausalLM"},
+        {"DeepSeek-V2-Lite.json", "DeepseekV2ForCausalLM"},
+        {"Ministral-3-3B-2512.json", "Mistral3ForConditionalGeneration"},
+        {"Mistral-7B.json", "MistralForCausalLM"},
+        {"Phi-3-mini-128k-instruct.json", "Phi3ForCausalLM"},
+        {"Yarn-Llama-2-7b-64k.json", "LlamaForCausalLM"},
+        {"gpt-oss-20b.json", "GptOssForCausalLM"},
+    };
+    std::string arch;
+    if (raw.contains("architectures") && raw["architectures"].is_array() &&
+        !raw["architectures"].empty())
+        arch = raw["architectures"][0].get<std::string>();
+    if (raw.contains("text_config") && raw["text_config"].is_object() &&
+        raw["text_config"].contains("architectures") &&
+        raw["text_config"]["architectures"].is_array() &&
+        !raw["text_config"]["architectures"].empty())
+        arch = raw["text_config"]["architectures"][0].get<std::string>();
+    if (arch.empty()) {
+        auto it = published.find(name);
+        if (it != published.end()) arch = it->second;
+    }
+    return arch;
+}
+
+// Bundled configs the converter does not convert, each with the reason.
+const std::map<std::string, std::string>& not_converted() {
+    static const std::map<std::string, std::string> m = {
+        {"Llama-3.2-90B-Vision-Instruct.json",
+         "MllamaForConditionalGeneration: convert_hf_to_gguf.py registers no class for it "
+         "(\"Model MllamaForConditionalGeneration is not supported\")"},
+        {"gpt-oss-20b-original.json",
+         "OpenAI's original/config.json has no `architectures` (get_model_architecture: \"Failed "
+         "to detect model architecture\"); the converter reads the checkpoint's transformers "
+         "config.json, bundled as gpt-oss-20b.json"},
+    };
+    return m;
+}
+
+// convert_hf_to_gguf.py on one bundled config, RoPE keys and tensors only.
+std::optional<converted> convert_json(const std::string& name, const json& raw) {
+    const std::string hf_arch = hf_architecture(name, raw);
+    converted cv;
+    gguf_out& w = cv.out;
+    json defaults = json::object();
+    if (hf_arch == "Gemma3ForConditionalGeneration")
+        defaults = {{"rope_local_base_freq", 10000.0}};  // Gemma3TextConfig's default
+    const hparams h = make_hparams(raw, defaults);
+    const json& c = h.c;
+    const json rp = h.full();
+    // self.block_count = find_hparam(["n_layers", "num_hidden_layers", "n_layer", "num_layers"])
+    const std::uint32_t n_layer = c.contains("num_hidden_layers")
+                                      ? c["num_hidden_layers"].get<std::uint32_t>()
+                                      : published_layers(name);
+    auto start = [&](const char* arch, const char* cls) {
+        w.arch = arch;
+        w.file.kv("general.architecture", gw::v_str(arch));
+        cv.converter = cls;
+    };
+
+    if (hf_arch == "LlamaForCausalLM" || hf_arch == "MistralForCausalLM" ||
+        hf_arch == "SmolLM3ForCausalLM" || hf_arch == "Mistral3ForConditionalGeneration") {
+        if (hf_arch == "SmolLM3ForCausalLM")
+            start("smollm3", "SmolLM3Model (LlamaModel)");
+        else if (hf_arch == "Mistral3ForConditionalGeneration")
+            start("mistral3", "Mistral3Model.Ministral3Model (LlamaModel)");
+        else
+            start("llama", "LlamaModel");
+        text_model(w, h, n_layer);
+        // LlamaModel.set_gguf_parameters: rope_dim = head_dim or hidden_size // heads.
+        w.set("rope.dimension_count", gw::v_u32(head_dim_of(h)));
+        // LlamaModel.generate_extra_tensors: Llama 3's divisors as rope_freqs.weight (base from
+        // the rope section, default 10000; the original length from the top level, default
+        // 8192; factor default 8).
+        if (rp.value("rope_type", "") == "llama3") {
+            const auto f =
+                llama3_rope_freqs(rp, rp.value("rope_theta", 10000.0), head_dim_of(h), 8.0,
+                                  c.value("original_max_position_embeddings", 8192.0));
+            w.file.add(f32_tensor(rs::gguf_rope_freqs, f));
+            cv.bound = {0x1p-20, 0.0, 0.0,
+                        "the blend band's divisors come from float32 frequencies: up to "
+                        "(L / wavelen) / (high - low) x 2^-23 x |1 - 1/s| relative, below 2^-20 "
+                        "here, plus their float32 storage"};
+        }
+        if (hf_arch == "Mistral3ForConditionalGeneration") {
+            // Ministral3Model.set_gguf_parameters: yarn_log_multiplier = mscale_all_dim,
+            // attention.temperature_scale = llama_4_scaling_beta.
+            w.f32("rope.scaling.yarn_log_multiplier", h.rope.at("mscale_all_dim").get<double>());
+            w.f32("attention.temperature_scale", h.rope.at("llama_4_scaling_beta").get<double>());
+            cv.bound.beta = 0x1p-24;
+            cv.bound.why = "llama_4_scaling_beta stored as float32 (2^-24 relative)";
+        }
+    } else if (hf_arch == "DeepseekV2ForCausalLM" || hf_arch == "DeepseekV3ForCausalLM") {
+        start("deepseek2", "DeepseekV2Model");
+        text_model(w, h, n_layer);
+        // key_length = kv_lora_rank (default 512) + qk_rope_head_dim; n_rot = qk_rope_head_dim.
+        const std::uint32_t rope_dim = c.at("qk_rope_head_dim").get<std::uint32_t>();
+        w.set("attention.key_length", gw::v_u32(c.value("kv_lora_rank", 512u) + rope_dim));
+        w.set("rope.dimension_count", gw::v_u32(rope_dim));
+        if (h.rope.contains("mscale_all_dim"))
+            w.f32("rope.scaling.yarn_log_multiplier", 0.1 * h.rope["mscale_all_dim"].get<double>());
+        cv.bound = {0.0, 0x1p-22, 0.0,
+                    "mscale_all_dim comes back through float32 and / 0.1: 2^-23 relative, so "
+                    "the logit scale (0.1 m ln s + 1)^2 within 2^-22"};
+    } else if (hf_arch == "Exaone4ForCausalLM") {
+        start("exaone4", "Exaone4Model");
+        text_model(w, h, n_layer);
+        if (h.has("sliding_window")) {
+            w.u32("attention.sliding_window", c["sliding_window"]);
+            std::vector<bool> swa;
+            for (const json& t : c.at("layer_types")) swa.push_back(t == "sliding_attention");
+            w.set("attention.sliding_window_pattern", bool_array(swa));
+        }
+        // Exaone4Model.generate_extra_tensors: Llama 3's divisors (factor default 16).
+        if (rp.value("rope_type", "") == "llama3") {
+            const auto f =
+                llama3_rope_freqs(rp, rp.value("rope_theta", 10000.0), head_dim_of(h), 16.0,
+                                  c.value("original_max_position_embeddings", 8192.0));
+            w.file.add(f32_tensor(rs::gguf_rope_freqs, f));
+            cv.bound = {0x1p-20, 0.0, 0.0,
+                        "the blend band's divisors come from float32 frequencies (below 2^-20 "
+                        "relative, as Llama 3.1) plus their float32 storage"};
+        }
+    } else if (hf_arch == "Glm4MoeForCausalLM") {
+        start("glm4moe", "Glm4MoeModel");
+        // block_count = num_hidden_layers + num_nextn_predict_layers (the MTP layers).
+        text_model(w, h, n_layer + c.value("num_nextn_predict_layers", 0u));
+        if (c.contains("num_nextn_predict_layers"))
+            w.u32("nextn_predict_layers", c["num_nextn_predict_layers"]);
+        w.set("rope.dimension_count", gw::v_u32(static_cast<std::uint32_t>(
+                                          head_dim_of(h) * c.value("partial_rotary_factor", 0.5))));
+    } else if (hf_arch == "HunYuanMoEV1ForCausalLM") {
+        start("hunyuan-moe", "HunYuanMoEModel");
+        text_model(w, h, n_layer);
+        if (h.rope.value("rope_type", "") == "dynamic") {
+            // NTK alpha: base * alpha^(dim / (dim - 2)) in Python floats, written as float32,
+            // scaling none with factor 1, 256k context.
+            const double alpha = h.rope.value("alpha", 1000.0);
+            const double base = h.rope.value("rope_theta", 10000.0);
+            const double dim =
+                static_cast<double>(h.integer("hidden_size") / h.integer("num_attention_heads"));
+            w.f32("rope.freq_base", base * std::pow(alpha, dim / (dim - 2)));
+            w.set("rope.scaling.type", gw::v_str("none"));
+            w.f32("rope.scaling.factor", 1.0);
+            w.set("rope.scaling.original_context_length", gw::v_u32(256 * 1024));
+            w.set("context_length", gw::v_u32(256 * 1024));
+            cv.bound = {0x1p-24, 0.0, 0.0,
+                        "the scaled base b' is not a float32: b'^(-2i/d) moves by at most "
+                        "(2i/d) x 2^-24 relative"};
+        }
+    } else if (hf_arch == "Olmo2ForCausalLM" || hf_arch == "Olmo3ForCausalLM") {
+        start("olmo2", "Olmo2Model");
+        text_model(w, h, n_layer);
+        if (c.contains("sliding_window")) {
+            w.u32("attention.sliding_window", c["sliding_window"]);
+            std::vector<bool> swa;
+            if (c.contains("layer_types"))
+                for (const json& t : c["layer_types"]) swa.push_back(t == "sliding_attention");
+            else
+                for (std::uint32_t i = 0; i < n_layer; ++i) swa.push_back((i + 1) % 4 != 0);
+            w.set("attention.sliding_window_pattern", bool_array(swa));
+        }
+        if (rp.contains("attention_factor"))
+            cv.bound = {0.0, 0x1p-24, 0.0, "attention_factor stored as float32 (2^-24 relative)"};
+    } else if (hf_arch == "Phi3ForCausalLM") {
+        start("phi3", "Phi3MiniModel");
+        // Phi3MiniModel.set_gguf_parameters (not TextModel's).
+        const auto n_embd = c.at("hidden_size").get<std::uint32_t>();
+        const auto n_head = c.at("num_attention_heads").get<std::uint32_t>();
+        const double rot_pct = c.value("partial_rotary_factor", 1.0);
+        const auto rope_dims = static_cast<std::uint32_t>(rot_pct * n_embd) / n_head;
+        const auto max_pos = c.at("max_position_embeddings").get<std::uint32_t>();
+        const auto orig = c.at("original_max_position_embeddings").get<std::uint32_t>();
+        w.set("context_length", gw::v_u32(max_pos));
+        w.set("rope.scaling.original_context_length", gw::v_u32(orig));
+        w.set("embedding_length", gw::v_u32(n_embd));
+        w.set("block_count", gw::v_u32(n_layer));
+        w.set("attention.head_count", gw::v_u32(n_head));
+        w.set("rope.dimension_count", gw::v_u32(rope_dims));
+        w.f32("rope.freq_base", rp.at("rope_theta").get<double>());
+        // generate_extra_tensors: the raw rope_scaling; LongRoPE's attention factor and lists.
+        if (c.contains("rope_scaling") && c["rope_scaling"].is_object()) {
+            const json& r = c["rope_scaling"];
+            const double scale = static_cast<double>(max_pos) / orig;
+            const double attn =
+                scale > 1.0 ? std::sqrt(1 + std::log(scale) / std::log(static_cast<double>(orig)))
+                            : 1.0;
+            w.f32("rope.scaling.attn_factor", attn);
+            w.file.add(f32_tensor(rs::gguf_rope_factors_long,
+                                  r.at("long_factor").get<std::vector<float>>()));
+            w.file.add(f32_tensor(rs::gguf_rope_factors_short,
+                                  r.at("short_factor").get<std::vector<float>>()));
+            cv.bound = {0x1p-24, 0.0, 0.0,
+                        "the LongRoPE lists stored as float32: each factor within 2^-24 relative"};
+        }
+    } else if (hf_arch == "Qwen2ForCausalLM") {
+        start("qwen2", "Qwen2Model");
+        text_model(w, h, n_layer);
+    } else if (hf_arch == "Qwen2_5_VLForConditionalGeneration") {
+        start("qwen2vl", "Qwen2VLModel");
+        text_model(w, h, n_layer);
+    } else if (hf_arch == "Qwen3ForCausalLM") {
+        start("qwen3", "Qwen3Model");
+        text_model(w, h, n_layer);
+    } else if (hf_arch == "Qwen3VLForConditionalGeneration") {
+        start("qwen3vl", "Qwen3VLTextModel (Qwen3Model)");
+        text_model(w, h, n_layer);
+    } else if (hf_arch == "CohereForCausalLM") {
+        start("command-r", "CommandR2Model");
+        hparams hc = h;  // max_position_embeddings = model_max_length or max_position_embeddings
+        if (const json* m = find_hparam(c, {"model_max_length", "max_position_embeddings"}))
+            hc.c["max_position_embeddings"] = *m;
+        text_model(w, hc, n_layer);
+        w.set("rope.scaling.type", gw::v_str("none"));
+    } else if (hf_arch == "Gemma2ForCausalLM") {
+        start("gemma2", "Gemma2Model");
+        w.u32("context_length", c.at("max_position_embeddings"));
+        w.u32("embedding_length", c.at("hidden_size"));
+        w.set("block_count", gw::v_u32(n_layer));
+        w.u32("attention.head_count", c.at("num_attention_heads"));
+        w.u32("attention.key_length", c.at("head_dim"));
+        w.u32("attention.sliding_window", c.at("sliding_window"));
+    } else if (hf_arch == "Gemma3ForConditionalGeneration" ||
+               hf_arch == "Gemma4ForConditionalGeneration") {
+        const bool g4 = hf_arch == "Gemma4ForConditionalGeneration";
+        if (g4)
+            start("gemma4", "Gemma4Model (Gemma3Model)");
+        else
+            start("gemma3", "Gemma3Model");
+        // Gemma3Model.set_gguf_parameters: TextModel's, then its own defaults.
+        text_model(w, h, n_layer);
+        w.set("context_length", gw::v_u32(c.value("max_position_embeddings", 131072u)));
+        w.set("attention.head_count", gw::v_u32(c.value("num_attention_heads", 8u)));
+        w.set("attention.key_length", gw::v_u32(c.value("head_dim", 256u)));
+        w.f32("rope.freq_base", rp.value("rope_theta", 1000000.0));
+        if (g4) {
+            // Gemma4Model.set_gguf_parameters and generate_extra_tensors.
+            std::vector<bool> swa;
+            for (const json& t : c.at("layer_types")) swa.push_back(t == "sliding_attention");
+            w.set("attention.sliding_window_pattern", bool_array(swa));
+            const auto hd_full = c.at("global_head_dim").get<std::uint32_t>();
+            const auto hd_swa = c.at("head_dim").get<std::uint32_t>();
+            w.set("attention.key_length", gw::v_u32(hd_full));
+            w.set("attention.key_length_swa", gw::v_u32(hd_swa));
+            w.set("rope.dimension_count", gw::v_u32(hd_full));
+            w.set("rope.dimension_count_swa", gw::v_u32(static_cast<std::uint32_t>(
+                                                  hd_swa * c.value("partial_rotary_factor", 1.0))));
+            const double prf = h.rope.at("full_attention").at("partial_rotary_factor");
+            const auto n_rot = static_cast<std::size_t>(hd_full * prf / 2);
+            std::vector<float> fr(hd_full / 2, 1e30f);
+            std::fill(fr.begin(), fr.begin() + static_cast<std::ptrdiff_t>(n_rot), 1.0f);
+            w.file.add(f32_tensor(rs::gguf_rope_freqs, fr));
+        }
+    } else if (hf_arch == "GptOssForCausalLM") {
+        start("gpt-oss", "GptOssModel");
+        text_model(w, h, n_layer);
+        w.u32("attention.sliding_window", c.at("sliding_window"));
+    } else if (hf_arch == "InternLM2ForCausalLM") {
+        start("internlm2", "InternLM2Model");
+        text_model(w, h, n_layer);
+    } else if (hf_arch == "StableLmForCausalLM") {
+        start("stablelm", "StableLMModel");
+        // StableLMModel.set_gguf_parameters (not TextModel's): no freq_base.
+        w.u32("context_length", c.at("max_position_embeddings"));
+        w.u32("embedding_length", c.at("hidden_size"));
+        w.set("block_count", gw::v_u32(n_layer));
+        const json* rf = find_hparam(c, {"partial_rotary_factor", "rope_pct"});
+        w.set("rope.dimension_count",
+              gw::v_u32(static_cast<std::uint32_t>(
+                  rf->get<double>() * static_cast<double>(h.integer("hidden_size") /
+                                                          h.integer("num_attention_heads")))));
+        w.u32("attention.head_count", c.at("num_attention_heads"));
+    } else {
+        return std::nullopt;
+    }
+    return cv;
+}
+
+std::optional<converted> convert_config(const std::string& name) {
+    return convert_json(name, read_raw(name));
+}
+
+// ---- the comparison -------------------------------------------------------------------------
+
+// One value against transformers': within both methods' contracts (the GGUF side runs another
+// method for some configs: Llama 3 as per-pair factors), or within the storage bound.
+bool close(double got, double want, std::uint64_t ulp, double rel) {
+    if (ulp_distance(got, want) <= ulp) return true;
+    return want != 0.0 && std::fabs(got / want - 1.0) <= rel + static_cast<double>(ulp) * 0x1p-52;
+}
+
+void expect_same_table(const rs::frequency_table& got, const rs::frequency_table& want,
+                       std::uint64_t ulp, const storage_bound& b, const std::string& what) {
+    ASSERT_EQ(got.inv_freq.size(), want.inv_freq.size()) << what;
+    for (std::size_t i = 0; i < want.inv_freq.size(); ++i)
+        EXPECT_TRUE(close(got.inv_freq[i], want.inv_freq[i], ulp, b.inv_freq))
+            << what << " inv_freq[" << i << "] " << got.inv_freq[i] << " vs " << want.inv_freq[i]
+            << " (" << b.why << ")";
+    EXPECT_TRUE(close(got.attention_factor, want.attention_factor, 2 * factor_ulp, b.factor))
+        << what << " attention_factor " << got.attention_factor << " vs " << want.attention_factor;
+    EXPECT_TRUE(close(got.logit_scale, want.logit_scale, 2 * factor_ulp, b.factor))
+        << what << " logit_scale " << got.logit_scale << " vs " << want.logit_scale;
+}
+
+// The table options a comparison runs at: the initial table, and LongRoPE's two lists.
+std::vector<std::pair<std::string, rs::table_options>> option_sets() {
+    rs::table_options s;
+    s.longrope = rs::longrope_factors::short_factors;
+    rs::table_options l;
+    l.longrope = rs::longrope_factors::long_factors;
+    return {{"initial", {}}, {"short list", s}, {"long list", l}};
+}
+
+// Every layer of the GGUF reading against the config.json reading: same layer count (when
+// config.json gives one), same layers without RoPE, same layer type, same table.
+void expect_same_layers(const rs::model_rope_config& g, const rs::model_rope_config& h,
+                        const storage_bound& b) {
+    ASSERT_FALSE(g.layers.empty());
+    if (!h.layers.empty()) {
+        ASSERT_EQ(g.layers.size(), h.layers.size());
+    }
+    for (const auto& [label, opt] : option_sets())
+        for (std::size_t i = 0; i < g.layers.size(); ++i) {
+            const rs::layer_rope* want = h.layer(i);
+            const rs::layer_rope* got = g.layer(i);
+            const std::string what = "layer " + std::to_string(i) + " (" + label + ")";
+            ASSERT_EQ(got == nullptr, want == nullptr) << what << ": RoPE or none";
+            if (want == nullptr) continue;
+            // Without a layer count config.json gives one layer type for every layer.
+            if (!h.layers.empty()) {
+                EXPECT_EQ(got->layer_type, want->layer_type) << what;
+            }
+            expect_same_table(table(got->config, opt), table(want->config, opt),
+                              inv_freq_ulp(want->rope_type) + inv_freq_ulp(got->rope_type), b,
+                              what);
+            EXPECT_EQ(g.scales_queries(i), h.scales_queries(i)) << what;
+        }
+}
+
+void expect_same_model(const rs::model_rope_config& g, const rs::model_rope_config& h,
+                       const storage_bound& b) {
+    expect_same_layers(g, h, b);
+    ASSERT_EQ(g.mrope.has_value(), h.mrope.has_value());
+    if (h.mrope) {
+        EXPECT_EQ(g.mrope->section, h.mrope->section);
+        EXPECT_EQ(g.mrope->interleaved, h.mrope->interleaved);
+    }
+    ASSERT_EQ(g.query_scale.has_value(), h.query_scale.has_value());
+    if (h.query_scale) {
+        ASSERT_EQ(g.query_scale->index(), h.query_scale->index());
+        if (const auto* w = std::get_if<rs::llama_4_scaling>(&*h.query_scale)) {
+            const auto& q = std::get<rs::llama_4_scaling>(*g.query_scale);
+            EXPECT_TRUE(close(q.beta, w->beta, 0, b.beta)) << q.beta << " vs " << w->beta;
+            EXPECT_EQ(q.original_max_position_embeddings, w->original_max_position_embeddings);
+        }
+        EXPECT_EQ(g.query_scale_layers, h.query_scale_layers);
+    }
+}
+
+// ---- the bundled configs, converted ---------------------------------------------------------
+
+std::vector<std::string> bundled_configs() {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(ROPESCALE_EXAMPLE_CONFIGS_DIR))
+        if (e.path().extension() == ".json") out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// Every bundled config is converted, or listed with the reason it is not: none left out.
+TEST(gguf_rope_bundled, every_config_is_converted_or_listed) {
+    const std::vector<std::string> names = bundled_configs();
+    EXPECT_EQ(names.size(), 33u);
+    std::size_t converted_count = 0;
+    for (const std::string& name : names) {
+        const bool listed = not_converted().count(name) != 0;
+        const auto cv = convert_config(name);
+        EXPECT_NE(cv.has_value(), listed)
+            << name << (listed ? " is listed as not converted" : " has no converter rule");
+        converted_count += cv.has_value() ? 1 : 0;
+    }
+    for (const auto& [name, why] : not_converted())
+        EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+    EXPECT_EQ(converted_count, names.size() - not_converted().size());
+}
+
+class gguf_rope_config : public ::testing::TestWithParam<std::string> {};
+
+// The file the converter writes reads to transformers' table: layer by layer, with the
+// multimodal sections and the query scale, and without a warning (where llama.cpp reads the
+// file otherwise than transformers would, gguf_rope.hpp's header says so; the files here
+// carry nothing transformers has no place for).
+TEST_P(gguf_rope_config, reads_to_the_config_json_table) {
+    const std::string name = GetParam();
+    if (not_converted().count(name) != 0) GTEST_SKIP() << not_converted().at(name);
+    const auto cv = convert_config(name);
+    ASSERT_TRUE(cv) << name;
+    SCOPED_TRACE(name + " as " + cv->converter + " (general.architecture \"" + cv->out.arch +
+                 "\")");
+    const rs::model_rope_config g = read_gguf(cv->out.file.build());
+    const rs::model_rope_config h = load_hf(name);
+    EXPECT_EQ(g.model_type, cv->out.arch);
+    for (const rs::warning& w : g.warnings) ADD_FAILURE() << "warning: " << w.what();
+    expect_same_model(g, h, cv->bound);
+}
+
+std::string param_name(const ::testing::TestParamInfo<std::string>& info) {
+    std::string s = info.param.substr(0, info.param.size() - 5);  // no ".json"
+    for (char& ch : s)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+    return s;
+}
+
+INSTANTIATE_TEST_SUITE_P(bundled, gguf_rope_config, ::testing::ValuesIn(bundled_configs()),
+                         param_name);
+
+// What the converted files hold, beyond the table comparison.
+
+rs::model_rope_config read_converted(const std::string& name) {
+    const auto cv = convert_config(name);
+    EXPECT_TRUE(cv) << name;
+    return cv ? read_gguf(cv->out.file.build()) : rs::model_rope_config{};
+}
+
+// Llama 3.1: rope_freqs.weight holds, per pair, the converter's divisor f_i; the table is
+// theta_i / f_i (within longrope's 3 ulp), and transformers' outside the blend band within
+// both methods' contracts (1 and the factor are float32), inside it within 2^-20.
+TEST(gguf_rope_bundled, llama_3_1_rope_freqs) {
+    const auto cv = convert_config("Llama-3.1-8B.json");
+    ASSERT_TRUE(cv);
+    const gw::tensor* t = nullptr;
+    for (const gw::tensor& x : cv->out.file.tensors)
+        if (x.name == rs::gguf_rope_freqs) t = &x;
+    ASSERT_TRUE(t != nullptr);
+    std::vector<float> divisors(t->data.size() / 4);
+    std::memcpy(divisors.data(), t->data.data(), t->data.size());
+    const rs::model_rope_config g = read_gguf(cv->out.file.build());
     const rs::model_rope_config h = load_hf("Llama-3.1-8B.json");
     EXPECT_EQ(g.rope_type, "rope_freqs");
-    ASSERT_EQ(g.layers.size(), h.layers.size());
     const rs::frequency_table got = table(g.config);
     const rs::frequency_table want = table(h.config);
-    ASSERT_EQ(got.inv_freq.size(), want.inv_freq.size());
+    ASSERT_EQ(got.inv_freq.size(), divisors.size());
     EXPECT_EQ(got.attention_factor, 1.0);
     int band = 0;
     for (std::size_t i = 0; i < want.inv_freq.size(); ++i) {
-        // The mapping itself: theta_i / f_i within longrope's 3 ulp.
-        const double theta = 1.0 / std::pow(base, static_cast<double>(2 * i) / dim);
+        const double theta = 1.0 / std::pow(500000.0, static_cast<double>(2 * i) / 128);
         EXPECT_LE(ulp_distance(got.inv_freq[i], theta / static_cast<double>(divisors[i])), 3u) << i;
-        if (!in_band[i]) {
-            // 1 and the factor are float32: transformers' table within longrope's and
-            // llama3's contracts (3 + 6 ulp).
+        if (divisors[i] == 1.0f || divisors[i] == 8.0f) {
             EXPECT_LE(ulp_distance(got.inv_freq[i], want.inv_freq[i]), 9u) << i;
         } else {
-            // The blend band: the converter's float32 frequency (relative error 2^-24 from the
-            // power, 2^-24 from the division) moves L / wavelen, so the multiplier, by at most
-            // (L / wavelen) / (high - low) x 2^-23 x |1 - 1/s| relative to a multiplier >= 1/s;
-            // with L / wavelen <= high this is below 2^-20 here, plus the float32 storage.
             ++band;
             EXPECT_LE(std::fabs(got.inv_freq[i] / want.inv_freq[i] - 1), 0x1p-20) << i;
         }
     }
     EXPECT_GT(band, 0);
-    EXPECT_EQ(g.layer(0), &g.layer_types[0]);
 }
 
-// Yarn-Llama-2-7b-64k: type yarn, factor, original context length, finetuned.
-TEST(gguf_rope, yarn_llama_2_7b_64k) {
-    const json c = read_json("Yarn-Llama-2-7b-64k.json");
-    const json& r = c.at("rope_scaling");
-    gw::file f = base_file("llama", c, c.at("max_position_embeddings").get<std::uint32_t>(), 32);
-    f.kv("llama.rope.dimension_count", gw::v_u32(128));
-    f.kv("llama.rope.freq_base", gw::v_f32(c.value("rope_theta", 10000.0f)));
-    f.kv("llama.rope.scaling.type", gw::v_str("yarn"));
-    f.kv("llama.rope.scaling.factor", gw::v_f32(r.at("factor").get<float>()));
-    f.kv("llama.rope.scaling.original_context_length",
-         gw::v_u32(r.at("original_max_position_embeddings").get<std::uint32_t>()));
-    f.kv("llama.rope.scaling.finetuned", gw::v_bool(r.at("finetuned").get<bool>()));
-    const rs::model_rope_config g = read_gguf(f.build());
-    const rs::model_rope_config h = load_hf("Yarn-Llama-2-7b-64k.json");
-    EXPECT_EQ(g.rope_type, "yarn");
-    EXPECT_TRUE(g.finetuned);
-    EXPECT_EQ(g.original_max_position_embeddings, h.original_max_position_embeddings);
-    expect_same_layers(g, h);
-}
-
-// Phi-3-mini-128k (LongRoPE): no scaling type; original_context_length, attn_factor =
-// sqrt(1 + ln(s) / ln(L)) as float32, and the two factor lists as float32 tensors
-// (Phi3MiniModel). Read from a file on disk (load_gguf_rope).
-TEST(gguf_rope, phi_3_mini_128k_longrope) {
-    const json c = read_json("Phi-3-mini-128k-instruct.json");
-    const json& r = c.at("rope_scaling");
-    const auto n_ctx = c.at("max_position_embeddings").get<std::uint32_t>();
-    const auto orig = c.at("original_max_position_embeddings").get<std::uint32_t>();
-    const int dim = c.at("hidden_size").get<int>() / c.at("num_attention_heads").get<int>();
-    const double scale = static_cast<double>(n_ctx) / orig;
-    const double attn = std::sqrt(1 + std::log(scale) / std::log(static_cast<double>(orig)));
-    std::vector<float> lf;
-    std::vector<float> sf;
-    bool exact = true;
-    for (const json& x : r.at("long_factor")) {
-        lf.push_back(x.get<float>());
-        exact = exact && static_cast<double>(lf.back()) == x.get<double>();
-    }
-    for (const json& x : r.at("short_factor")) sf.push_back(x.get<float>());
-    gw::file f = base_file("phi3", c, n_ctx, 32);
-    f.kv("phi3.rope.dimension_count", gw::v_u32(static_cast<std::uint32_t>(dim)));
-    f.kv("phi3.rope.freq_base", gw::v_f32(c.at("rope_theta").get<float>()));
-    f.kv("phi3.rope.scaling.original_context_length", gw::v_u32(orig));
-    f.kv("phi3.rope.scaling.attn_factor", gw::v_f32(static_cast<float>(attn)));
-    f.add(f32_tensor(rs::gguf_rope_factors_long, lf));
-    f.add(f32_tensor(rs::gguf_rope_factors_short, sf));
-    const std::string bytes = f.build();
+// Phi-3-mini-128k from a file on disk (load_gguf_rope): LongRoPE without a warning.
+TEST(gguf_rope_bundled, phi_3_mini_from_disk) {
+    const auto cv = convert_config("Phi-3-mini-128k-instruct.json");
+    ASSERT_TRUE(cv);
+    const std::string bytes = cv->out.file.build();
     const std::filesystem::path path =
         std::filesystem::temp_directory_path() / "ropescale_gguf_rope_test_phi3.gguf";
     std::ofstream(path, std::ios::binary)
@@ -250,124 +752,132 @@ TEST(gguf_rope, phi_3_mini_128k_longrope) {
     auto loaded = rs::load_gguf_rope(path);
     std::filesystem::remove(path);
     ASSERT_TRUE(loaded) << loaded.err().what();
-    const rs::model_rope_config& g = *loaded;
-    const rs::model_rope_config h = load_hf("Phi-3-mini-128k-instruct.json");
-    EXPECT_EQ(g.rope_type, "longrope");
-    EXPECT_TRUE(g.warnings.empty()) << g.warnings[0].what();
-    // The long list's values are float32 in config.json: the same table within 3 ulp.
-    ASSERT_TRUE(exact);
-    rs::table_options opt;
-    opt.seq_len = n_ctx;
-    expect_same_layers(g, h, opt);
-    // The short list: each factor as float32 (relative 2^-24) within 3 ulp.
-    opt.seq_len = orig;
-    const rs::frequency_table got = table(g.config, opt);
-    const rs::frequency_table want = table(h.config, opt);
-    ASSERT_EQ(got.inv_freq.size(), want.inv_freq.size());
-    for (std::size_t i = 0; i < want.inv_freq.size(); ++i)
-        EXPECT_LE(std::fabs(got.inv_freq[i] / want.inv_freq[i] - 1), 0x1p-24 + 0x1p-50) << i;
-    EXPECT_LE(ulp_distance(got.attention_factor, want.attention_factor), factor_ulp);
+    EXPECT_EQ(loaded->rope_type, "longrope");
+    EXPECT_TRUE(loaded->warnings.empty());
+    expect_same_model(*loaded, load_hf("Phi-3-mini-128k-instruct.json"), cv->bound);
 }
 
-// DeepSeek-V2-Lite: key_length = kv_lora_rank + qk_rope_head_dim, dimension_count =
-// qk_rope_head_dim, yarn, yarn_log_multiplier = 0.1 * mscale_all_dim (DeepseekV2Model).
-TEST(gguf_rope, deepseek_v2_lite) {
-    const json c = read_json("DeepSeek-V2-Lite.json");
-    const json& r = c.at("rope_scaling");
-    const auto rope_dim = c.at("qk_rope_head_dim").get<std::uint32_t>();
-    gw::file f =
-        base_file("deepseek2", c, c.at("max_position_embeddings").get<std::uint32_t>(), 27);
-    f.kv("deepseek2.attention.key_length",
-         gw::v_u32(c.value("kv_lora_rank", 512u) + rope_dim));  // 512: DeepSeek-V2-Lite's
-    f.kv("deepseek2.rope.dimension_count", gw::v_u32(rope_dim));
-    f.kv("deepseek2.rope.freq_base", gw::v_f32(c.at("rope_theta").get<float>()));
-    f.kv("deepseek2.rope.scaling.type", gw::v_str("yarn"));
-    f.kv("deepseek2.rope.scaling.factor", gw::v_f32(r.at("factor").get<float>()));
-    f.kv("deepseek2.rope.scaling.original_context_length",
-         gw::v_u32(r.at("original_max_position_embeddings").get<std::uint32_t>()));
-    f.kv("deepseek2.rope.scaling.yarn_log_multiplier",
-         gw::v_f32(static_cast<float>(0.1 * r.at("mscale_all_dim").get<double>())));
-    const rs::model_rope_config g = read_gguf(f.build());
-    const rs::model_rope_config h = load_hf("DeepSeek-V2-Lite.json");
-    EXPECT_EQ(g.config.head_dim, static_cast<int>(rope_dim));
-    const rs::frequency_table got = table(g.config);
-    const rs::frequency_table want = table(h.config);
-    ASSERT_EQ(got.inv_freq.size(), want.inv_freq.size());
-    for (std::size_t i = 0; i < want.inv_freq.size(); ++i)
-        EXPECT_LE(ulp_distance(got.inv_freq[i], want.inv_freq[i]), 8u) << i;
-    EXPECT_LE(ulp_distance(got.attention_factor, want.attention_factor), factor_ulp);
-    // mscale_all_dim comes back through float32 and / 0.1: within 2^-23 relative, so the
-    // logit scale (0.1 m ln s + 1)^2 within 2^-22.
-    EXPECT_NE(want.logit_scale, 1.0);
-    EXPECT_LE(std::fabs(got.logit_scale / want.logit_scale - 1), 0x1p-22);
-    EXPECT_EQ(g.layers.size(), 27u);
+// The per-architecture rules the bundled files exercise, by what they give.
+TEST(gguf_rope_bundled, architecture_rules) {
+    // DeepSeek: the rotary slice as head_dim, mscale_all_dim divided back from 0.1 x.
+    const rs::model_rope_config ds = read_converted("DeepSeek-V2-Lite.json");
+    EXPECT_EQ(ds.config.head_dim, 64);
     bool named = false;
-    for (const rs::value_source& src : g.sources)
+    for (const rs::value_source& src : ds.sources)
         if (src.key == "mscale_all_dim")
             named = src.origin.find("deepseek2.rope.scaling.yarn_log_multiplier / 0.1") == 0;
     EXPECT_TRUE(named);
+    EXPECT_NE(table(ds.config).logit_scale, 1.0);
+    // gpt-oss: transformers' unfloored YaRN; sliding layers at even indices.
+    const rs::model_rope_config oss = read_converted("gpt-oss-120b.json");
+    ASSERT_TRUE(std::holds_alternative<rs::yarn>(oss.config.scaling));
+    EXPECT_FALSE(std::get<rs::yarn>(oss.config.scaling).truncate);
+    EXPECT_EQ(oss.layer(0)->layer_type, "sliding_attention");
+    EXPECT_EQ(oss.layer(1)->layer_type, "full_attention");
+    // Gemma 3: one full layer in six, the sliding base from freq_base_swa.
+    const rs::model_rope_config g3 = read_converted("gemma-3-27b-it.json");
+    ASSERT_EQ(g3.layer_types.size(), 2u);
+    EXPECT_EQ(g3.layer_types[1].config.rope_theta, 10000.0);
+    EXPECT_EQ(g3.layer(5)->layer_type, "full_attention");
+    // Gemma 4: proportional full layers from rope_freqs.weight, sliding layers of their own
+    // head_dim.
+    const rs::model_rope_config g4 = read_converted("gemma-4-31B-it.json");
+    const rs::layer_rope* g4full = g4.find_layer_type("full_attention");
+    ASSERT_TRUE(g4full != nullptr);
+    EXPECT_EQ(g4full->rope_type, "proportional");
+    EXPECT_EQ(table(g4full->config).inv_freq.back(), 0.0);
+    ASSERT_TRUE(g4.find_layer_type("sliding_attention") != nullptr);
+    EXPECT_EQ(g4.find_layer_type("sliding_attention")->config.head_dim, 256);
+    // EXAONE 4 and SmolLM3: layers without RoPE.
+    const rs::model_rope_config ex = read_converted("EXAONE-4.0-32B.json");
+    EXPECT_TRUE(ex.layer(3) == nullptr);
+    EXPECT_TRUE(ex.layer(0) != nullptr);
+    const rs::model_rope_config smol = read_converted("SmolLM3-3B.json");
+    EXPECT_TRUE(smol.layer(3) == nullptr);
+    EXPECT_TRUE(smol.layer(4) != nullptr);
+    // Olmo 3: plain RoPE on the sliding layers, YaRN on the others.
+    const rs::model_rope_config olmo = read_converted("Olmo-3.1-32B-Instruct.json");
+    EXPECT_EQ(olmo.layer(0)->rope_type, "default");
+    EXPECT_EQ(olmo.layer(3)->rope_type, "yarn");
+    // Ministral 3: the query scale on every layer.
+    const rs::model_rope_config mi = read_converted("Ministral-3-3B-2512.json");
+    ASSERT_TRUE(mi.query_scale.has_value());
+    EXPECT_EQ(mi.query_scale_layers, rs::query_scale_scope::all);
+    // Qwen3-VL: interleaved sections; Qwen2.5-VL: chunked.
+    EXPECT_TRUE(read_converted("Qwen3-VL-8B-Instruct.json").mrope->interleaved);
+    EXPECT_FALSE(read_converted("Qwen2.5-VL-7B-Instruct.json").mrope->interleaved);
 }
 
-// Qwen2.5-7B: plain RoPE, no dimension_count (head_dim from embedding_length / head_count).
-TEST(gguf_rope, qwen2_5_plain) {
-    const json c = read_json("Qwen2.5-7B.json");
-    gw::file f = base_file("qwen2", c, c.at("max_position_embeddings").get<std::uint32_t>());
-    f.kv("qwen2.rope.freq_base", gw::v_f32(c.at("rope_theta").get<float>()));
+// GLM-4.5 as published has num_nextn_predict_layers 1 (the RoPE-only bundled file leaves it
+// out): Glm4MoeModel writes 93 blocks and nextn_predict_layers 1, which read to transformers'
+// 92 layers.
+TEST(gguf_rope_bundled, glm_4_5_nextn_layers) {
+    json raw = read_raw("GLM-4.5-FP8.json");
+    raw["num_nextn_predict_layers"] = 1;
+    const auto cv = convert_json("GLM-4.5-FP8.json", raw);
+    ASSERT_TRUE(cv);
+    const rs::model_rope_config g = read_gguf(cv->out.file.build());
+    auto h = rs::read_hf_config(raw);
+    ASSERT_TRUE(h) << h.err().what();
+    EXPECT_EQ(g.layers.size(), 92u);
+    expect_same_model(g, *h, cv->bound);
+}
+
+// Cohere 2 (no bundled config; Cohere2Model's keys: sliding_window, the rotary dimension,
+// scaling "none"): RoPE on the sliding-window layers only, one layer in four global.
+TEST(gguf_rope_bundled, cohere2_rope_on_sliding_layers) {
+    auto h = rs::parse_hf_config(R"({"model_type": "cohere2", "hidden_size": 1024,
+        "num_attention_heads": 8, "num_hidden_layers": 8, "max_position_embeddings": 8192,
+        "rope_theta": 50000.0, "sliding_window": 4096})");
+    ASSERT_TRUE(h) << h.err().what();
+    gw::file f;
+    f.kv("general.architecture", gw::v_str("cohere2"));
+    f.kv("cohere2.block_count", gw::v_u32(8));
+    f.kv("cohere2.context_length", gw::v_u32(8192));
+    f.kv("cohere2.embedding_length", gw::v_u32(1024));
+    f.kv("cohere2.attention.head_count", gw::v_u32(8));
+    f.kv("cohere2.rope.freq_base", gw::v_f32(50000.0f));
+    f.kv("cohere2.attention.sliding_window", gw::v_u32(4096));
+    f.kv("cohere2.rope.dimension_count", gw::v_u32(128));
+    f.kv("cohere2.rope.scaling.type", gw::v_str("none"));
     const rs::model_rope_config g = read_gguf(f.build());
-    const rs::model_rope_config h = load_hf("Qwen2.5-7B.json");
+    EXPECT_TRUE(g.warnings.empty());
+    EXPECT_TRUE(g.layer(3) == nullptr);
+    EXPECT_TRUE(g.layer(2) != nullptr);
+    expect_same_model(g, *h, storage_bound{});
+}
+
+// EXAONE 4 with a sliding window but no pattern and another layer count than 64: llama.cpp
+// rotates every layer, transformers keeps its default pattern (every 4th layer global, no
+// RoPE): read as transformers, with a warning at the key.
+TEST(gguf_rope_bundled, exaone4_window_without_pattern_warns) {
+    auto h = rs::parse_hf_config(R"({"model_type": "exaone4", "hidden_size": 2048,
+        "num_attention_heads": 32, "head_dim": 64, "num_hidden_layers": 8,
+        "max_position_embeddings": 65536, "rope_theta": 1000000.0, "sliding_window": 4096})");
+    ASSERT_TRUE(h) << h.err().what();
+    gw::file f;
+    f.kv("general.architecture", gw::v_str("exaone4"));
+    f.kv("exaone4.block_count", gw::v_u32(8));
+    f.kv("exaone4.context_length", gw::v_u32(65536));
+    f.kv("exaone4.attention.key_length", gw::v_u32(64));
+    f.kv("exaone4.rope.freq_base", gw::v_f32(1000000.0f));
+    f.kv("exaone4.attention.sliding_window", gw::v_u32(4096));
+    const rs::model_rope_config g = read_gguf(f.build());
+    ASSERT_EQ(g.warnings.size(), 1u);
+    EXPECT_EQ(g.warnings[0].field, "exaone4.attention.sliding_window");
+    expect_same_model(g, *h, storage_bound{});
+}
+
+// InternLM 2.5's dynamic NTK section: the converter writes nothing for "dynamic"
+// (TextModel.set_gguf_parameters), so the file holds plain RoPE; transformers' table agrees up
+// to max_position_embeddings (compared above) and not beyond, which the file cannot say.
+TEST(gguf_rope_bundled, internlm2_dynamic_is_not_in_the_file) {
+    const rs::model_rope_config g = read_converted("internlm2_5-7b.json");
+    const rs::model_rope_config h = load_hf("internlm2_5-7b.json");
     EXPECT_EQ(g.rope_type, "default");
-    expect_same_layers(g, h);
-}
-
-// Gemma 3 27B: key_length, linear factor 8 on the full layers, freq_base_swa on the sliding
-// ones (Gemma3Model); one full layer in six.
-TEST(gguf_rope, gemma_3_freq_base_swa) {
-    const json c = read_json("gemma-3-27b-it.json");
-    gw::file f = base_file("gemma3", c, 131072);
-    f.kv("gemma3.attention.key_length", gw::v_u32(c.at("head_dim").get<std::uint32_t>()));
-    f.kv("gemma3.rope.freq_base", gw::v_f32(1000000.0f));
-    f.kv("gemma3.rope.freq_base_swa", gw::v_f32(10000.0f));
-    f.kv("gemma3.rope.scaling.type", gw::v_str("linear"));
-    f.kv("gemma3.rope.scaling.factor", gw::v_f32(c.at("rope_scaling").at("factor").get<float>()));
-    const rs::model_rope_config g = read_gguf(f.build());
-    const rs::model_rope_config h = load_hf("gemma-3-27b-it.json");
-    ASSERT_EQ(g.layer_types.size(), 2u);
-    EXPECT_EQ(g.layer_types[1].config.rope_theta, 10000.0);
-    expect_same_layers(g, h);
-}
-
-// gpt-oss-20b: yarn with transformers' unfloored correction range.
-TEST(gguf_rope, gpt_oss_yarn) {
-    const json c = read_json("gpt-oss-20b.json");
-    const json& r = c.at("rope_scaling");
-    gw::file f = base_file("gpt-oss", c, c.at("max_position_embeddings").get<std::uint32_t>(), 24);
-    f.kv("gpt-oss.attention.key_length", gw::v_u32(c.at("head_dim").get<std::uint32_t>()));
-    f.kv("gpt-oss.rope.freq_base", gw::v_f32(c.at("rope_theta").get<float>()));
-    f.kv("gpt-oss.rope.scaling.type", gw::v_str("yarn"));
-    f.kv("gpt-oss.rope.scaling.factor", gw::v_f32(r.at("factor").get<float>()));
-    f.kv("gpt-oss.rope.scaling.original_context_length",
-         gw::v_u32(r.at("original_max_position_embeddings").get<std::uint32_t>()));
-    const rs::model_rope_config g = read_gguf(f.build());
-    const rs::model_rope_config h = load_hf("gpt-oss-20b.json");
-    ASSERT_TRUE(std::holds_alternative<rs::yarn>(g.config.scaling));
-    EXPECT_FALSE(std::get<rs::yarn>(g.config.scaling).truncate);
-    expect_same_layers(g, h);
-}
-
-// Qwen2.5-VL-7B: plain RoPE with dimension_sections [16, 24, 24, 0] (int32, Qwen2VLModel).
-TEST(gguf_rope, qwen2_5_vl_dimension_sections) {
-    const json c = read_json("Qwen2.5-VL-7B-Instruct.json");
-    std::vector<int> sections = c.at("rope_scaling").at("mrope_section").get<std::vector<int>>();
-    sections.push_back(0);
-    gw::file f = base_file("qwen2vl", c, c.at("max_position_embeddings").get<std::uint32_t>());
-    f.kv("qwen2vl.rope.freq_base", gw::v_f32(c.at("rope_theta").get<float>()));
-    f.kv("qwen2vl.rope.dimension_sections", gw::v_array(gw::t_int32, i32_array(sections)));
-    const rs::model_rope_config g = read_gguf(f.build());
-    const rs::model_rope_config h = load_hf("Qwen2.5-VL-7B-Instruct.json");
-    ASSERT_TRUE(g.mrope && h.mrope);
-    EXPECT_EQ(g.mrope->section, h.mrope->section);
-    EXPECT_EQ(g.mrope->interleaved, h.mrope->interleaved);
-    expect_same_layers(g, h);
+    rs::table_options beyond;
+    beyond.seq_len = 2 * *h.max_position_embeddings;
+    EXPECT_NE(table(g.config, beyond).inv_freq.back(), table(h.config, beyond).inv_freq.back());
 }
 
 // The YaRN knobs the converter writes from the rope section (TextModel.set_gguf_parameters:
@@ -395,7 +905,7 @@ TEST(gguf_rope, yarn_knobs_match_config_json) {
     f.kv("llama.rope.scaling.yarn_beta_fast", gw::v_f32(16.0f));
     f.kv("llama.rope.scaling.yarn_beta_slow", gw::v_f32(2.0f));
     const rs::model_rope_config g = read_gguf(f.build());
-    expect_same_layers(g, *h);
+    expect_same_layers(g, *h, storage_bound{});
     EXPECT_EQ(table(g.config).attention_factor, 1.25);
 }
 
@@ -492,6 +1002,21 @@ TEST(gguf_rope, mistyped_keys_are_named) {
     gw::file h16 = minimal();  // f16, not the f32 llama.cpp's converter writes
     h16.add(gw::tensor{rs::gguf_rope_freqs, {32}, 1, std::string(64, '\0'), std::nullopt});
     expect_error(h16, rs::errc::wrong_type, "rope_freqs.weight");
+    // The sliding-window pattern: one bool per layer.
+    gw::file g4;
+    g4.kv("general.architecture", gw::v_str("gemma4"));
+    g4.kv("gemma4.block_count", gw::v_u32(2));
+    g4.kv("gemma4.context_length", gw::v_u32(4096));
+    g4.kv("gemma4.attention.key_length", gw::v_u32(64));
+    expect_error(g4, rs::errc::missing_field, "gemma4.attention.sliding_window_pattern");
+    expect_error(gw::file(g4).kv("gemma4.attention.sliding_window_pattern",
+                                 gw::v_array(gw::t_bool, {gw::v_bool(true)})),
+                 rs::errc::inconsistent, "gemma4.attention.sliding_window_pattern");
+    expect_error(gw::file(g4).kv("gemma4.attention.sliding_window_pattern",
+                                 gw::v_array(gw::t_float32, {gw::v_f32(1), gw::v_f32(0)})),
+                 rs::errc::wrong_type, "gemma4.attention.sliding_window_pattern");
+    expect_error(minimal().kv("llama.nextn_predict_layers", gw::v_u32(3)), rs::errc::out_of_range,
+                 "llama.nextn_predict_layers");
     gw::file y = minimal();
     y.kv("llama.rope.scaling.type", gw::v_str("yarn"));
     y.kv("llama.rope.scaling.factor", gw::v_f32(4));

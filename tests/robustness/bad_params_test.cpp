@@ -39,10 +39,11 @@ const double k_inf = std::numeric_limits<double>::infinity();
 // ---- the valid starting point of every method, in both vocabularies
 
 struct method_spec {
-    const char* name;        // rope_type
-    json section;            // a valid rope section
-    json top;                // top-level keys it needs besides hidden_size / heads
-    rs::scaling_method cpp;  // the same configuration as the C++ aggregate
+    const char* name;         // rope_type
+    json section;             // a valid rope section
+    json top;                 // top-level keys it needs besides hidden_size / heads
+    rs::scaling_method cpp;   // the same configuration as the C++ aggregate
+    bool config_json = true;  // a rope_type selects it (false: C++ / GGUF only, llama_cpp)
 };
 
 // The config.json value of a member (empty for an absent optional).
@@ -59,8 +60,11 @@ json to_json(const std::optional<V>& v) {
 // goes to its place (section_or_top: the section); hook keys are left out.
 template <class M>
 method_spec spec_of(const M& m) {
-    method_spec s{
-        rs::method_traits<M>::name, {{"rope_type", rs::method_traits<M>::name}}, json::object(), m};
+    method_spec s{rs::method_traits<M>::name,
+                  {{"rope_type", rs::method_traits<M>::name}},
+                  json::object(),
+                  m,
+                  rs::reads_config_json<M>()};
     for (const auto& key : rs::method_traits<M>::keys)
         rs::visit_key_target(key, [&](auto target) {
             using T = decltype(target);
@@ -472,7 +476,8 @@ TEST(bad_params, shared_fields_for_every_method) {
             ASSERT_FALSE(t) << "a table was built";
             check(t.err(), c);
             EXPECT_FALSE(rs::validate(cfg));
-            if (!std::isfinite(c.value) || std::string(c.key) == "rotary_dim") continue;
+            if (!std::isfinite(c.value) || std::string(c.key) == "rotary_dim" || !m.config_json)
+                continue;
             json j = hf_config(m);
             if (std::string(c.key) == "head_dim")
                 j[c.key] = static_cast<std::int64_t>(c.value);
@@ -597,11 +602,18 @@ TEST(bad_params, ntk_exponent_methods_refuse_rotary_dim_two) {
 }
 
 // The key lists and the reader agree: every example, written to config.json through its
-// method's key list, reads back as the same aggregate, member by member.
+// method's key list, reads back as the same aggregate, member by member. A method no rope_type
+// selects (llama_cpp) is refused by the reader instead.
 TEST(bad_params, every_example_round_trips_through_its_keys) {
     rs::for_each_method([&](auto tag) {
         using M = typename decltype(tag)::type;
         SCOPED_TRACE(rs::method_traits<M>::name);
+        if constexpr (!rs::reads_config_json<M>()) {
+            const auto r = rs::read_hf_config(hf_config(spec_of(ropescale_test::example(tag))));
+            ASSERT_FALSE(r);
+            EXPECT_EQ(r.err().code, rs::errc::unknown_rope_type);
+            return;
+        }
         const M m = ropescale_test::example(tag);
         const auto r = rs::read_hf_config(hf_config(spec_of(m)));
         ASSERT_TRUE(r) << r.err().what();
@@ -646,7 +658,8 @@ TEST(bad_params, starting_points_are_valid) {
         EXPECT_TRUE(rs::validate(cpp_config(m))) << m.name;
         EXPECT_TRUE(rs::compute_frequencies(cpp_config(m))) << m.name;
         const auto r = rs::read_hf_config(hf_config(m));
-        EXPECT_TRUE(r) << m.name << ": " << (r ? "" : r.err().what());
+        EXPECT_EQ(static_cast<bool>(r), m.config_json)
+            << m.name << ": " << (r ? "" : r.err().what());
     }
 }
 

@@ -52,6 +52,15 @@ inline rs::longrope example(rs::method_tag<rs::longrope>) {
 
 inline rs::proportional example(rs::method_tag<rs::proportional>) { return {}; }
 
+// llama.cpp's YaRN arguments for s = 16 over L = 4096 (C++ and GGUF only: no config.json keys).
+inline rs::llama_cpp example(rs::method_tag<rs::llama_cpp>) {
+    rs::llama_cpp m;
+    m.freq_scale = 1.0 / 16.0;
+    m.n_ctx_orig = 4096;
+    m.ext_factor = 1.0;
+    return m;
+}
+
 /// The example of every method, in registry order (scaling_method's alternative order).
 inline std::vector<rs::scaling_method> every_method_example() {
     std::vector<rs::scaling_method> out;

@@ -33,6 +33,7 @@ inline std::uint64_t inv_freq_ulp(const std::string& rope_type) {
     if (rope_type == "longrope") return 3;       // longrope.hpp
     if (rope_type == "proportional") return 3;   // proportional.hpp
     if (rope_type == "llama3") return 6;         // llama3.hpp
+    if (rope_type == "llama.cpp") return 4;      // llama_cpp.hpp
     if (rope_type == "dynamic") return 6;        // dynamic_ntk.hpp
     if (rope_type == "ntk_by_parts") return 12;  // ntk_by_parts.hpp
     return 8;                                    // yarn.hpp, dynamic_yarn.hpp
