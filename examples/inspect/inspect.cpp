@@ -20,7 +20,8 @@
 // "config_path" is config.json's only and "finetuned" GGUF's only (null for the other).
 // --semantics chooses the table a GGUF file gives: transformers' (the default: the table
 // transformers computes from the model's config.json) or llama.cpp's (what llama.cpp computes
-// from the same keys); llama.cpp semantics need a GGUF file.
+// from the same keys: gguf_rope.hpp's gguf_semantics::llama_cpp, where --seq-len is llama.cpp's
+// context per sequence, n_ctx_per_seq); llama.cpp semantics need a GGUF file.
 //
 // ropescale-inspect --methods lists every method of the registry with its rope_type spellings
 // and config.json keys (place; required, or the default of the parameter struct).
@@ -184,12 +185,18 @@ bool is_gguf(const std::string& path) {
     return true;
 }
 
-// The model file read by the reader its kind needs, with the semantics asked for.
+// The model file read by the reader its kind needs, with the semantics asked for (llama.cpp's
+// need a GGUF file: run() refuses them for a config.json). With llama.cpp semantics --seq-len
+// is llama.cpp's context per sequence (n_ctx_per_seq, which picks the LongRoPE list), else
+// the GGUF reader's default, the file's A.context_length.
 rs::expected<rs::model_rope_config> load_model(const options& o, const source_file& file) {
     if (!file.gguf) return rs::load_hf_config(o.path);
-    // llama.cpp semantics are refused before this point (run()); transformers' are the GGUF
-    // reader's default.
-    return rs::load_gguf_rope(o.path);
+    rs::gguf_read_options read;
+    if (file.sem == semantics::llama_cpp) {
+        read.semantics = rs::gguf_semantics::llama_cpp;
+        read.n_ctx_per_seq = o.seq_len;
+    }
+    return rs::load_gguf_rope(o.path, read);
 }
 
 const char* list_name(rs::longrope_factors f) {
@@ -411,7 +418,11 @@ void print_table(const rs::model_rope_config& hf, const std::vector<rs::frequenc
     if (hf.max_position_embeddings)
         std::printf("max_position_embeddings:          %lld\n",
                     static_cast<long long>(*hf.max_position_embeddings));
-    if (opt.seq_len) std::printf("seq_len:           %lld\n", static_cast<long long>(*opt.seq_len));
+    if (opt.seq_len)
+        std::printf("seq_len:           %lld%s\n", static_cast<long long>(*opt.seq_len),
+                    file.sem == semantics::llama_cpp
+                        ? " (llama.cpp's context per sequence, n_ctx_per_seq)"
+                        : "");
     if (hf.layers.empty())
         std::printf("layers:            every layer uses the %s table (layer count unknown)\n",
                     hf.layer_types.front().layer_type.c_str());
@@ -530,14 +541,9 @@ int run(int argc, char** argv) {
     source_file src;
     src.gguf = is_gguf(o.path);
     src.sem = o.sem;
-    if (o.sem == semantics::llama_cpp) {
-        if (!src.gguf)
-            return usage_error("llama.cpp semantics need a GGUF file (" + o.path +
-                               " is read as a config.json)");
-        return usage_error(
-            "--semantics llama.cpp is not available in this build (the GGUF reader has no "
-            "llama.cpp semantics)");
-    }
+    if (o.sem == semantics::llama_cpp && !src.gguf)
+        return usage_error("llama.cpp semantics need a GGUF file (" + o.path +
+                           " is read as a config.json)");
     const auto hf = load_model(o, src);
     if (!hf) return config_error(hf.err());
     rs::table_options opt;

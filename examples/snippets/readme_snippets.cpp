@@ -188,9 +188,16 @@ for (const auto& w : m->warnings) std::puts(w.what().c_str());
 // m->model_type is the architecture ("llama"), m->sources names the GGUF keys read.
 auto rope = ropescale::make_rope(*m);           // the primary layer type; make_rope(*m, "sliding_attention") ...
 if (!rope) { std::fprintf(stderr, "%s\n", rope.err().what().c_str()); return 1; }
+
+// The tables llama.cpp computes from the same file instead (the llama_cpp method):
+ropescale::gguf_read_options as_llama_cpp;
+as_llama_cpp.semantics = ropescale::gguf_semantics::llama_cpp;
+as_llama_cpp.n_ctx_per_seq = 8192;              // llama.cpp's n_ctx / n_seq_max (LongRoPE list)
+auto l = ropescale::load_gguf_rope(gguf_path, as_llama_cpp);   // rope_type "llama.cpp"
     // Llama 3.1 as llama.cpp's converter writes it: rope_freqs.weight, 32 layers.
     const bool ok = m->model_type == "llama" && m->rope_type == "rope_freqs" &&
-                    m->layers.size() == 32 && rope->table().inv_freq.size() == 64;
+                    m->layers.size() == 32 && rope->table().inv_freq.size() == 64 && l &&
+                    l->rope_type == "llama.cpp";
     return ok ? 0 : 1;
 }
 // clang-format on

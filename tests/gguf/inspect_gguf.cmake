@@ -2,7 +2,7 @@
 # llama.cpp's converter writes them), run as a user would.
 #   cmake -DINSPECT=<binary> -DMAKE_GGUF=<make_model_gguf> -DCHECK=<inspect_gguf_check>
 #         -DSVG_CHECK=<inspect_svg_check>
-#         -DCONFIGS_DIR=<examples/configs> -DWORK_DIR=<dir> -DMODE=<compare|errors>
+#         -DCONFIGS_DIR=<examples/configs> -DWORK_DIR=<dir> -DMODE=<compare|llama_cpp|errors>
 #         [-DMODEL=<name> -DARCH=<general.architecture> -DINV_FREQ_REL=<r> -DFACTOR_REL=<r>
 #          -DSEQ_LEN=<n> -DFINETUNED=ON] -P inspect_gguf.cmake
 # compare: MODEL.gguf --json (and --semantics transformers, the default spelled out) gives the
@@ -13,6 +13,13 @@
 #          the text output has the GGUF header lines, the sources and every layer type's table;
 #          --svg writes the plot of the same values (inspect_svg_check, tests/hf);
 #          the same bytes under a name without ".gguf" are recognised by their magic.
+# llama_cpp: MODEL.gguf --semantics llama.cpp --json: the llama_cpp method's table
+#          (methods/llama_cpp.hpp), checked by inspect_gguf_check against the reading the
+#          rules say it must agree with, within the sum of the two methods' contracts (the
+#          llama_cpp method's 4 ulp for inv_freq and the attention factor, the other method's
+#          from tests/support/ulp.hpp; n ulp <= n x 2^-52 relative), plus the float32 storage
+#          where one side is the config.json; and where llama.cpp's rules differ, the difference
+#          (per MODEL below).
 # errors:  a truncated GGUF file exits 1 naming the item and its byte offset; a file whose
 #          keys the reader refuses exits 1 naming the key; a .gguf file that is not GGUF
 #          exits 1 naming the magic; --semantics misuse exits 2.
@@ -52,15 +59,16 @@ function(make_gguf model out)
 endfunction()
 
 file(MAKE_DIRECTORY "${WORK_DIR}")
+# Each test writes files of its own (the tests run in parallel).
 if(MODE STREQUAL "compare")
-  set(gguf "${WORK_DIR}/${MODEL}.gguf")
-  make_gguf("${MODEL}" "${gguf}")
   set(extra)
   set(tag "")
   if(SEQ_LEN)
     set(extra --seq-len ${SEQ_LEN})
     set(tag "_seq_len_${SEQ_LEN}")
   endif()
+  set(gguf "${WORK_DIR}/${MODEL}${tag}.gguf")
+  make_gguf("${MODEL}" "${gguf}")
   set(from_config "${WORK_DIR}/${MODEL}${tag}.config.json")
   set(from_gguf "${WORK_DIR}/${MODEL}${tag}.gguf.json")
   expect_status(0 "${CONFIGS_DIR}/${MODEL}.json" --json ${extra})
@@ -140,6 +148,117 @@ if(MODE STREQUAL "compare")
   if(NOT last_stdout STREQUAL gguf_json)
     message(FATAL_ERROR "${renamed}: not read as the GGUF file it is")
   endif()
+elseif(MODE STREQUAL "llama_cpp")
+  set(gguf "${WORK_DIR}/${MODEL}.llama_cpp.gguf")
+  make_gguf("${MODEL}" "${gguf}")
+  # `name` = ropescale-inspect FILE --json ARGS..., its output kept in
+  # WORK_DIR/MODEL.semantics.name.json.
+  function(inspect_json name file)
+    expect_status(0 "${file}" --json ${ARGN})
+    file(WRITE "${WORK_DIR}/${MODEL}.semantics.${name}.json" "${last_stdout}")
+    set(last_json "${last_stdout}" PARENT_SCOPE)
+  endfunction()
+  # The tables of `got` within the relative tolerances of `want`'s.
+  function(expect_tables want got inv_rel factor_rel)
+    execute_process(COMMAND "${CHECK}" "${WORK_DIR}/${MODEL}.semantics.${want}.json"
+                            "${WORK_DIR}/${MODEL}.semantics.${got}.json"
+                            "${inv_rel}" "${factor_rel}"
+      RESULT_VARIABLE rc ERROR_VARIABLE err)
+    if(NOT rc STREQUAL "0")
+      message(FATAL_ERROR "${got} differs from ${want}:\n${err}")
+    endif()
+  endfunction()
+  set(config "${CONFIGS_DIR}/${MODEL}.json")
+  set(l llama_cpp)
+  set(t transformers)
+  inspect_json(${l} "${gguf}" --semantics llama.cpp)
+  set(llama_json "${last_json}")
+  string(JSON semantics GET "${llama_json}" semantics)
+  string(JSON rope_type GET "${llama_json}" rope_type)
+  string(JSON format GET "${llama_json}" format)
+  if(NOT semantics STREQUAL "llama.cpp" OR NOT rope_type STREQUAL "llama.cpp"
+     OR NOT format STREQUAL "gguf")
+    message(FATAL_ERROR "${MODEL}.gguf --semantics llama.cpp: semantics ${semantics}, "
+                        "rope_type ${rope_type}, format ${format}")
+  endif()
+  expect_status(0 "${gguf}" --semantics llama.cpp)
+  foreach(needle "file:              GGUF, read with llama.cpp semantics"
+                 "method:            llama.cpp (rope_type \"llama.cpp\")")
+    string(FIND "${last_stdout}" "${needle}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "${MODEL}.gguf: the text output lacks \"${needle}\":\n${last_stdout}")
+    endif()
+  endforeach()
+  if(MODEL STREQUAL "Yarn-Llama-2-7b-64k")
+    # YaRN with the floored range transformers uses too: the config.json's table within
+    # llama_cpp's 4 + yarn's 8 ulp, the attention factor within 4 + 4 (every key a float32).
+    inspect_json(config "${config}")
+    expect_tables(config ${l} 0x1.8p-49 0x1p-49)
+  elseif(MODEL STREQUAL "DeepSeek-V2-Lite")
+    # llama.cpp multiplies the YaRN magnitude in and divides it back out of the attention
+    # factor (llm_build_deepseek2): the transformers reading of the same file within 4 + 8 ulp,
+    # the factors within 4 + 4.
+    inspect_json(${t} "${gguf}")
+    expect_tables(${t} ${l} 0x1.8p-49 0x1p-49)
+  elseif(MODEL STREQUAL "Llama-3.1-8B" OR MODEL STREQUAL "gemma-3-27b-it")
+    # rope_freqs dividing theta / a linear scale (Gemma 3's sliding layers unscaled): the
+    # transformers reading of the same file within 4 + 3 ulp; attention factor 1 on both.
+    inspect_json(${t} "${gguf}")
+    expect_tables(${t} ${l} 0x1.cp-50 0)
+  elseif(MODEL STREQUAL "Qwen2.5-VL-7B-Instruct")
+    # Plain RoPE and the same sections: the transformers reading within 4 + 2 ulp.
+    inspect_json(${t} "${gguf}")
+    expect_tables(${t} ${l} 0x1.8p-50 0)
+  elseif(MODEL STREQUAL "Phi-3-mini-128k-instruct")
+    # The LongRoPE list by the context per sequence (llama_model::get_rope_factors: long iff
+    # n_ctx_per_seq > L = 4096), the attention factor the stored float32 of transformers'
+    # sqrt(1 + ln(s) / ln(L)): against the config.json at 4096 (the short list, rounded to
+    # float32 in the file: 2^-24, plus 2^-47 for the division and the 4 + 3 ulp) and at
+    # 131072 (the long list, float32 already: 4 + 3 ulp); the attention factor within 2^-24
+    # plus 2^-47 for 4 + 4 ulp.
+    inspect_json(config_4096 "${config}" --seq-len 4096)
+    inspect_json(config_131072 "${config}" --seq-len 131072)
+    inspect_json(${l}_4096 "${gguf}" --semantics llama.cpp --seq-len 4096)
+    expect_tables(config_4096 ${l}_4096 0x1.000002p-24 0x1.000002p-24)
+    inspect_json(${l}_4097 "${gguf}" --semantics llama.cpp --seq-len 4097)
+    expect_tables(config_131072 ${l}_4097 0x1.cp-50 0x1.000002p-24)
+    set(long_json "${last_json}")
+    # Without --seq-len, llama.cpp's default context: A.context_length = 131072 > L.
+    string(JSON a GET "${llama_json}" inv_freq)
+    string(JSON b GET "${long_json}" inv_freq)
+    if(NOT a STREQUAL b)
+      message(FATAL_ERROR "Phi-3 without --seq-len: not the long list")
+    endif()
+    # With transformers' semantics --seq-len stays the table's sequence length.
+    inspect_json(${t}_4096 "${gguf}" --seq-len 4096)
+    expect_tables(config_4096 ${t}_4096 0x1.000002p-24 0x1p-50)
+  elseif(MODEL STREQUAL "gpt-oss-120b")
+    # transformers' GptOssConfig does not floor the correction range; llama.cpp always floors
+    # and ceils it (ggml_rope_yarn_corr_dims): [floor(low), ceil(high)] of transformers' range
+    # (8.09..., 17.39...: far from integers, where float32 and double agree), and so a
+    # different table.
+    inspect_json(${t} "${gguf}")
+    string(JSON t_low GET "${last_json}" correction_range low)
+    string(JSON t_high GET "${last_json}" correction_range high)
+    string(JSON l_low GET "${llama_json}" correction_range low)
+    string(JSON l_high GET "${llama_json}" correction_range high)
+    string(REGEX REPLACE "\\..*" "" floor_low "${t_low}")
+    string(REGEX REPLACE "\\..*" "" floor_high "${t_high}")
+    math(EXPR ceil_high "${floor_high} + 1")
+    if(NOT l_low STREQUAL "${floor_low}.0" OR NOT l_high STREQUAL "${ceil_high}.0"
+       OR t_low STREQUAL "${floor_low}.0" OR t_high STREQUAL "${floor_high}.0")
+      message(FATAL_ERROR "gpt-oss: llama.cpp's range [${l_low}, ${l_high}], transformers' "
+                          "[${t_low}, ${t_high}]")
+    endif()
+    execute_process(COMMAND "${CHECK}" "${WORK_DIR}/${MODEL}.semantics.${t}.json"
+                            "${WORK_DIR}/${MODEL}.semantics.${l}.json" 0x1p-20 0
+      RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+    if(rc STREQUAL "0")
+      message(FATAL_ERROR "gpt-oss: llama.cpp's table equals transformers' (the range differs)")
+    endif()
+  else()
+    message(FATAL_ERROR "inspect_gguf.cmake: no llama_cpp check for ${MODEL}")
+  endif()
 elseif(MODE STREQUAL "errors")
   set(llama "${WORK_DIR}/llama.gguf")
   make_gguf(Llama-3.1-8B "${llama}")
@@ -200,13 +319,14 @@ elseif(MODE STREQUAL "errors")
     message(FATAL_ERROR "config.json fields: semantics ${semantics}, format ${format}, "
                         "finetuned ${finetuned_type}")
   endif()
-  if(LLAMA_CPP_SEMANTICS)
-    expect_status(0 "${llama}" --semantics llama.cpp --json)
-  else()
-    # This build's GGUF reader has no llama.cpp semantics: refused as such.
-    expect_status(2 "${llama}" --semantics llama.cpp)
-    expect_stderr("^ropescale-inspect: error: --semantics llama\\.cpp is not available in this build")
+  expect_status(0 "${llama}" --semantics=llama.cpp --json)
+  string(JSON semantics GET "${last_stdout}" semantics)
+  if(NOT semantics STREQUAL "llama.cpp")
+    message(FATAL_ERROR "--semantics=llama.cpp: semantics ${semantics}")
   endif()
+  # The last --semantics wins, as the last --seq-len does.
+  expect_status(2 "${config}" --semantics transformers --semantics llama.cpp)
+  expect_status(0 "${config}" --semantics llama.cpp --semantics transformers)
 else()
   message(FATAL_ERROR "inspect_gguf.cmake: MODE must be compare or errors")
 endif()

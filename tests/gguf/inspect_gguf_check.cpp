@@ -1,20 +1,23 @@
 // Checks that `ropescale-inspect MODEL.gguf --json` gives the tables of
-// `ropescale-inspect config.json --json` for the config the GGUF file was converted from:
-//   inspect_gguf_check FROM_CONFIG.json FROM_GGUF.json INV_FREQ_REL FACTOR_REL
+// `ropescale-inspect config.json --json` for the config the GGUF file was converted from (or
+// of another reading of the GGUF file: WANT.json is the wanted side, the one compared against):
+//   inspect_gguf_check WANT.json FROM_GGUF.json INV_FREQ_REL FACTOR_REL
 // Compared:
 //   * per layer type of layer_tables (the same names): head_dim and rotary_dim equal;
 //     rope_theta within 2^-24 relative (a float32 key); each inv_freq[i] and multiplier[i]
 //     within INV_FREQ_REL relative; attention_factor and logit_scale within FACTOR_REL
-//     relative; correction_range within 2^-40 relative (same inputs); method, scale, region
-//     and original_max_position_embeddings equal, except where the GGUF table is "rope_freqs"
-//     (llama.cpp's per-pair factors, standing for a config.json method of their own: only the
-//     numbers can agree). rope_type is not compared: it is each file's own spelling;
+//     relative; correction_range within 2^-40 relative (same inputs) when both have one;
+//     method, scale, region, original_max_position_embeddings and the presence of a correction
+//     range equal, except where a table is "rope_freqs" (llama.cpp's per-pair factors,
+//     standing for a config.json method of their own) or "llama.cpp" (llama.cpp's semantics,
+//     its own method): then only the numbers can agree. rope_type is not compared otherwise:
+//     it is each file's own spelling;
 //   * the top level: max_position_embeddings, query_scale and mrope (sections, interleaving,
-//     the stream of each pair) equal; the layer map ("layers") equal, or, where the config.json
+//     the stream of each pair) equal; the layer map ("layers") equal, or, where the wanted side
 //     has no layer count (an empty map), the GGUF's naming its only layer type on every layer.
-// The tolerances are the caller's (the GGUF file's float32 storage; see CMakeLists.txt), given
-// as any strtod number ("0x1p-20"). Exit status 0 when all holds, 1 with the differences on
-// stderr, 2 on a usage error.
+// The tolerances are the caller's (the GGUF file's float32 storage, the methods' contracts; see
+// CMakeLists.txt and inspect_gguf.cmake), given as any strtod number ("0x1p-20"). Exit status 0
+// when all holds, 1 with the differences on stderr, 2 on a usage error.
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -57,18 +60,18 @@ void near(const json& g, const json& h, double tol, const std::string& what) {
     const double got = g.get<double>();
     const double want = h.get<double>();
     if (!(relative(got, want) <= tol))
-        fail(what + ": " + g.dump() + " (GGUF) vs " + h.dump() + " (config.json), relative " +
+        fail(what + ": " + g.dump() + " (GGUF) vs " + h.dump() + " (wanted), relative " +
              json(relative(got, want)).dump() + " > " + json(tol).dump());
 }
 
 void same(const json& g, const json& h, const std::string& what) {
-    if (g != h) fail(what + ": " + g.dump() + " (GGUF) vs " + h.dump() + " (config.json)");
+    if (g != h) fail(what + ": " + g.dump() + " (GGUF) vs " + h.dump() + " (wanted)");
 }
 
 void near_array(const json& g, const json& h, double tol, const std::string& what) {
     if (!g.is_array() || !h.is_array() || g.size() != h.size()) {
         fail(what + ": " + std::to_string(g.size()) + " entries (GGUF) vs " +
-             std::to_string(h.size()) + " (config.json)");
+             std::to_string(h.size()) + " (wanted)");
         return;
     }
     for (std::size_t i = 0; i < g.size(); ++i)
@@ -88,16 +91,21 @@ void compare_table(const json& g, const json& h, double inv_tol, double factor_t
                name + ".multiplier");
     for (const char* key : {"attention_factor", "logit_scale"})
         near(g.value(key, json()), h.value(key, json()), factor_tol, name + "." + key);
+    const auto own_method = [](const json& t) {
+        const std::string type = t.value("rope_type", "");
+        return type == "rope_freqs" || type == "llama.cpp";
+    };
+    const bool same_method = !own_method(g) && !own_method(h);
     const json gc = g.value("correction_range", json());
     const json hc = h.value("correction_range", json());
     if (gc.is_object() && hc.is_object()) {
         near(gc.value("low", json()), hc.value("low", json()), 0x1p-40, name + ".correction.low");
         near(gc.value("high", json()), hc.value("high", json()), 0x1p-40,
              name + ".correction.high");
-    } else {
+    } else if (same_method) {
         same(gc, hc, name + ".correction_range");
     }
-    if (g.value("rope_type", "") != "rope_freqs")
+    if (same_method)
         for (const char* key : {"method", "scale", "region", "original_max_position_embeddings"})
             same(g.value(key, json()), h.value(key, json()), name + "." + key);
 }
@@ -115,19 +123,18 @@ int main(int argc, char** argv) {
     double factor_tol = 0;
     if (argc != 5 || !parse_tolerance(argv[3], inv_tol) || !parse_tolerance(argv[4], factor_tol)) {
         std::fprintf(stderr,
-                     "usage: inspect_gguf_check FROM_CONFIG.json FROM_GGUF.json "
+                     "usage: inspect_gguf_check WANT.json FROM_GGUF.json "
                      "INV_FREQ_REL FACTOR_REL\n");
         return 2;
     }
     const json h = read(argv[1]);
     const json g = read(argv[2]);
     same(g.value("format", json()), "gguf", "format");
-    same(h.value("format", json()), "config.json", "format (config.json side)");
     const json gt = g.value("layer_tables", json::object());
     const json ht = h.value("layer_tables", json::object());
     if (gt.size() != ht.size() || gt.empty())
         fail("layer_tables: " + std::to_string(gt.size()) + " layer types (GGUF) vs " +
-             std::to_string(ht.size()) + " (config.json)");
+             std::to_string(ht.size()) + " (wanted)");
     for (auto it = ht.begin(); it != ht.end(); ++it) {
         if (!gt.contains(it.key())) {
             fail("layer_tables: the GGUF reading has no " + it.key());

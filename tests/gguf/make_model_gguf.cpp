@@ -9,7 +9,7 @@
 // MODEL is a config's file name without ".json": Llama-3.1-8B (rope_freqs.weight),
 // Yarn-Llama-2-7b-64k (YaRN, finetuned), Phi-3-mini-128k-instruct (LongRoPE lists),
 // DeepSeek-V2-Lite (YaRN, yarn_log_multiplier), gemma-3-27b-it (two layer types),
-// Qwen2.5-VL-7B-Instruct (dimension_sections), gpt-oss-20b (YaRN, unfloored); or
+// Qwen2.5-VL-7B-Instruct (dimension_sections), gpt-oss-120b (YaRN, unfloored); or
 // refused-no-block-count, a Llama 3.1 file without llama.block_count (CONFIGS_DIR as for
 // Llama-3.1-8B). TRUNCATE: write only the first TRUNCATE bytes. Values are taken from the
 // config.json (the language model's keys: text_config when there is one); a layer count the
@@ -173,10 +173,10 @@ gw::file qwen2_5_vl(const json& c) {
     return f;
 }
 
-// gpt-oss-20b (GptOssModel): key_length, yarn (24 layers).
+// gpt-oss-120b (GptOssModel): key_length, yarn; sliding and full layers alternate.
 gw::file gpt_oss(const json& c) {
     const json& r = c.at("rope_scaling");
-    gw::file f = base_file("gpt-oss", c, c.at("max_position_embeddings").get<std::uint32_t>(), 24);
+    gw::file f = base_file("gpt-oss", c, c.at("max_position_embeddings").get<std::uint32_t>(), 0);
     f.kv("gpt-oss.attention.key_length", gw::v_u32(c.at("head_dim").get<std::uint32_t>()));
     f.kv("gpt-oss.rope.freq_base", gw::v_f32(c.at("rope_theta").get<float>()));
     f.kv("gpt-oss.rope.scaling.type", gw::v_str("yarn"));
@@ -219,7 +219,7 @@ int main(int argc, char** argv) {
         f = gemma_3(c);
     else if (model == "Qwen2.5-VL-7B-Instruct")
         f = qwen2_5_vl(c);
-    else if (model == "gpt-oss-20b")
+    else if (model == "gpt-oss-120b")
         f = gpt_oss(c);
     else
         return usage();
