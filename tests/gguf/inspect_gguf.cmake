@@ -9,10 +9,9 @@
 #          tables of MODEL.json --json within the given relative tolerances (inspect_gguf_check,
 #          at --seq-len SEQ_LEN when given); the GGUF fields are those of a GGUF file
 #          (model_type ARCH, config_path null, finetuned ON only with -DFINETUNED=ON, sources
-#          naming GGUF keys);
-#          the text output has the GGUF header lines, the sources and every layer type's table;
-#          --svg writes the plot of the same values (inspect_svg_check, tests/hf);
-#          the same bytes under a name without ".gguf" are recognised by their magic.
+#          naming GGUF keys); the text output has the GGUF header lines, the sources and every
+#          layer type's table; --svg writes the plot of the same values (inspect_svg_check,
+#          tests/hf); the same bytes under a name without ".gguf" are recognised by their magic.
 # llama_cpp: MODEL.gguf --semantics llama.cpp --json: the llama_cpp method's table
 #          (methods/llama_cpp.hpp), checked by inspect_gguf_check against the reading the
 #          rules say it must agree with, within the sum of the two methods' contracts (the
