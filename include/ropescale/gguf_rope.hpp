@@ -200,6 +200,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 ROPESCALE_BEGIN_NAMESPACE
@@ -869,6 +870,16 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor,
         out.mrope = std::move(m);
         note("mrope_section", p + "rope.dimension_sections");
     }
+
+    // llama.cpp semantics: a layer type the rules above left as plain RoPE (sliding-window
+    // layers whose graph passes freq_scale 1, ext_factor 0 and attn_factor 1, as llm_build_olmo2
+    // and the gemma4 sliding layers do) is that llama_cpp call: the same table, named as such.
+    if (llama_semantics)
+        for (layer_rope& l : out.layer_types)
+            if (std::holds_alternative<plain>(l.config.scaling)) {
+                l.config.scaling = llama_cpp{};
+                l.rope_type = method_traits<llama_cpp>::name;
+            }
 
     const layer_rope& primary = out.layer_types.front();
     out.config = primary.config;

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -697,6 +698,67 @@ std::string param_name(const ::testing::TestParamInfo<std::string>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(bundled, gguf_rope_config, ::testing::ValuesIn(bundled_configs()),
+                         param_name);
+
+// The same files with llama.cpp's semantics (gguf_read_options), at llama.cpp's default
+// context (A.context_length): every layer reads and builds a usable table, with the same layers
+// without RoPE and the same layer types as transformers' reading; each layer type's table is
+// then measured against transformers' at that context (seq_len = the context length, so
+// LongRoPE takes the same list): the largest relative inv_freq difference and the ratios of the
+// attention factors and logit scales. One line per model on stdout, "llama.cpp vs
+// transformers: ..."; README.md's table of the differences is these lines.
+class gguf_llama_cpp_semantics : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(gguf_llama_cpp_semantics, reads_and_differs_as_measured) {
+    const std::string name = GetParam();
+    if (not_converted().count(name) != 0) GTEST_SKIP() << not_converted().at(name);
+    const auto cv = convert_config(name);
+    ASSERT_TRUE(cv) << name;
+    const std::string bytes = cv->out.file.build();
+    auto f = rs::parse_gguf(bytes);
+    ASSERT_TRUE(f) << f.err().what();
+    rs::gguf_read_options o;
+    o.semantics = rs::gguf_semantics::llama_cpp;
+    auto l = rs::read_gguf_rope(*f, bytes, o);
+    ASSERT_TRUE(l) << l.err().what();
+    const rs::model_rope_config t = read_gguf(bytes);
+    ASSERT_EQ(l->layers.size(), t.layers.size());
+    for (std::size_t i = 0; i < t.layers.size(); ++i) {
+        ASSERT_EQ(l->layer(i) == nullptr, t.layer(i) == nullptr) << "layer " << i;
+        if (t.layer(i) != nullptr) {
+            EXPECT_EQ(l->layer(i)->layer_type, t.layer(i)->layer_type);
+        }
+    }
+    rs::table_options at_context;
+    at_context.seq_len = t.max_position_embeddings;
+    std::string line = name.substr(0, name.size() - 5) + ": llama.cpp vs transformers:";
+    for (const rs::layer_rope& lt : l->layer_types) {
+        const rs::layer_rope* tt = t.find_layer_type(lt.layer_type);
+        ASSERT_TRUE(tt != nullptr) << lt.layer_type;
+        EXPECT_STREQ(rs::method_name(lt.config.scaling), "llama.cpp");
+        const rs::frequency_table a = table(lt.config);
+        const rs::frequency_table b = table(tt->config, at_context);
+        ASSERT_EQ(a.inv_freq.size(), b.inv_freq.size()) << lt.layer_type;
+        double worst = 0.0;
+        std::size_t at = 0;
+        for (std::size_t i = 0; i < a.inv_freq.size(); ++i) {
+            ASSERT_TRUE(std::isfinite(a.inv_freq[i])) << lt.layer_type << " pair " << i;
+            const double d = b.inv_freq[i] == 0.0 ? std::fabs(a.inv_freq[i])
+                                                  : std::fabs(a.inv_freq[i] / b.inv_freq[i] - 1);
+            if (d > worst) worst = d, at = i;
+        }
+        char buf[256];
+        std::snprintf(buf, sizeof buf,
+                      " %s: inv_freq %.3g (pair %zu), attention factor x %.9g, logit scale "
+                      "x %.9g;",
+                      lt.layer_type.c_str(), worst, at, a.attention_factor / b.attention_factor,
+                      a.logit_scale / b.logit_scale);
+        line += buf;
+    }
+    std::printf("%s\n", line.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(bundled, gguf_llama_cpp_semantics, ::testing::ValuesIn(bundled_configs()),
                          param_name);
 
 // What the converted files hold, beyond the table comparison.
