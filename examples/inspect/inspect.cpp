@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 //
-// ropescale-inspect CONFIG.json [--seq-len N] [--json] [--svg FILE] [--pi-bound]
+// ropescale-inspect MODEL [--seq-len N] [--json] [--svg FILE] [--pi-bound]
+//                   [--semantics transformers|llama.cpp]
 //
-// Reads a Hugging Face config.json, builds the frequency table of each layer type and prints
+// Reads a Hugging Face config.json or a GGUF file (gguf_rope.hpp; recognised by its magic bytes
+// "GGUF", or by the name *.gguf), builds the frequency table of each layer type and prints
 // every factor the rotation needs: for the primary layer type a header (method, dimensions,
 // base, scale, correction range, attention factor, logit scale, warnings) and one row per
 // rotated pair (inverse frequency, wavelength, multiplier against plain RoPE, region); then the
@@ -13,13 +15,20 @@
 // doubles in nlohmann's shortest round-trip form. --svg FILE also writes the plots of
 // svg_plot.hpp (multipliers, wavelengths, Position Interpolation's B(s)/d) to FILE;
 // --pi-bound prints Position Interpolation's bound analysis instead of the table
-// (pi_bound.hpp).
+// (pi_bound.hpp). Both file kinds give the same output: the GGUF architecture is the
+// model_type, "sources" names the GGUF keys and tensors, "format" says which reader ran,
+// "config_path" is config.json's only and "finetuned" GGUF's only (null for the other).
+// --semantics chooses the table a GGUF file gives: transformers' (the default: the table
+// transformers computes from the model's config.json) or llama.cpp's (what llama.cpp computes
+// from the same keys: gguf_rope.hpp's gguf_semantics::llama_cpp, where --seq-len is llama.cpp's
+// context per sequence, n_ctx_per_seq); llama.cpp semantics need a GGUF file.
 //
 // ropescale-inspect --methods lists every method of the registry with its rope_type spellings
 // and config.json keys (place; required, or the default of the parameter struct).
 //
 // Exit status: 0 success, 1 the configuration (or file) is refused, 2 usage error. Errors go
 // to stderr as "ropescale-inspect: error: <field>: <message>".
+#include <ropescale/gguf_rope.hpp>
 #include <ropescale/hf_config.hpp>
 #include <ropescale/ropescale.hpp>
 
@@ -28,12 +37,14 @@
 #include "pi_bound.hpp"
 #include "svg_plot.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -46,10 +57,16 @@ namespace {
 namespace rs = ropescale;
 
 constexpr const char* usage_text =
-    "usage: ropescale-inspect CONFIG.json [--seq-len N] [--json] [--svg FILE] [--pi-bound]\n"
+    "usage: ropescale-inspect MODEL [--seq-len N] [--json] [--svg FILE] [--pi-bound]\n"
+    "                         [--semantics transformers|llama.cpp]\n"
     "       ropescale-inspect --methods\n"
-    "  CONFIG.json   a Hugging Face config.json (rope_scaling or rope_parameters)\n"
-    "  --seq-len N   evaluate at sequence length N (dynamic methods; LongRoPE list choice)\n"
+    "  MODEL         a Hugging Face config.json (rope_scaling or rope_parameters), or a\n"
+    "                GGUF file (recognised by its first bytes \"GGUF\", or by *.gguf)\n"
+    "  --seq-len N   evaluate at sequence length N (dynamic methods; LongRoPE list choice;\n"
+    "                with llama.cpp semantics, llama.cpp's context per sequence)\n"
+    "  --semantics S the table a GGUF file gives: transformers (default; what transformers\n"
+    "                computes from the model's config.json) or llama.cpp (what llama.cpp\n"
+    "                computes from the GGUF keys; needs a GGUF file)\n"
     "  --json        print one JSON object instead of the table\n"
     "  --svg FILE    also write FILE: an SVG plot of the multipliers, wavelengths and\n"
     "                Position Interpolation's B(s)/d (Eq. 8) of each layer type\n"
@@ -111,12 +128,26 @@ void print_methods() {
     });
 }
 
+// Which table a GGUF file gives (--semantics).
+enum class semantics { transformers, llama_cpp };
+
+const char* semantics_name(semantics s) {
+    return s == semantics::llama_cpp ? "llama.cpp" : "transformers";
+}
+
 struct options {
     std::string path;
     std::optional<std::int64_t> seq_len;
     bool json = false;
     std::string svg;
     bool pi_bound = false;
+    semantics sem = semantics::transformers;
+};
+
+// How a model file was read: which reader, with which semantics.
+struct source_file {
+    bool gguf = false;
+    semantics sem = semantics::transformers;
 };
 
 int usage_error(const std::string& message) {
@@ -137,6 +168,35 @@ std::optional<std::int64_t> parse_positive(const char* text) {
     const long long v = std::strtoll(text, &end, 10);
     if (errno != 0 || *end != '\0' || v <= 0) return std::nullopt;
     return static_cast<std::int64_t>(v);
+}
+
+// Whether `path` is read as a GGUF file: its first four bytes are the GGUF magic "GGUF"; or,
+// when they are not (a short or unreadable file), its name ends in ".gguf", so that the GGUF
+// reader says what is wrong with it. Anything else is read as a config.json.
+bool is_gguf(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    char magic[4] = {};
+    if (in.read(magic, sizeof magic) && std::memcmp(magic, "GGUF", sizeof magic) == 0) return true;
+    const std::string ext = ".gguf";
+    if (path.size() < ext.size()) return false;
+    for (std::size_t i = 0; i < ext.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(path[path.size() - ext.size() + i])) != ext[i])
+            return false;
+    return true;
+}
+
+// The model file read by the reader its kind needs, with the semantics asked for (llama.cpp's
+// need a GGUF file: run() refuses them for a config.json). With llama.cpp semantics --seq-len
+// is llama.cpp's context per sequence (n_ctx_per_seq, which picks the LongRoPE list), else
+// the GGUF reader's default, the file's A.context_length.
+rs::expected<rs::model_rope_config> load_model(const options& o, const source_file& file) {
+    if (!file.gguf) return rs::load_hf_config(o.path);
+    rs::gguf_read_options read;
+    if (file.sem == semantics::llama_cpp) {
+        read.semantics = rs::gguf_semantics::llama_cpp;
+        read.n_ctx_per_seq = o.seq_len;
+    }
+    return rs::load_gguf_rope(o.path, read);
 }
 
 const char* list_name(rs::longrope_factors f) {
@@ -220,12 +280,22 @@ std::string index_runs(const std::vector<int>& v) {
 }
 
 void print_json(const rs::model_rope_config& hf, const std::vector<rs::frequency_table>& tables,
-                const rs::table_options& opt) {
+                const rs::table_options& opt, const source_file& file) {
     const rs::frequency_table& t = tables.front();
     nlohmann::json j = nlohmann::json::object();
     table_json(j, hf.layer_types.front(), t);
-    j["model_type"] = hf.model_type;
-    j["config_path"] = hf.config_path;
+    j["format"] = file.gguf ? "gguf" : "config.json";
+    j["semantics"] = semantics_name(file.sem);
+    j["model_type"] = hf.model_type;  // GGUF: general.architecture
+    // Each field of one file kind only is null for the other.
+    if (file.gguf)
+        j["config_path"] = nullptr;
+    else
+        j["config_path"] = hf.config_path;
+    if (file.gguf)
+        j["finetuned"] = hf.finetuned;
+    else
+        j["finetuned"] = nullptr;
     if (hf.max_position_embeddings)
         j["max_position_embeddings"] = *hf.max_position_embeddings;
     else
@@ -332,15 +402,27 @@ std::string layer_map(const rs::model_rope_config& hf) {
 }
 
 void print_table(const rs::model_rope_config& hf, const std::vector<rs::frequency_table>& tables,
-                 const rs::table_options& opt) {
-    if (!hf.model_type.empty() || !hf.config_path.empty())
+                 const rs::table_options& opt, const source_file& file) {
+    if (file.gguf) {
+        std::printf("file:              GGUF, read with %s semantics\n", semantics_name(file.sem));
+        std::printf("model_type:        %s (GGUF general.architecture)\n", hf.model_type.c_str());
+        if (hf.finetuned)
+            std::printf(
+                "finetuned:         true (%s.rope.scaling.finetuned; no effect on the "
+                "table)\n",
+                hf.model_type.c_str());
+    } else if (!hf.model_type.empty() || !hf.config_path.empty())
         std::printf(
             "model_type:        %s%s\n", hf.model_type.empty() ? "(none)" : hf.model_type.c_str(),
             hf.config_path.empty() ? "" : (" (language model at " + hf.config_path + ")").c_str());
     if (hf.max_position_embeddings)
         std::printf("max_position_embeddings:          %lld\n",
                     static_cast<long long>(*hf.max_position_embeddings));
-    if (opt.seq_len) std::printf("seq_len:           %lld\n", static_cast<long long>(*opt.seq_len));
+    if (opt.seq_len)
+        std::printf("seq_len:           %lld%s\n", static_cast<long long>(*opt.seq_len),
+                    file.sem == semantics::llama_cpp
+                        ? " (llama.cpp's context per sequence, n_ctx_per_seq)"
+                        : "");
     if (hf.layers.empty())
         std::printf("layers:            every layer uses the %s table (layer count unknown)\n",
                     hf.layer_types.front().layer_type.c_str());
@@ -431,17 +513,38 @@ int run(int argc, char** argv) {
             if (!o.seq_len)
                 return usage_error(std::string("--seq-len must be a positive integer (got \"") +
                                    value + "\")");
+        } else if (a == "--semantics" || a.rfind("--semantics=", 0) == 0) {
+            std::string value;
+            if (a == "--semantics") {
+                if (i + 1 >= argc) return usage_error("--semantics needs a value");
+                value = argv[++i];
+            } else {
+                value = a.substr(std::strlen("--semantics="));
+            }
+            if (value == "transformers")
+                o.sem = semantics::transformers;
+            else if (value == "llama.cpp")
+                o.sem = semantics::llama_cpp;
+            else
+                return usage_error("--semantics must be transformers or llama.cpp (got \"" + value +
+                                   "\")");
         } else if (a.size() > 1 && a[0] == '-') {
             return usage_error("unknown option " + a);
         } else if (o.path.empty()) {
             o.path = a;
         } else {
-            return usage_error("more than one config file given");
+            return usage_error("more than one model file given");
         }
     }
-    if (o.path.empty()) return usage_error("no config file given");
+    if (o.path.empty()) return usage_error("no model file given");
 
-    const auto hf = rs::load_hf_config(o.path);
+    source_file src;
+    src.gguf = is_gguf(o.path);
+    src.sem = o.sem;
+    if (o.sem == semantics::llama_cpp && !src.gguf)
+        return usage_error("llama.cpp semantics need a GGUF file (" + o.path +
+                           " is read as a config.json)");
+    const auto hf = load_model(o, src);
     if (!hf) return config_error(hf.err());
     rs::table_options opt;
     opt.seq_len = o.seq_len;
@@ -460,9 +563,9 @@ int run(int argc, char** argv) {
             return config_error(s.err());
     if (o.pi_bound) return inspect_pi_bound::run(*hf, tables, opt, o.json);
     if (o.json)
-        print_json(*hf, tables, opt);
+        print_json(*hf, tables, opt, src);
     else
-        print_table(*hf, tables, opt);
+        print_table(*hf, tables, opt, src);
     std::fflush(stdout);
     return std::ferror(stdout) ? 1 : 0;
 }

@@ -2,8 +2,10 @@
 // that every ```cpp block of README.md appears, line by line and in order, in this file or in
 // examples/quickstart/quickstart.cpp, so no snippet in the README can rot.
 // The blocks stand at column 0 inside their functions so they match the README verbatim.
+#include <ropescale/gguf_rope.hpp>
 #include <ropescale/hf_config.hpp>
 #include <ropescale/hf_rope.hpp>
+#include <ropescale/model_rope.hpp>
 #include <ropescale/ropescale.hpp>
 
 #include <cmath>
@@ -178,14 +180,36 @@ s = rope->apply(next, q1, k1);
                            t[28] == 10 && h[33] == 15 && next[0] == 16;
     return s && layout_ok ? 0 : 1;
 }
+
+int gguf_snippet(const std::string& gguf_path) {
+auto m = ropescale::load_gguf_rope(gguf_path);  // expected<model_rope_config>, as load_hf_config
+if (!m) { std::fprintf(stderr, "%s\n", m.err().what().c_str()); return 1; }
+for (const auto& w : m->warnings) std::puts(w.what().c_str());
+// m->model_type is the architecture ("llama"), m->sources names the GGUF keys read.
+auto rope = ropescale::make_rope(*m);           // the primary layer type; make_rope(*m, "sliding_attention") ...
+if (!rope) { std::fprintf(stderr, "%s\n", rope.err().what().c_str()); return 1; }
+
+// The tables llama.cpp computes from the same file instead (the llama_cpp method):
+ropescale::gguf_read_options as_llama_cpp;
+as_llama_cpp.semantics = ropescale::gguf_semantics::llama_cpp;
+as_llama_cpp.n_ctx_per_seq = 8192;              // llama.cpp's n_ctx / n_seq_max (LongRoPE list)
+auto l = ropescale::load_gguf_rope(gguf_path, as_llama_cpp);   // rope_type "llama.cpp"
+    // Llama 3.1 as llama.cpp's converter writes it: rope_freqs.weight, 32 layers.
+    const bool ok = m->model_type == "llama" && m->rope_type == "rope_freqs" &&
+                    m->layers.size() == 32 && rope->table().inv_freq.size() == 64 && l &&
+                    l->rope_type == "llama.cpp";
+    return ok ? 0 : 1;
+}
 // clang-format on
 
 int main(int argc, char** argv) {
-    if (argc != 3) return 2;
+    if (argc != 4) return 2;
     // argv[1]: examples/configs/Llama-3.1-8B.json; the per-layer snippet reads Gemma 3 beside it.
-    // argv[2]: the Qwen2.5-VL config.
+    // argv[2]: the Qwen2.5-VL config. argv[3]: Llama 3.1 as a GGUF file (tests/gguf's
+    // make_model_gguf).
     const std::string gemma3 =
         std::filesystem::path(argv[1]).parent_path().string() + "/gemma-3-27b-it.json";
     return table_snippet() + hf_snippet(argv[1]) + engine_snippet() + shift_snippet() +
-           per_layer_snippet(gemma3) + pi_bound_snippet() + mrope_snippet(argv[2]);
+           per_layer_snippet(gemma3) + pi_bound_snippet() + mrope_snippet(argv[2]) +
+           gguf_snippet(argv[3]);
 }

@@ -90,8 +90,12 @@ TEST(readme, quickstart_is_shown_verbatim_with_its_output) {
 }
 
 TEST(readme, snippets_run) {
+    // The GGUF snippet reads Llama 3.1 written as llama.cpp's converter writes it.
+    const std::string gguf = std::string(ROPESCALE_README_WORK_DIR) + "/Llama-3.1-8B.gguf";
+    run(std::string("\"") + ROPESCALE_MAKE_MODEL_GGUF + "\" Llama-3.1-8B \"" +
+        ROPESCALE_SOURCE_DIR + "/examples/configs\" \"" + gguf + "\"");
     const std::string out =
         run(std::string("\"") + ROPESCALE_SNIPPETS_EXE + "\" \"" + ROPESCALE_SNIPPETS_CONFIG +
-            "\" \"" + ROPESCALE_SNIPPETS_VL_CONFIG + "\"");
+            "\" \"" + ROPESCALE_SNIPPETS_VL_CONFIG + "\" \"" + gguf + "\"");
     (void)out;  // exit status checked by run()
 }
