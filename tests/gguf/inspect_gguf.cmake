@@ -86,7 +86,8 @@ if(MODE STREQUAL "compare")
   if(NOT last_stdout STREQUAL gguf_json)
     message(FATAL_ERROR "--semantics transformers changes the output of ${MODEL}")
   endif()
-  # The fields of one file kind.
+  # The fields of one file kind. rope_theta's source is the key, or llama.cpp's default where
+  # the converter writes none (a config.json without rope_theta: Yarn-Llama-2).
   string(JSON format GET "${gguf_json}" format)
   string(JSON semantics GET "${gguf_json}" semantics)
   string(JSON model_type GET "${gguf_json}" model_type)
@@ -102,7 +103,8 @@ if(MODE STREQUAL "compare")
   endif()
   if(NOT format STREQUAL "gguf" OR NOT semantics STREQUAL "transformers"
      OR NOT model_type STREQUAL "${ARCH}" OR NOT config_path_type STREQUAL "NULL"
-     OR NOT finetuned_type STREQUAL "BOOLEAN" OR NOT theta_source STREQUAL "${ARCH}.rope.freq_base")
+     OR NOT finetuned_type STREQUAL "BOOLEAN"
+     OR NOT theta_source MATCHES "^(${ARCH}\\.rope\\.freq_base$|default 10000 \\(llama\\.cpp load_hparams\\)$)")
     message(FATAL_ERROR "${MODEL}.gguf: unexpected GGUF fields (format ${format}, semantics "
                         "${semantics}, model_type ${model_type}, config_path ${config_path_type}, "
                         "finetuned ${finetuned_type}, sources.rope_theta ${theta_source})")
@@ -113,7 +115,7 @@ if(MODE STREQUAL "compare")
   math(EXPR last_type "${n_types} - 1")
   set(needles "file:              GGUF, read with transformers semantics"
               "model_type:        ${ARCH} (GGUF general.architecture)" "sources:"
-              "${ARCH}.rope.freq_base" "layers:" "inv_freq" "wavelength")
+              "${theta_source}" "layers:" "inv_freq" "wavelength")
   foreach(k RANGE ${last_type})
     string(JSON name MEMBER "${gguf_json}" layer_tables ${k})
     list(APPEND needles "layer type ${name}")
