@@ -194,6 +194,16 @@ def main():
     print("// llama.cpp's RoPE (ggml's rope operator and llama.cpp's argument rules) evaluated")
     print("// independently; each value the nearest double.")
     print()
+    print("// One model's expected values: the ggml_rope_ext arguments (newest llama.cpp's rules),")
+    print("// the float32 correction range and the table's attention factor.")
+    print("struct expected_params {")
+    for f, t in [("freq_scale", "double"), ("n_ctx_orig", "std::int64_t"), ("ext_factor", "double"),
+                 ("attn_factor", "double"), ("beta_fast", "double"), ("beta_slow", "double"),
+                 ("logit_scale", "double"), ("low", "double"), ("high", "double"),
+                 ("attention", "double")]:
+        print(f"    {t} {f};")
+    print("};")
+    print()
 
     emit_model("llama2_yarn", "llama", 128, 10000.0,
                dict(scaling_type="yarn", factor=4.0, ctx_len=16384, orig_ctx=4096))

@@ -23,22 +23,7 @@ namespace {
 namespace rs = ropescale;
 using ropescale_test::ulp_distance;
 
-// One model's expected values: the ggml_rope_ext arguments (newest llama.cpp's rules), the
-// float32 correction range and the table's attention factor.
-struct expected_params {
-    double freq_scale;
-    std::int64_t n_ctx_orig;
-    double ext_factor;
-    double attn_factor;
-    double beta_fast;
-    double beta_slow;
-    double logit_scale;
-    double low;
-    double high;
-    double attention;
-};
-
-#include "llama_cpp_expected.inc"
+#include "llama_cpp_expected.inc"  // expected_params and the values
 
 const std::uint64_t inv_ulps = ropescale_test::inv_freq_ulp("llama.cpp");
 const std::uint64_t factor_ulps = ropescale_test::factor_ulp;
