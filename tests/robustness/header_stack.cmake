@@ -33,7 +33,7 @@ set(tier_base version.hpp config.hpp error.hpp half.hpp layout.hpp detail/double
 set(tier_tables detail/checks.hpp methods/*.hpp methods.hpp params.hpp frequency_table.hpp
     frequencies.hpp query_scale.hpp mrope_positions.hpp mrope.hpp interpolation_bound.hpp
     model_rope_config.hpp gguf_rope.hpp)
-set(tier_config_json hf_models.hpp detail/hf_json.hpp hf_config.hpp)
+set(tier_config_json hf_models.hpp detail/hf_json.hpp detail/hf_reader.hpp hf_config.hpp)
 set(tier_vocabulary views.hpp detail/aligned_buffer.hpp cache.hpp detail/job.hpp
     detail/reference.hpp detail/plan.hpp detail/call_checks.hpp)
 set(tier_kernels detail/arch/*.hpp detail/fused.hpp detail/simd_io.hpp detail/rotate.hpp
