@@ -148,15 +148,16 @@ std::printf("32 ln c = %.2f, B(s)/d from %.3f (s = %lld) to %.2f (s = %lld)\n",
 int mrope_snippet(const std::string& qwen2_5_vl_config) {
 // Qwen2.5-VL: config.json's rope_scaling {"type": "mrope", "mrope_section": [16, 24, 24]}
 // makes an M-RoPE rope (pairs 0-15 follow t, 16-39 h, 40-63 w).
-const auto rope = ropescale::load_rope(qwen2_5_vl_config, ropescale::rope_options::cached(32768));
+const auto hf = ropescale::load_hf_config(qwen2_5_vl_config);
+if (!hf) { std::fprintf(stderr, "%s\n", hf.err().what().c_str()); return 1; }
+const auto rope = ropescale::make_rope(*hf, ropescale::rope_options::cached(32768));
 if (!rope) { std::fprintf(stderr, "%s\n", rope.err().what().c_str()); return 1; }
 
 // The prompt: 4 text tokens, one image (image_grid_thw 1 x 8 x 12 patches: 4 x 6 tokens after
-// the 2 x 2 merge), 6 text tokens. Position ids as transformers' get_rope_index lays them out.
-ropescale::mrope_position_rules rules;
-rules.model = ropescale::mrope_model::qwen2_5_vl;
-rules.spatial_merge_size = 2;        // vision_config.spatial_merge_size
-rules.tokens_per_second = 2;         // vision_config.tokens_per_second (videos only)
+// the 2 x 2 merge), 6 text tokens. Position ids as transformers' get_rope_index lays them out,
+// with the config's rules: Qwen2.5-VL's layout, vision_config's spatial_merge_size (2) and
+// tokens_per_second (2, for videos).
+const ropescale::mrope_position_rules& rules = *hf->mrope_positions;
 const std::vector<ropescale::mrope_span> prompt = {
     ropescale::mrope_text(4), ropescale::mrope_image(1, 8, 12), ropescale::mrope_text(6)};
 const auto ids = ropescale::build_mrope_positions(prompt, rules);   // [3][34] int64: t, h, w

@@ -13,6 +13,7 @@
 #define ROPESCALE_HF_MODELS_HPP
 
 #include "config.hpp"
+#include "mrope_positions.hpp"
 
 #include <cstdint>
 #include <string_view>
@@ -113,19 +114,30 @@ inline const hf_composite_model* find_composite_model(std::string_view model_typ
 /// The M-RoPE form a model's rotary code applies, whatever config.json's `mrope_interleaved`
 /// says (transformers decides by the model class; vLLM reads the key), and the sections it
 /// takes when `mrope_section` is absent (nullptr: none, the key is required).
+/// Also the model's position-id rules (mrope_positions.hpp): its layout, and the defaults of
+/// its vision configuration class for the two keys the layout reads.
 struct hf_mrope_model {
     const char* model_type;       ///< the text model's model_type
     bool interleaved;             ///< Qwen3-VL's interleaving (else chunked)
     const char* default_section;  ///< JSON text of the default `mrope_section`, or nullptr
     const char* function;         ///< the transformers v5 code that rotates
+    mrope_model positions;        ///< the position-id layout (get_rope_index)
+    const char* vision_class;     ///< the transformers vision configuration class
+    /// vision_config.tokens_per_second when absent (0: the layout does not read it).
+    double tokens_per_second_default;
 };
 
 inline constexpr hf_mrope_model hf_mrope_models[] = {
-    {"qwen2_vl_text", false, nullptr, "Qwen2VL apply_multimodal_rotary_pos_emb"},
-    {"qwen2_5_vl", false, nullptr, "Qwen2_5_VL apply_multimodal_rotary_pos_emb"},
-    {"qwen2_5_vl_text", false, nullptr, "Qwen2_5_VL apply_multimodal_rotary_pos_emb"},
-    {"qwen3_vl_text", true, "[24, 20, 20]", "Qwen3VLTextRotaryEmbedding.apply_interleaved_mrope"},
-    {"qwen3_vl_moe_text", true, nullptr, "Qwen3VLMoeTextRotaryEmbedding.apply_interleaved_mrope"},
+    {"qwen2_vl_text", false, nullptr, "Qwen2VL apply_multimodal_rotary_pos_emb",
+     mrope_model::qwen2_vl, "Qwen2VLVisionConfig", 0.0},
+    {"qwen2_5_vl", false, nullptr, "Qwen2_5_VL apply_multimodal_rotary_pos_emb",
+     mrope_model::qwen2_5_vl, "Qwen2_5_VLVisionConfig", 4.0},
+    {"qwen2_5_vl_text", false, nullptr, "Qwen2_5_VL apply_multimodal_rotary_pos_emb",
+     mrope_model::qwen2_5_vl, "Qwen2_5_VLVisionConfig", 4.0},
+    {"qwen3_vl_text", true, "[24, 20, 20]", "Qwen3VLTextRotaryEmbedding.apply_interleaved_mrope",
+     mrope_model::qwen3_vl, "Qwen3VLVisionConfig", 0.0},
+    {"qwen3_vl_moe_text", true, nullptr, "Qwen3VLMoeTextRotaryEmbedding.apply_interleaved_mrope",
+     mrope_model::qwen3_vl, "Qwen3VLMoeVisionConfig", 0.0},
 };
 
 /// The M-RoPE rule of a text model type, or nullptr (the keys then decide).

@@ -12,6 +12,7 @@
 #include "config.hpp"
 #include "error.hpp"
 #include "mrope.hpp"
+#include "mrope_positions.hpp"
 #include "params.hpp"
 #include "query_scale.hpp"
 
@@ -80,6 +81,12 @@ struct model_rope_config {
     /// dimension: config.json `mrope_section` / `mrope_interleaved`, GGUF
     /// `A.rope.dimension_sections`.
     std::optional<mrope_sections> mrope;
+    /// The multimodal position-id rules (mrope_positions.hpp: build_mrope_positions) of a
+    /// model whose class config.json names (Qwen2-VL, Qwen2.5-VL, Qwen3-VL): its layout, and
+    /// `vision_config`'s spatial_merge_size and tokens_per_second (else the vision
+    /// configuration class's defaults; `sources` says which). Empty otherwise, and from GGUF
+    /// (llama.cpp keeps them in the vision projector's file).
+    std::optional<mrope_position_rules> mrope_positions;
     /// The language model's config.json `model_type` ("" when the file names none), or the
     /// GGUF `general.architecture` ("llama", "deepseek2", ...).
     std::string model_type;

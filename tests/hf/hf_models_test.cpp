@@ -619,6 +619,69 @@ TEST(hf_models, qwen2_vl_mrope_is_plain_rope_with_sections) {
     EXPECT_TRUE(q3.warnings.empty()) << q3.warnings.front().what();
 }
 
+// The position-id rules (mrope_positions.hpp) come with the sections: the layout of the model
+// class (transformers' get_rope_index of Qwen2-VL, Qwen2.5-VL, Qwen3-VL), vision_config's
+// spatial_merge_size and, for Qwen2.5-VL, tokens_per_second; absent keys take the vision
+// configuration class's defaults (2; Qwen2_5_VLVisionConfig's tokens_per_second 4).
+TEST(hf_models, mrope_position_rules_from_vision_config) {
+    const std::string dir = ROPESCALE_EXAMPLE_CONFIGS_DIR;
+    auto q25 = rs::load_hf_config(dir + "/Qwen2.5-VL-7B-Instruct.json");
+    ASSERT_TRUE(q25) << q25.err().what();
+    ASSERT_TRUE(q25->mrope_positions);
+    EXPECT_EQ(q25->mrope_positions->model, rs::mrope_model::qwen2_5_vl);
+    EXPECT_EQ(q25->mrope_positions->spatial_merge_size, 2);
+    EXPECT_EQ(q25->mrope_positions->tokens_per_second, 2.0);  // the file's, not the default 4
+    EXPECT_EQ(source_of(*q25, "mrope_positions.tokens_per_second"),
+              "vision_config.tokens_per_second");
+    auto q3 = rs::load_hf_config(dir + "/Qwen3-VL-8B-Instruct.json");
+    ASSERT_TRUE(q3) << q3.err().what();
+    ASSERT_TRUE(q3->mrope_positions);
+    EXPECT_EQ(q3->mrope_positions->model, rs::mrope_model::qwen3_vl);
+    EXPECT_EQ(q3->mrope_positions->spatial_merge_size, 2);
+    EXPECT_FALSE(q3->mrope_positions->tokens_per_second);  // its layout does not read it
+
+    json flat{{"model_type", "qwen2_5_vl"},
+              {"hidden_size", 3584},
+              {"num_attention_heads", 28},
+              {"rope_scaling", {{"type", "mrope"}, {"mrope_section", {16, 24, 24}}}}};
+    auto r = read_ok(flat);
+    ASSERT_TRUE(r.mrope_positions);
+    EXPECT_EQ(r.mrope_positions->spatial_merge_size, 2);
+    EXPECT_EQ(r.mrope_positions->tokens_per_second, 4.0);
+    EXPECT_EQ(source_of(r, "mrope_positions.spatial_merge_size"),
+              "default 2 (transformers Qwen2_5_VLVisionConfig)");
+    EXPECT_EQ(source_of(r, "mrope_positions.tokens_per_second"),
+              "default 4.0 (transformers Qwen2_5_VLVisionConfig)");
+    flat["vision_config"] = {{"spatial_merge_size", 4}, {"tokens_per_second", 1}};
+    r = read_ok(flat);
+    ASSERT_TRUE(r.mrope_positions);
+    EXPECT_EQ(r.mrope_positions->spatial_merge_size, 4);
+    EXPECT_EQ(r.mrope_positions->tokens_per_second, 1.0);
+
+    const auto refused = [&](json v, rs::errc code, const char* field) {
+        json c = flat;
+        c["vision_config"] = std::move(v);
+        const auto e = rs::read_hf_config(c);
+        ASSERT_FALSE(e) << field;
+        EXPECT_EQ(e.err().code, code) << e.err().what();
+        EXPECT_EQ(e.err().field, field);
+    };
+    refused({{"spatial_merge_size", 0}}, rs::errc::out_of_range,
+            "vision_config.spatial_merge_size");
+    refused({{"spatial_merge_size", 1.5}}, rs::errc::wrong_type,
+            "vision_config.spatial_merge_size");
+    refused({{"tokens_per_second", -2}}, rs::errc::out_of_range, "vision_config.tokens_per_second");
+    refused({{"tokens_per_second", "2"}}, rs::errc::wrong_type, "vision_config.tokens_per_second");
+    refused(json::array({2}), rs::errc::wrong_type, "vision_config");
+
+    // No rules without a Qwen-VL class, nor without sections.
+    json other{{"model_type", "llama"},
+               {"hidden_size", 4096},
+               {"num_attention_heads", 32},
+               {"rope_scaling", {{"rope_type", "default"}, {"mrope_section", {16, 24, 24}}}}};
+    EXPECT_FALSE(read_ok(other).mrope_positions);
+}
+
 // transformers picks the M-RoPE form by model class (Qwen2-VL / Qwen2.5-VL
 // apply_multimodal_rotary_pos_emb: chunked; Qwen3-VL apply_interleaved_mrope: interleaved);
 // Qwen3VLTextRotaryEmbedding defaults mrope_section to [24, 20, 20]. Other model types follow

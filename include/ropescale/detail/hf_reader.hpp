@@ -180,6 +180,7 @@ class config_reader {
         if (auto e = read_layer_layout()) return at_path(*e);
         if (auto e = read_sections()) return at_path(*e);
         if (auto e = read_query_scale()) return at_path(*e);
+        if (auto e = read_position_rules()) return *e;  // vision_config: at the top level
         decide_logit_scale();
         warn_unread_keys();
         const layer_rope& p = out_.layer_types.front();
@@ -911,6 +912,48 @@ class config_reader {
     }
 
     // ---- query scale, multimodal sections ----------------------------------------------------
+
+    // The position-id rules of a model class with multimodal sections (hf_models.hpp):
+    // vision_config's spatial_merge_size (>= 1, else 2, every Qwen-VL vision class's default)
+    // and, where the layout reads it, tokens_per_second (finite, > 0, else the class default).
+    // Errors name "vision_config.<key>".
+    std::optional<error> read_position_rules() {
+        const hf_mrope_model* mm = find_mrope_model(out_.model_type);
+        if (mm == nullptr || !out_.mrope) return std::nullopt;
+        const json* vc = find_value(&root_, "vision_config");
+        if (vc != nullptr && !vc->is_object())
+            return wrong_type("vision_config", "a JSON object", *vc);
+        object_reader v(vc);
+        const auto merge = v.integer("spatial_merge_size");
+        const auto tps = v.number("tokens_per_second");
+        if (v.failed()) {
+            error e = v.err();
+            e.field = "vision_config." + e.field;
+            return e;
+        }
+        mrope_position_rules r;
+        r.model = mm->positions;
+        const std::string defaults = std::string(" (transformers ") + mm->vision_class + ")";
+        if (merge) {
+            if (*merge < 1 || *merge > 1024)
+                return make_error(errc::out_of_range, "vision_config.spatial_merge_size",
+                                  "must be in [1, 1024]", static_cast<long long>(*merge));
+            r.spatial_merge_size = static_cast<int>(*merge);
+        }
+        source("mrope_positions.spatial_merge_size",
+               merge ? "vision_config.spatial_merge_size" : "default 2" + defaults);
+        if (mm->tokens_per_second_default > 0.0) {
+            if (tps && !(std::isfinite(*tps) && *tps > 0.0))
+                return make_error(errc::out_of_range, "vision_config.tokens_per_second",
+                                  "must be finite and > 0", *tps);
+            r.tokens_per_second = tps.value_or(mm->tokens_per_second_default);
+            source("mrope_positions.tokens_per_second",
+                   tps ? std::string("vision_config.tokens_per_second")
+                       : "default " + json_text(json(mm->tokens_per_second_default)) + defaults);
+        }
+        out_.mrope_positions = r;
+        return std::nullopt;
+    }
 
     std::optional<error> read_query_scale() {
         const json* section = primary_section_;
