@@ -296,15 +296,17 @@ inline bool is_deepseek2(std::string_view arch) { return arch == "deepseek2"; }
 // The sliding-window layers, as llama.cpp's load_hparams sets hparams.swa_layers: `key` as a
 // per-layer bool array (llama_model_loader::get_key_or_arr; the converters write
 // add_sliding_window_pattern(layer_types == "sliding_attention")), or as a uint32 period n, else
-// `period` n; a period n is llama_hparams::set_swa_pattern(n): layer i slides iff n == 0 or
-// i % n < n - 1. Returns the pattern and, when it came from the key, where.
+// `period` n (an empty `key`: no key read); a period n is llama_hparams::set_swa_pattern(n):
+// layer i slides iff n == 0 or i % n < n - 1. Returns the pattern and, when it came from the
+// key, where.
 inline expected<std::pair<std::vector<bool>, std::string>> swa_layers(const gguf_file& f,
                                                                       const std::string& key,
                                                                       std::size_t layers,
                                                                       std::uint32_t period) {
     std::vector<bool> out(layers, false);
     std::string origin;
-    const gguf_kv* kv = f.find(key);
+    // An empty key: the architecture has no pattern key (a file may hold a key "").
+    const gguf_kv* kv = key.empty() ? nullptr : f.find(key);
     if (kv != nullptr && kv->value.type() == gguf_type::array) {
         auto a = f.get_array(key);
         if (!a) return a.err();

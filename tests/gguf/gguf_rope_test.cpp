@@ -613,6 +613,21 @@ TEST(gguf_rope, mistyped_keys_are_named) {
                  rs::errc::inconsistent, "beta_fast");
 }
 
+// An architecture without a pattern key reads none, even where the file holds a key "" (a
+// fuzzer's input: the empty key was taken for the pattern key and its uint8 refused).
+TEST(gguf_rope, an_empty_key_is_not_the_pattern_key) {
+    gw::file f;
+    f.kv("general.architecture", gw::v_str("gemma3"))
+        .kv("gemma3.block_count", gw::v_u32(12))
+        .kv("gemma3.context_length", gw::v_u32(8192))
+        .kv("gemma3.attention.key_length", gw::v_u32(128))
+        .kv("", gw::v_u8(1));
+    const rs::model_rope_config g = read_gguf(f.build());
+    ASSERT_EQ(g.layers.size(), 12u);
+    EXPECT_EQ(g.layer(0)->layer_type, "sliding_attention");
+    EXPECT_EQ(g.layer(5)->layer_type, "full_attention");
+}
+
 // Keys that llama.cpp reads and transformers has no place for give a warning, not silence.
 TEST(gguf_rope, unrepresentable_keys_warn) {
     const rs::model_rope_config g =
