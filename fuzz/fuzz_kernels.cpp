@@ -242,6 +242,18 @@ rs::frequency_table make_table(FuzzedDataProvider& in, rng& r, int head_dim, int
                 m.max_position_embeddings = original * 32;
             } else if constexpr (std::is_same<M, rs::proportional>::value) {
                 m.factor = factor;  // the pairs past rotary_dim / 2 get frequency 0
+            } else if constexpr (std::is_same<M, rs::llama_cpp>::value) {
+                // ggml's arguments: YaRN's ramp and magnitude when ext_factor != 0, per-pair
+                // factors dividing theta (Llama 3.1's rope_freqs) sometimes.
+                m.freq_scale = 1.0 / factor;
+                m.n_ctx_orig = original;
+                m.ext_factor = r.chance(128) ? r.uniform(0.0, 1.0) : 0.0;
+                m.attn_factor = r.uniform(0.25, 4.0);
+                m.beta_fast = r.uniform(1.0, 64.0);
+                m.beta_slow = r.uniform(0.5, m.beta_fast);
+                if (r.chance(64))
+                    for (int i = 0; i < rotary_dim / 2; ++i)
+                        m.freq_factors.push_back(r.uniform(1.0, 8.0));
             } else {
                 static_assert(sizeof(M) == 0, "fuzz_kernels: give the new method its parameters");
             }
