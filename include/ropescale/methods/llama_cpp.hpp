@@ -87,6 +87,14 @@ inline correction_range llama_cpp_corr_dims(int rotary_dim, std::int64_t n_ctx_o
     return {static_cast<double>(low), static_cast<double>(high)};
 }
 
+/// The magnitude ggml's rope kernel multiplies cos and sin by when ext_factor != 0, on top of
+/// attn_factor: 1 + 0.1 ln(1 / freq_scale) (rope_yarn; unlike yarn_get_mscale, no branch for
+/// freq_scale >= 1). llama_context's constructor divides the attention factor by it and the
+/// DeepSeek-V2 builder multiplies it back into kq_scale. Within 2 ulp of the formula.
+inline double llama_cpp_kernel_magnitude(double freq_scale) noexcept {
+    return 1.0 + 0.1 * std::log(1.0 / freq_scale);
+}
+
 namespace detail {
 // rope_yarn_ramp's 1 - clamp((i - low) / max(0.001f, high - low), 0, 1) for the integer range
 // ends ggml_rope_yarn_corr_dims gives, in double-double: 1 at or below low, 0 at or above
@@ -155,7 +163,7 @@ struct method_traits<llama_cpp> : method_traits_base<llama_cpp> {
         }
         out.scale = 1.0 / m.freq_scale;
         out.attention_factor =
-            yarn ? m.attn_factor * (1.0 + 0.1 * std::log(1.0 / m.freq_scale)) : m.attn_factor;
+            yarn ? m.attn_factor * llama_cpp_kernel_magnitude(m.freq_scale) : m.attn_factor;
         out.logit_scale = m.logit_scale;
     }
 };
@@ -245,7 +253,7 @@ inline llama_cpp_layer llama_cpp_layer_params(const llama_cpp_rope_hparams& h,
         } else {
             attn = yarn_get_mscale(factor);
         }
-        attn /= 1.0 + 0.1 * std::log(factor);
+        attn /= llama_cpp_kernel_magnitude(full_freq_scale);
     }
     p.attn_factor = attn * h.rope_attn_factor;
     if (!h.rope_freqs.empty()) {
@@ -258,7 +266,7 @@ inline llama_cpp_layer llama_cpp_layer_params(const llama_cpp_rope_hparams& h,
     }
     if (deepseek2) {
         const double ln_s = std::log(1.0 / p.freq_scale);
-        const double magnitude = p.attn_factor * (1.0 + 0.1 * ln_s);
+        const double magnitude = p.attn_factor * llama_cpp_kernel_magnitude(p.freq_scale);
         const double mscale = magnitude * (1.0 + 0.1 * log_mul * ln_s);
         p.logit_scale = mscale * mscale;
     }
