@@ -16,8 +16,9 @@
 // Rules, each with the llama.cpp function it follows (llama-model.cpp `load_hparams` unless
 // said otherwise; `A` is `general.architecture`; every key is optional unless marked):
 //
-//   general.architecture (string, required)        A; model_rope_config::architecture
-//   A.block_count (uint32, required)               the layer count (hparams.n_layer), <= 2^24,
+//   general.architecture (string, required)        A; model_rope_config::model_type
+//   A.block_count (uint32, required)               the layer count (hparams.n_layer), at most
+//                                                  max_layer_count (model_rope_config.hpp),
 //                                                  less A.nextn_predict_layers (uint32): the
 //                                                  converters' multi-token-prediction blocks
 //                                                  (Glm4MoeModel), outside transformers'
@@ -373,9 +374,10 @@ expected<model_rope_config> read(const gguf_file& f, TensorReader read_tensor,
     // Layer count and context length (required by llama.cpp's load_hparams).
     auto n_layer = f.get_u32(p + "block_count");
     if (!n_layer) return n_layer.err();
-    if (*n_layer > (1u << 24))
+    if (*n_layer > max_layer_count)
         return make_error(errc::out_of_range, p + "block_count",
-                          "must be <= 2^24 (as num_hidden_layers)", static_cast<double>(*n_layer));
+                          "must be <= " + std::to_string(max_layer_count) + " (max_layer_count)",
+                          static_cast<double>(*n_layer));
     auto n_ctx = f.get_u32(p + "context_length");
     if (!n_ctx) return n_ctx.err();
     if (*n_ctx == 0)

@@ -25,6 +25,12 @@
 
 ROPESCALE_BEGIN_NAMESPACE
 
+/// The largest layer count either reader accepts (config.json `num_hidden_layers` or the length
+/// of `layer_types`, GGUF `A.block_count`); a larger one is refused as out_of_range, naming the
+/// key. Published models have at most a few hundred layers; the bound keeps the per-layer lists
+/// a hostile file makes the reader build (several entries per layer) to a few megabytes.
+inline constexpr std::size_t max_layer_count = std::size_t{1} << 16;
+
 /// Where one value of a model_rope_config came from: `key`, as transformers names it
 /// (prefixed by the layer type for a per-layer-type value: "sliding_attention.rope_theta"),
 /// and `origin`: the config.json path ("text_config.rope_theta") or GGUF key or tensor

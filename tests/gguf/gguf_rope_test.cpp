@@ -552,8 +552,10 @@ TEST(gguf_rope, missing_keys_are_named) {
     h.kv("llama.context_length", gw::v_u32(4096));
     expect_error(h, rs::errc::missing_field, "llama.attention.key_length");
     gw::file big = minimal();
-    big.kvs[1].second = gw::v_u32((1u << 24) + 1);  // llama.block_count
+    big.kvs[1].second = gw::v_u32(static_cast<std::uint32_t>(rs::max_layer_count) + 1);
     expect_error(big, rs::errc::out_of_range, "llama.block_count");
+    big.kvs[1].second = gw::v_u32(static_cast<std::uint32_t>(rs::max_layer_count));
+    EXPECT_EQ(read_gguf(big.build()).layers.size(), rs::max_layer_count);
     gw::file d = minimal();
     d.kv("llama.rope.scaling.type", gw::v_str("longrope"));
     expect_error(d, rs::errc::missing_field, "rope_factors_long.weight");

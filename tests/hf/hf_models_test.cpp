@@ -438,6 +438,19 @@ TEST(hf_models, mllama_cross_attention_layers_have_no_rope) {
     EXPECT_TRUE(fails_with(text, rs::errc::wrong_type, "cross_attention_layers[0]"));
 }
 
+// The layer count is bounded (max_layer_count), whether num_hidden_layers or layer_types gives
+// it; the bound itself is accepted.
+TEST(hf_models, layer_count_is_bounded) {
+    const auto max = static_cast<std::int64_t>(rs::max_layer_count);
+    json c{{"rope_theta", 10000.0}, {"head_dim", 64}, {"num_hidden_layers", max}};
+    EXPECT_EQ(read_ok(c).layers.size(), rs::max_layer_count);
+    c["num_hidden_layers"] = max + 1;
+    EXPECT_TRUE(fails_with(c, rs::errc::out_of_range, "num_hidden_layers"));
+    c.erase("num_hidden_layers");
+    c["layer_types"] = json(std::vector<std::string>(rs::max_layer_count + 1, "full_attention"));
+    EXPECT_TRUE(fails_with(c, rs::errc::out_of_range, "layer_types"));
+}
+
 TEST(hf_models, exaone4_global_layers_have_no_rope_when_there_is_a_window) {
     json c{{"model_type", "exaone4"},
            {"head_dim", 128},

@@ -462,9 +462,11 @@ class config_reader {
             layer_count_ = *n_layers;
         }
         if (layer_count_) use("num_hidden_layers");
-        if (layer_count_ && *layer_count_ > (std::int64_t{1} << 24))
-            return make_error(errc::out_of_range, "num_hidden_layers", "must be <= 2^24",
-                              static_cast<long long>(*layer_count_));
+        if (layer_count_ && *layer_count_ > static_cast<std::int64_t>(max_layer_count))
+            return make_error(
+                errc::out_of_range, layer_names_.empty() ? "num_hidden_layers" : "layer_types",
+                "must be <= " + std::to_string(max_layer_count) + " (max_layer_count)",
+                static_cast<long long>(*layer_count_));
 
         const std::size_t n = layer_count_ ? static_cast<std::size_t>(*layer_count_) : 0;
         rotates_.assign(n, true);
