@@ -338,10 +338,18 @@ void print_json(const rs::model_rope_config& hf, const std::vector<rs::frequency
                 streams.push_back(name);
                 pairs[name].push_back(i);
             }
+        nlohmann::json positions = nullptr;
+        if (const auto& r = hf.mrope_positions) {
+            positions = {{"model", rs::to_string(r->model)},
+                         {"spatial_merge_size", r->spatial_merge_size},
+                         {"tokens_per_second", nullptr}};
+            if (r->tokens_per_second) positions["tokens_per_second"] = *r->tokens_per_second;
+        }
         j["mrope"] = {{"section", hf.mrope->section},
                       {"interleaved", hf.mrope->interleaved},
                       {"pair_streams", streams},
-                      {"pairs", pairs}};
+                      {"pairs", pairs},
+                      {"positions", positions}};
     } else {
         j["mrope"] = nullptr;
     }
@@ -457,6 +465,14 @@ void print_table(const rs::model_rope_config& hf, const std::vector<rs::frequenc
                 std::printf("  %-16s pairs %s (%zu)\n", label[s],
                             pairs.empty() ? "none" : index_runs(pairs).c_str(), pairs.size());
             }
+        }
+        if (const auto& r = hf.mrope_positions) {
+            std::printf("mrope positions:   %s layout, spatial_merge_size %d",
+                        rs::to_string(r->model), r->spatial_merge_size);
+            if (r->tokens_per_second)
+                std::printf(", tokens_per_second %s",
+                            rs::detail::format_value(*r->tokens_per_second).c_str());
+            std::printf(" (build_mrope_positions)\n");
         }
     }
     bool any_warning = !hf.warnings.empty();

@@ -104,6 +104,16 @@ enum class mrope_model {
     qwen3_vl,
 };
 
+/// "qwen2_vl", "qwen2_5_vl" or "qwen3_vl": the config.json model_type of the class.
+inline const char* to_string(mrope_model model) noexcept {
+    switch (model) {
+        case mrope_model::qwen2_vl: return "qwen2_vl";
+        case mrope_model::qwen2_5_vl: return "qwen2_5_vl";
+        case mrope_model::qwen3_vl: return "qwen3_vl";
+    }
+    return "unknown";
+}
+
 /// Where the text after a vision span resumes (and where every span starts).
 enum class mrope_text_resume {
     /// Every span starts one past the largest position so far, on any stream: s = max + 1

@@ -176,9 +176,18 @@ elseif(MODE STREQUAL "mrope")
   if(NOT nh EQUAL 24)
     message(FATAL_ERROR "${nh} pairs follow h, expected 24")
   endif()
+  # The position-id rules: Qwen2_5_VLConfig's class defaults without a vision_config
+  # (spatial_merge_size 2, tokens_per_second 4).
+  string(JSON model GET "${last_stdout}" mrope positions model)
+  string(JSON merge GET "${last_stdout}" mrope positions spatial_merge_size)
+  string(JSON tps GET "${last_stdout}" mrope positions tokens_per_second)
+  if(NOT model STREQUAL "qwen2_5_vl" OR NOT merge EQUAL 2 OR NOT tps EQUAL 4)
+    message(FATAL_ERROR "unexpected mrope.positions:\n${last_stdout}")
+  endif()
   expect_status(0 "${path}")
   foreach(needle "mrope sections:    [16, 24, 24] chunked" "t (temporal)     pairs 0-15 (16)"
-                 "h (height)       pairs 16-39 (24)" "w (width)        pairs 40-63 (24)")
+                 "h (height)       pairs 16-39 (24)" "w (width)        pairs 40-63 (24)"
+                 "mrope positions:   qwen2_5_vl layout, spatial_merge_size 2, tokens_per_second 4")
     string(FIND "${last_stdout}" "${needle}" at)
     if(at EQUAL -1)
       message(FATAL_ERROR "table output lacks \"${needle}\":\n${last_stdout}")
@@ -196,6 +205,12 @@ elseif(MODE STREQUAL "mrope")
     message(FATAL_ERROR "unexpected mrope:\n${last_stdout}")
   endif()
   expect_pair_streams("0 t" "1 h" "2 w" "3 t" "57 t" "58 h" "59 w" "60 t" "61 t" "62 t" "63 t")
+  # Qwen3-VL's layout reads no tokens_per_second: null.
+  string(JSON model GET "${last_stdout}" mrope positions model)
+  string(JSON tps_type TYPE "${last_stdout}" mrope positions tokens_per_second)
+  if(NOT model STREQUAL "qwen3_vl" OR NOT tps_type STREQUAL "NULL")
+    message(FATAL_ERROR "unexpected mrope.positions:\n${last_stdout}")
+  endif()
   expect_status(0 "${path}")
   foreach(needle "[24, 20, 20] interleaved" "t (temporal)     pairs 0-60 step 3, 61-63 (24)"
                  "h (height)       pairs 1-58 step 3 (20)" "w (width)        pairs 2-59 step 3 (20)")
