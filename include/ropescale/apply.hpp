@@ -18,8 +18,7 @@
 //   apply_rope(cache, layout, positions, q, k, direction)      cached cos/sin
 //   apply_rope(table, layout, positions, q, k, direction, mode) on the fly
 //   apply_rope(cache | table, layout, mrope_map, mrope_streams, q, k, ...)
-//                                                               M-RoPE (mrope.hpp; checked
-//                                                               only, no _unchecked twin)
+//                                                               M-RoPE (mrope.hpp)
 //   shift_rope(cache | table, layout, deltas, keys)             pure rotation by a delta
 //
 // Aliasing: an operand is rotated in place (`in` and `out` the same view) or out of place
@@ -124,14 +123,36 @@ ROPESCALE_ALWAYS_INLINE status rotate_checked(const angle_plan& plan, rotary_lay
     return {};
 }
 
+// The job and the kernel of an M-RoPE call that keeps the rule (asserted in debug builds):
+// the 1-D job with the t stream as its positions, and every pair's stream.
+template <class Arch, class T>
+ROPESCALE_ALWAYS_INLINE void rotate_mrope_unchecked(const angle_plan& plan, rotary_layout layout,
+                                                    const mrope_map& map,
+                                                    const mrope_streams& positions,
+                                                    const rope_operand<T>& q,
+                                                    const rope_operand<T>& k) noexcept {
+    static_assert(is_element_type<T>, "element type must be float, double, fp16 or bf16");
+    ROPESCALE_ASSERT(find_fault<Arch>(plan, layout, positions.t, q, k).what == fault::none);
+    ROPESCALE_ASSERT(find_mrope_fault<Arch>(plan, map, positions).what == mrope_fault::none);
+    if (positions.size() == 0) return;
+    rope_job<T> job;
+    fill_job<Arch>(job, plan, layout, positions.t, q, k);
+    if (job.ops[0].heads == 0 && job.ops[1].heads == 0) return;
+    job.pair_stream = map.streams().data();
+    job.pair_code = map.stream_codes().data();
+    for (int s = 0; s < 3; ++s) {
+        job.stream32[s] = positions.stream(s).data32();
+        job.stream64[s] = positions.stream(s).data64();
+    }
+    kernel_runner<Arch>::rotate(job);
+}
+
 // An M-RoPE call: the rule of a 1-D call with the t stream as its positions (a position error
-// names "positions.t[i]"), then the map and the h and w streams; then the kernel with every
-// pair's stream.
+// names "positions.t[i]"), then the map and the h and w streams; then the kernel.
 template <class Arch, class T>
 status rotate_mrope_checked(const angle_plan& plan, rotary_layout layout, const mrope_map& map,
                             const mrope_streams& positions, const rope_operand<T>& q,
                             const rope_operand<T>& k) {
-    static_assert(is_element_type<T>, "element type must be float, double, fp16 or bf16");
     if (const call_fault f = find_fault<Arch>(plan, layout, positions.t, q, k);
         f.what != fault::none) {
         error e = describe_fault<Arch>(f, plan, layout, positions.t, q, k);
@@ -141,17 +162,7 @@ status rotate_mrope_checked(const angle_plan& plan, rotary_layout layout, const 
     if (const mrope_call_fault f = find_mrope_fault<Arch>(plan, map, positions);
         f.what != mrope_fault::none)
         return describe_mrope_fault<Arch>(f, plan, map, positions);
-    if (positions.size() == 0) return {};
-    rope_job<T> job;
-    fill_job<Arch>(job, plan, layout, positions.t, q, k);
-    if (job.ops[0].heads == 0 && job.ops[1].heads == 0) return {};
-    job.pair_stream = map.streams().data();
-    job.pair_code = map.stream_codes().data();
-    for (int s = 0; s < 3; ++s) {
-        job.stream32[s] = positions.stream(s).data32();
-        job.stream64[s] = positions.stream(s).data64();
-    }
-    kernel_runner<Arch>::rotate(job);
+    rotate_mrope_unchecked<Arch>(plan, layout, map, positions, q, k);
     return {};
 }
 
@@ -279,6 +290,18 @@ status apply_rope(const rope_cache& cache, rotary_layout layout, const mrope_map
                                               map, positions, q, k);
 }
 
+/// The cached M-RoPE apply_rope without argument checks (see the cached apply_rope_unchecked):
+/// the checked overload's preconditions, ROPESCALE_ASSERTed in debug builds only; same
+/// results, bitwise.
+template <class Arch = xsimd::default_arch, class T>
+void apply_rope_unchecked(const rope_cache& cache, rotary_layout layout, const mrope_map& map,
+                          const mrope_streams& positions, const rope_operand<T>& q,
+                          const rope_operand<T>& k = {},
+                          rotation_direction direction = rotation_direction::forward) noexcept {
+    detail::rotate_mrope_unchecked<Arch>(detail::cache_plan<Arch>(cache, direction), layout, map,
+                                         positions, q, k);
+}
+
 /// M-RoPE rotation on the fly from `table`: pair i of token n by angle p * inv_freq[i] with p
 /// its stream's position (formula and references of the cached overload above), with the
 /// on-the-fly apply_rope's angles, scales and precision (each pair's cos and sin bitwise those
@@ -293,6 +316,19 @@ status apply_rope(const frequency_table& table, rotary_layout layout, const mrop
                   attention_factor_mode mode = attention_factor_mode::folded) {
     return detail::rotate_mrope_checked<Arch>(detail::table_plan<Arch>(table, direction, mode),
                                               layout, map, positions, q, k);
+}
+
+/// The on-the-fly M-RoPE apply_rope without argument checks (see the cached
+/// apply_rope_unchecked): the checked overload's preconditions, ROPESCALE_ASSERTed in debug
+/// builds only; same results, bitwise.
+template <class Arch = xsimd::default_arch, class T>
+void apply_rope_unchecked(const frequency_table& table, rotary_layout layout, const mrope_map& map,
+                          const mrope_streams& positions, const rope_operand<T>& q,
+                          const rope_operand<T>& k = {},
+                          rotation_direction direction = rotation_direction::forward,
+                          attention_factor_mode mode = attention_factor_mode::folded) noexcept {
+    detail::rotate_mrope_unchecked<Arch>(detail::table_plan<Arch>(table, direction, mode), layout,
+                                         map, positions, q, k);
 }
 
 // ---------------------------------------------------------------------------------------------

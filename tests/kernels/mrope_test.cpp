@@ -7,7 +7,8 @@
 //     off by one, changes its bits (both mutations of mrope_pair_stream fail this test);
 //   - a call whose tokens all have t = h = w (int32, int64 or mixed streams) is bitwise the
 //     1-D call, pass-through channels included;
-//   - the result is within the reference bound of the scalar reference's M-RoPE rotation.
+//   - the result is within the reference bound of the scalar reference's M-RoPE rotation;
+//   - apply_rope_unchecked writes the same bytes as the checked call.
 #include "support.hpp"
 
 #include <ropescale/mrope.hpp>
@@ -163,6 +164,16 @@ void check_case(const source& src, int head_dim, int rotary_dim, rs::rotary_layo
     const auto st = rotate<Arch>(src, layout, &map, &mpos, nullptr, q, k, direction);
     ASSERT_TRUE(st) << what << ": " << st.err().what();
     EXPECT_EQ(q.guard_damage() + k.guard_damage(), 0u) << what;
+
+    // The unchecked twin writes the same bytes, guards and padding included.
+    auto qu = q_in, ku = k_in;
+    const auto qo = rs::in_place(qu.view());
+    const auto ko = rs::in_place(ku.view());
+    if (src.cache != nullptr)
+        rs::apply_rope_unchecked<Arch>(*src.cache, layout, map, mpos, qo, ko, direction);
+    else
+        rs::apply_rope_unchecked<Arch>(*src.table, layout, map, mpos, qo, ko, direction);
+    EXPECT_TRUE(qu.same_bytes(q) && ku.same_bytes(k)) << what << ": unchecked differs";
 
     // The 1-D call at each stream's positions, on the same ISA.
     std::vector<kt::strided_tensor<T>> q_line, k_line;
