@@ -1,7 +1,7 @@
 # Configures, builds and runs one consumer project from an empty build directory.
 #   cmake -DSOURCE_DIR=<consumer> -DBINARY_DIR=<scratch> -DCTEST_COMMAND=<ctest>
 #         -DGENERATOR=<gen> [-DGENERATOR_PLATFORM=] [-DGENERATOR_TOOLSET=] [-DMAKE_PROGRAM=]
-#         [-DCXX_COMPILER=] [-DCONFIG=<build type>]
+#         [-DCXX_COMPILER=] [-DCONFIG=<build type>] [-DCONFIG_CXX_FLAGS=<its flags>]
 #         [-DPREFIX_PATH=<install prefix>] [-DPACKAGE_DIR=<ropescale_DIR>]
 #         [-DEXPECTED_DIR=<dir find_package must pick>] [-DEXPECTED_VERSION=<x.y.z>]
 #         [-DROPESCALE_SOURCE_DIR=<repo root>]
@@ -44,6 +44,11 @@ foreach(pair
     list(APPEND args "-D${to}=${${from}}")
   endif()
 endforeach()
+# The build type's flags as the caller has them (CMAKE_CXX_FLAGS_<CONFIG>), empty included.
+if(CONFIG AND DEFINED CONFIG_CXX_FLAGS)
+  string(TOUPPER "${CONFIG}" config_upper)
+  list(APPEND args "-DCMAKE_CXX_FLAGS_${config_upper}=${CONFIG_CXX_FLAGS}")
+endif()
 # Only what is passed above may point find_package at ropescale: not a user's environment.
 unset(ENV{CMAKE_PREFIX_PATH})
 unset(ENV{ropescale_DIR})
